@@ -1,0 +1,116 @@
+"""Row scopes of privacy.md, as SQL predicates: out-of-scope rows never leave the database.
+
+Each function returns a WHERE clause for the viewer. `true()` means every row, `false()` none.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from auth.viewer import Role, Viewer
+from models.tables import card_t, period_t, person_t, registration_t, unit_t, visit_t
+
+
+def persons(viewer: Viewer | None) -> ColumnElement[bool]:
+    if viewer is None:
+        return false()
+    match viewer.role:
+        case Role.CITIZEN:
+            return person_t.c.id == viewer.person_id
+        case Role.OFFICER:
+            return true() if viewer.province_code is None else person_t.c.province_scope == viewer.province_code
+        case Role.ANALYST | Role.ADMIN:
+            return true()
+        case Role.PARTNER if viewer.facility_id is not None:
+            return person_t.c.id.in_(
+                select(visit_t.c.person_id).where(visit_t.c.facility_id == viewer.facility_id)
+            )
+        case Role.PARTNER:
+            return person_t.c.id.in_(select(period_t.c.person_id).where(period_t.c.unit_id == viewer.unit_id))
+    return false()
+
+
+def _owned_by_scoped_person(viewer: Viewer, person_id_column: ColumnElement[int]) -> ColumnElement[bool]:
+    if viewer.role is Role.CITIZEN:
+        return person_id_column == viewer.person_id
+    if viewer.role is Role.OFFICER and viewer.province_code is not None:
+        return person_id_column.in_(select(person_t.c.id).where(person_t.c.province_scope == viewer.province_code))
+    return true()
+
+
+def periods(viewer: Viewer | None) -> ColumnElement[bool]:
+    if viewer is None:
+        return false()
+    if viewer.role is Role.PARTNER:
+        return period_t.c.unit_id == viewer.unit_id if viewer.unit_id is not None else false()
+    return _owned_by_scoped_person(viewer, period_t.c.person_id)
+
+
+def benefits(viewer: Viewer | None, person_id_column: ColumnElement[int]) -> ColumnElement[bool]:
+    if viewer is None or viewer.role is Role.PARTNER:
+        return false()
+    return _owned_by_scoped_person(viewer, person_id_column)
+
+
+def cards(viewer: Viewer | None) -> ColumnElement[bool]:
+    """Cards in scope for listing. A hospital's card check (lookup by number) is separate."""
+    if viewer is None:
+        return false()
+    if viewer.role is Role.PARTNER:
+        if viewer.facility_id is None:
+            return false()
+        return card_t.c.person_id.in_(
+            select(visit_t.c.person_id).where(visit_t.c.facility_id == viewer.facility_id)
+        )
+    return _owned_by_scoped_person(viewer, card_t.c.person_id)
+
+
+def card_check(viewer: Viewer | None) -> ColumnElement[bool]:
+    """healthInsuranceCard(number:): hospitals check any card; analysts cannot look people up."""
+    if viewer is None or viewer.role is Role.ANALYST:
+        return false()
+    if viewer.role is Role.PARTNER:
+        return true() if viewer.facility_id is not None else false()
+    return cards(viewer)
+
+
+def visits(viewer: Viewer | None) -> ColumnElement[bool]:
+    if viewer is None:
+        return false()
+    match viewer.role:
+        case Role.PARTNER:
+            return visit_t.c.facility_id == viewer.facility_id if viewer.facility_id is not None else false()
+        case Role.ANALYST | Role.ADMIN:
+            # Health data: aggregates only for analysts, an audited reason for operators.
+            return false()
+    return _owned_by_scoped_person(viewer, visit_t.c.person_id)
+
+
+def units(viewer: Viewer | None) -> ColumnElement[bool]:
+    if viewer is None:
+        return false()
+    match viewer.role:
+        case Role.OFFICER:
+            return true() if viewer.province_code is None else unit_t.c.province_scope == viewer.province_code
+        case Role.ANALYST | Role.ADMIN:
+            return true()
+        case Role.PARTNER:
+            return unit_t.c.id == viewer.unit_id if viewer.unit_id is not None else false()
+        case Role.CITIZEN:
+            return unit_t.c.id.in_(select(period_t.c.unit_id).where(period_t.c.person_id == viewer.person_id))
+    return false()
+
+
+def registrations(viewer: Viewer | None) -> ColumnElement[bool]:
+    if viewer is None:
+        return false()
+    match viewer.role:
+        case Role.OFFICER:
+            if viewer.province_code is None:
+                return true()
+            return registration_t.c.province_scope == viewer.province_code
+        case Role.ADMIN:
+            return true()
+        case Role.CITIZEN:
+            return registration_t.c.social_insurance_code == viewer.username
+    return false()

@@ -1,0 +1,83 @@
+"""Opaque bearer tokens: random, shown once, stored only as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.viewer import Role, Viewer
+from models.tables import account_t, auth_session_t, office_t
+from models.types import utcnow
+
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value, if that is what it is."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def issue(
+    session: AsyncSession, account_id: int, device_id: str, lifetime: timedelta = SESSION_LIFETIME
+) -> tuple[str, datetime]:
+    """A new session for the account; the caller commits. Returns the token and its expiry."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    expires = now + lifetime
+    await session.execute(
+        insert(auth_session_t).values(
+            token_hash=hash_token(token), account_id=account_id, device_id=device_id, created_at=now, expires_at=expires
+        )
+    )
+    return token, expires
+
+
+async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | None:
+    """The signed-in viewer of a token and its account row; None if unknown, expired, revoked or
+    disabled. One statement: the account comes along so that `viewer` costs nothing more."""
+    statement = (
+        select(
+            auth_session_t.c.id.label("session_id"),
+            auth_session_t.c.expires_at,
+            auth_session_t.c.revoked_at,
+            *(c for c in account_t.c if c.name != "password_hash"),
+            office_t.c.province_code.label("office_province"),
+            office_t.c.level.label("office_level"),
+        )
+        .join(account_t, account_t.c.id == auth_session_t.c.account_id)
+        .outerjoin(office_t, office_t.c.id == account_t.c.office_id)
+        .where(auth_session_t.c.token_hash == hash_token(token))
+    )
+    row = (await session.execute(statement)).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.disabled:
+        return None
+    role = Role(row.role)
+    viewer = Viewer(
+        account_id=row.id,
+        username=row.username,
+        role=role,
+        session_id=row.session_id,
+        person_id=row.person_id,
+        office_id=row.office_id,
+        province_code=(row.office_province if row.office_level != "NATIONAL" else None)
+        if role is Role.OFFICER
+        else None,
+        facility_id=row.facility_id,
+        unit_id=row.unit_id,
+        must_change_password=row.must_change_password,
+    )
+    return viewer, row

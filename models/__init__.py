@@ -1,0 +1,42 @@
+"""Tables. Importing this package registers every table on `SQLModel.metadata`."""
+
+from sqlmodel import SQLModel
+
+from models.access_log import AccessLogEntry
+from models.account import Account, AuthSession
+from models.benefit import Benefit
+from models.card import HealthInsuranceCard
+from models.content import Faq, Feedback, NewsArticle
+from models.contribution import ContributionPeriod
+from models.event import Event
+from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
+from models.person import Person
+from models.registration import Registration
+from models.unit import Unit
+from models.visit import MedicalVisit
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AccessLogEntry",
+    "Account",
+    "AdministrativeUnit",
+    "AuthSession",
+    "Benefit",
+    "CollectionAgent",
+    "ContributionPeriod",
+    "Event",
+    "Faq",
+    "Feedback",
+    "HealthFacility",
+    "HealthInsuranceCard",
+    "MedicalVisit",
+    "NewsArticle",
+    "Office",
+    "Person",
+    "Registration",
+    "Unit",
+    "metadata",
+]
+
+

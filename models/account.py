@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, Index
+from sqlmodel import Field, SQLModel
+
+from models.types import UtcDateTime
+
+ROLES = ("CITIZEN", "OFFICER", "ANALYST", "PARTNER", "ADMIN")
+
+
+class Account(SQLModel, table=True):
+    """A sign-in identity. What it is bound to decides its row scope (see auth/policy.py)."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        CheckConstraint("role IN ('CITIZEN', 'OFFICER', 'ANALYST', 'PARTNER', 'ADMIN')", name="ck_account_role"),
+        CheckConstraint("role <> 'CITIZEN' OR person_id IS NOT NULL", name="ck_account_citizen_person"),
+        CheckConstraint("role <> 'OFFICER' OR office_id IS NOT NULL", name="ck_account_officer_office"),
+        CheckConstraint(
+            "role <> 'PARTNER' OR (facility_id IS NULL) <> (unit_id IS NULL)", name="ck_account_partner_binding"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=8)
+    person_id: int | None = Field(default=None, foreign_key="person.id", unique=True)
+    office_id: int | None = Field(default=None, foreign_key="office.id")
+    facility_id: int | None = Field(default=None, foreign_key="health_facility.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    must_change_password: bool = Field(default=False)
+    password_changed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    disabled: bool = Field(default=False)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in device. Only the SHA-256 of the bearer token is stored."""
+
+    __tablename__ = "auth_session"
+    __table_args__ = (Index("ix_session_account", "account_id", "revoked_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="account.id")
+    device_id: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))

@@ -1,0 +1,69 @@
+"""The async engine, per-request sessions and the SQL statement counter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class StatementCounter:
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+# The counter of the request being served, if it asked to be counted (X-Ansinh-Debug, tests).
+_current_counter: ContextVar[StatementCounter | None] = ContextVar("statement_counter", default=None)
+
+
+@contextmanager
+def count_statements() -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    token = _current_counter.set(counter)
+    try:
+        yield counter
+    finally:
+        _current_counter.reset(token)
+
+
+def _on_execute(*_: Any) -> None:
+    counter = _current_counter.get()
+    if counter is not None:
+        counter.count += 1
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str) -> AsyncEngine:
+    kwargs: dict[str, Any] = {}
+    if not is_sqlite(url):
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_async_engine(url, **kwargs)
+    sync: Engine = engine.sync_engine
+    event.listen(sync, "before_cursor_execute", _on_execute)
+    if is_sqlite(url):
+        event.listen(sync, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, Index
+from sqlmodel import Field, SQLModel
+
+from models.types import Money, UtcDateTime
+
+
+class MedicalVisit(SQLModel, table=True):
+    """A visit as in claims table XML1: sensitive health data."""
+
+    __tablename__ = "medical_visit"
+    __table_args__ = (
+        CheckConstraint("visit_type IN ('OUTPATIENT', 'INPATIENT')", name="ck_visit_type"),
+        CheckConstraint("insurance_paid + patient_paid = total_cost", name="ck_visit_money_adds_up"),
+        CheckConstraint("insurance_paid >= 0 AND patient_paid >= 0", name="ck_visit_money_positive"),
+        CheckConstraint("discharged_at IS NULL OR discharged_at >= admitted_at", name="ck_visit_dates"),
+        Index("ix_visit_person_newest", "person_id", "admitted_at", "id"),
+        Index("ix_visit_facility_newest", "facility_id", "admitted_at", "id"),
+        Index("ix_visit_facility_person", "facility_id", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    facility_id: int = Field(foreign_key="health_facility.id")
+    card_id: int | None = Field(default=None, foreign_key="health_insurance_card.id")
+    visit_type: str = Field(max_length=10)
+    admitted_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    discharged_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
+    # Calendar year of admission (Vietnam time): Person.medicalVisits(year:) filters on it.
+    year: int
+    diagnosis_code: str | None = Field(default=None, max_length=8)
+    diagnosis: str | None = Field(default=None, max_length=300)
+    total_cost: Decimal = Field(sa_column=Column(Money, nullable=False))
+    insurance_paid: Decimal = Field(sa_column=Column(Money, nullable=False))
+    patient_paid: Decimal = Field(sa_column=Column(Money, nullable=False))

@@ -1,0 +1,49 @@
+"""The one typed context of a request: session, loaders, viewer, access log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as _Info
+
+from auth.guard import AccessRecorder
+from auth.viewer import Viewer
+from settings import Settings
+
+if TYPE_CHECKING:
+    from resolvers.loaders import Loaders
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What lives as long as the application: configuration, the engine, the session factory."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+@dataclass(slots=True)
+class Context:
+    request: Request | WebSocket
+    response: Response | None
+    runtime: Runtime
+    session: AsyncSession
+    viewer: Viewer | None
+    loaders: Loaders
+    # The viewer's account row (without its password hash), read with the session.
+    account: Any = None
+    access: AccessRecorder = field(default_factory=AccessRecorder)
+    # The client's reason for reading health data (ADMIN), from the X-Ansinh-Access-Reason header.
+    access_reason: str | None = None
+    operation_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Info = _Info[Context, None]

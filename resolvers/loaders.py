@@ -1,0 +1,209 @@
+"""DataLoaders, made per request: a request's statement count depends on its shape only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from auth import scopes
+from auth.viewer import Viewer
+from models.tables import (
+    access_log_t,
+    admin_unit_t,
+    benefit_t,
+    card_t,
+    facility_t,
+    office_t,
+    period_t,
+    person_t,
+    unit_t,
+    visit_t,
+)
+from models.types import from_month_index, month_index
+from resolvers.children import ChildList, Children
+from resolvers.pagination import Ordering
+
+OWNER_PROVINCE = person_t.c.province_scope.label("owner_province")
+
+PERSON_ORDER = Ordering("person", (person_t.c.social_insurance_code,), kinds=("str",))
+PERIOD_ORDER = Ordering("period", (period_t.c.from_month, period_t.c.id), descending=True, kinds=("int", "int"))
+BENEFIT_ORDER = Ordering("benefit", (benefit_t.c.decided_on, benefit_t.c.id), descending=True, kinds=("date", "int"))
+VISIT_ORDER = Ordering(
+    "visit", (visit_t.c.admitted_at, visit_t.c.id), descending=True, kinds=("datetime", "int")
+)
+ACCESS_LOG_ORDER = Ordering(
+    "access", (access_log_t.c.at, access_log_t.c.id), descending=True, kinds=("datetime", "int")
+)
+
+
+def periods_with_owner() -> Select[Any]:
+    return select(period_t, OWNER_PROVINCE).join(person_t, person_t.c.id == period_t.c.person_id)
+
+
+def benefits_with_owner() -> Select[Any]:
+    return select(benefit_t, OWNER_PROVINCE).join(person_t, person_t.c.id == benefit_t.c.person_id)
+
+
+def visits_with_owner() -> Select[Any]:
+    return select(visit_t, OWNER_PROVINCE).join(person_t, person_t.c.id == visit_t.c.person_id)
+
+
+def cards_with_owner() -> Select[Any]:
+    return select(card_t, OWNER_PROVINCE).join(person_t, person_t.c.id == card_t.c.person_id)
+
+
+def _by_key(session: AsyncSession, table: Table, column: str) -> DataLoader[Hashable, Any | None]:
+    async def load(keys: list[Hashable]) -> list[Any | None]:
+        rows = (await session.execute(select(table).where(table.c[column].in_(set(keys))))).all()
+        found = {getattr(row, column): row for row in rows}
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _optional(condition: ColumnElement[bool], value: object) -> list[ColumnElement[bool]]:
+    return [condition] if value is not None else []
+
+
+class Loaders:
+    """Every relation of the schema, batched. Child lists carry the viewer's row scope."""
+
+    def __init__(self, session: AsyncSession, viewer: Viewer | None) -> None:
+        self.session = session
+        self.viewer = viewer
+        self.persons_by_id = _by_key(session, person_t, "id")
+        self.units_by_id = _by_key(session, unit_t, "id")
+        self.facilities_by_id = _by_key(session, facility_t, "id")
+        self.offices_by_id = _by_key(session, office_t, "id")
+        self.admin_units_by_code: DataLoader[tuple[str, str], Any | None] = DataLoader(load_fn=self._admin_units)
+        self.cards_by_person: DataLoader[int, Any | None] = DataLoader(load_fn=self._current_cards)
+        self.participation_by_person: DataLoader[tuple[int, str], Participation | None] = DataLoader(
+            load_fn=self._participation
+        )
+
+        periods_scope = scopes.periods(viewer)
+        self.periods_by_person = Children.of(
+            session,
+            ChildList(
+                base=lambda: periods_with_owner().where(periods_scope),
+                parent=period_t.c.person_id,
+                ordering=PERIOD_ORDER,
+                filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
+            ),
+        )
+        self.periods_by_unit = Children.of(
+            session,
+            ChildList(
+                base=lambda: periods_with_owner().where(periods_scope),
+                parent=period_t.c.unit_id,
+                ordering=PERIOD_ORDER,
+                filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
+            ),
+        )
+        benefits_scope = scopes.benefits(viewer, benefit_t.c.person_id)
+        self.benefits_by_person = Children.of(
+            session,
+            ChildList(
+                base=lambda: benefits_with_owner().where(benefits_scope),
+                parent=benefit_t.c.person_id,
+                ordering=BENEFIT_ORDER,
+                filters=lambda a: _optional(benefit_t.c.regime == a[0], a[0]),
+            ),
+        )
+        visits_scope = scopes.visits(viewer)
+        self.visits_by_person = Children.of(
+            session,
+            ChildList(
+                base=lambda: visits_with_owner().where(visits_scope),
+                parent=visit_t.c.person_id,
+                ordering=VISIT_ORDER,
+                filters=lambda a: _optional(visit_t.c.year == a[0], a[0]),
+            ),
+        )
+        self.access_log_by_person = Children.of(
+            session,
+            ChildList(
+                base=lambda: select(access_log_t),
+                parent=access_log_t.c.person_id,
+                ordering=ACCESS_LOG_ORDER,
+                filters=lambda a: (),
+            ),
+        )
+        persons_scope = scopes.persons(viewer)
+        employment = select(period_t.c.unit_id, period_t.c.person_id).where(periods_scope).distinct().subquery()
+        self.employees_by_unit = Children.of(
+            session,
+            ChildList(
+                base=lambda: select(person_t, employment.c.unit_id)
+                .join(employment, employment.c.person_id == person_t.c.id)
+                .where(persons_scope),
+                parent=employment.c.unit_id,
+                ordering=PERSON_ORDER,
+                filters=lambda a: (),
+            ),
+        )
+
+    async def _admin_units(self, keys: list[tuple[str, str]]) -> list[Any | None]:
+        """Administrative units by (scheme, code)."""
+        statement = select(admin_unit_t).where(tuple_(admin_unit_t.c.scheme, admin_unit_t.c.code).in_(set(keys)))
+        found = {(row.scheme, row.code): row for row in (await self.session.execute(statement)).all()}
+        return [found.get(key) for key in keys]
+
+    async def _current_cards(self, person_ids: list[int]) -> list[Any | None]:
+        """The card in force for each person: the one with the latest validFrom."""
+        statement = (
+            cards_with_owner()
+            .where(card_t.c.person_id.in_(set(person_ids)), scopes.cards(self.viewer))
+            .order_by(card_t.c.person_id, card_t.c.valid_from, card_t.c.id)
+        )
+        latest: dict[int, Any] = {}
+        for row in (await self.session.execute(statement)).all():
+            latest[row.person_id] = row  # ordered ascending: the last one wins
+        return [latest.get(pid) for pid in person_ids]
+
+    async def _participation(self, keys: list[tuple[int, str]]) -> list[Participation | None]:
+        """Merged month spans per (person, insurance type): overlaps once, gaps not at all."""
+        person_ids = {pid for pid, _ in keys}
+        types = {t for _, t in keys}
+        statement = (
+            select(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month, period_t.c.to_month)
+            .where(
+                period_t.c.person_id.in_(person_ids),
+                period_t.c.insurance_type.in_(types),
+                scopes.periods(self.viewer),
+            )
+            .order_by(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month)
+        )
+        spans: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+        for person_id, insurance_type, start, end in (await self.session.execute(statement)).all():
+            spans[(person_id, insurance_type)].append((month_index(start), month_index(end)))
+        return [summarize(spans[key]) if key in spans else None for key in keys]
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    total_months: int
+    first_month: int  # YYYYMM
+    last_month: int
+
+
+def summarize(spans: Sequence[tuple[int, int]]) -> Participation:
+    """Inclusive month-index spans, totalled: overlaps count once, gaps not at all."""
+    total = 0
+    reach = -1  # the last month index already counted
+    ordered = sorted(spans)
+    for start, end in ordered:
+        if end > reach:
+            total += end - max(start, reach + 1) + 1
+            reach = end
+    return Participation(
+        total_months=total,
+        first_month=from_month_index(ordered[0][0]),
+        last_month=from_month_index(max(end for _, end in ordered)),
+    )

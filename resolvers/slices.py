@@ -1,0 +1,63 @@
+"""Fetching one page of a list, and counting the list, with plain Core statements."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.pagination import Key, Ordering, Page
+
+
+@dataclass(slots=True)
+class Slice:
+    rows: Sequence[Any]
+    has_next: bool
+    has_previous: bool
+    ordering: Ordering
+    count: Callable[[], Awaitable[int]]
+
+    def keys(self) -> list[Key]:
+        names = self.ordering.names
+        return [tuple(getattr(row, n) for n in names) for row in self.rows]
+
+
+async def fetch_page(
+    session: AsyncSession,
+    statement: Select[Any],
+    ordering: Ordering,
+    page: Page,
+    count_statement: Select[Any] | None = None,
+) -> Slice:
+    """One page of `statement` (already filtered and scoped); the count runs only if asked for."""
+    paged = statement
+    if page.after is not None:
+        paged = paged.where(ordering.after(page.after))
+    rows = (await session.execute(paged.order_by(*ordering.order_by()).limit(page.first + 1))).all()
+    window, has_next = page.window(rows)
+
+    async def count() -> int:
+        counted = count_statement if count_statement is not None else statement
+        total = await session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
+        return int(total or 0)
+
+    return Slice(
+        rows=window, has_next=has_next, has_previous=page.after is not None, ordering=ordering, count=count
+    )
+
+
+def constant(value: int) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        return value
+
+    return count
+
+
+def where_all(statement: Select[Any], *conditions: ColumnElement[bool] | None) -> Select[Any]:
+    for condition in conditions:
+        if condition is not None:
+            statement = statement.where(condition)
+    return statement

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from schema.enums import Role
+
+
+@strawberry.type(description="One read of a person's private or sensitive data by someone else.")
+class AccessLogEntry:
+    at: datetime
+    actor_username: str
+    actor_role: Role
+    fields: list[str] = strawberry.field(description='e.g. ["Person.phone", "MedicalVisit.diagnosis"]')
+    operation_name: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> AccessLogEntry:
+        return cls(
+            at=row.at,
+            actor_username=row.actor_username,
+            actor_role=Role(row.actor_role),
+            fields=row.fields.split(),
+            operation_name=row.operation_name,
+        )

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from resolvers import account as resolve
+from resolvers.context import Info
+from schema.enums import Role
+from schema.person import Person
+
+
+@strawberry.type(description="A sign-in identity. Secrets (hashes, tokens) are never fields.")
+class Account:
+    _row: strawberry.Private[Any]
+    username: str
+    role: Role
+    must_change_password: bool
+    password_changed_at: datetime
+
+    @strawberry.field
+    async def person(self, info: Info) -> Person | None:
+        if self._row.person_id is None:
+            return None
+        row = await info.context.loaders.persons_by_id.load(self._row.person_id)
+        return Person.wrap(info.context, row) if row is not None else None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Account:
+        return cls(
+            _row=row,
+            username=row.username,
+            role=Role(row.role),
+            must_change_password=row.must_change_password,
+            password_changed_at=row.password_changed_at,
+        )
+
+
+@strawberry.type(description="The signed-in user.")
+class Viewer:
+    account: Account
+
+    @strawberry.field
+    async def person(self, info: Info) -> Person | None:
+        return await self.account.person(info)
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="Null when not signed in.")
+    async def viewer(self, info: Info) -> Viewer | None:
+        row = resolve.viewer_account(info.context)
+        return Viewer(account=Account.from_row(row)) if row is not None else None

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from resolvers import content as resolve
+from resolvers.context import Info
+from schema.node import Node, global_id
+from schema.pagination import Connection, connection
+
+
+@strawberry.type(description="Câu hỏi thường gặp.")
+class Faq(Node):
+    _pk: strawberry.Private[int]
+    question: str
+    answer: str
+    topic: str | None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("Faq", self._pk)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Faq:
+        return cls(_pk=row.id, question=row.question, answer=row.answer, topic=row.topic)
+
+
+@strawberry.type(description="Tin tức; videos are articles with a videoUrl.")
+class NewsArticle(Node):
+    _pk: strawberry.Private[int]
+    title: str
+    summary: str | None
+    body: str
+    published_at: datetime
+    video_url: str | None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("NewsArticle", self._pk)
+
+    @classmethod
+    def from_row(cls, row: Any) -> NewsArticle:
+        return cls(
+            _pk=row.id,
+            title=row.title,
+            summary=row.summary,
+            body=row.body,
+            published_at=row.published_at,
+            video_url=row.video_url,
+        )
+
+
+@strawberry.type
+class ContentQuery:
+    @strawberry.field(description="Frequently asked questions; search ignores diacritics and case.")
+    async def faqs(
+        self, info: Info, search: str | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Faq]:
+        return connection(await resolve.faqs(info.context, search, first, after), Faq.from_row)
+
+    @strawberry.field(description="News, newest first.")
+    async def news(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[NewsArticle]:
+        return connection(await resolve.news(info.context, first, after), NewsArticle.from_row)

@@ -1,0 +1,241 @@
+"""Places: administrative units, addresses, offices, health facilities, collection agents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from resolvers import geo as resolve
+from resolvers.context import Info
+from schema.node import Node, global_id
+from schema.pagination import Connection, connection
+
+
+@strawberry.type(description="A province, district or ward/commune with its official code.")
+class AdministrativeUnit:
+    code: str
+    name: str
+
+
+def _unit(row: Any) -> AdministrativeUnit:
+    return AdministrativeUnit(code=row.code, name=row.name)
+
+
+@strawberry.type(
+    description="An address as it was written: three levels before 2025-07-01, two levels (no district) after."
+)
+class Address:
+    _scheme: strawberry.Private[str]
+    _province: strawberry.Private[str]
+    _district: strawberry.Private[str | None]
+    _ward: strawberry.Private[str | None]
+    _street: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def province(self, info: Info) -> AdministrativeUnit:
+        return _unit(await info.context.loaders.admin_units_by_code.load((self._scheme, self._province)))
+
+    @strawberry.field
+    async def district(self, info: Info) -> AdministrativeUnit | None:
+        if self._district is None:
+            return None
+        row = await info.context.loaders.admin_units_by_code.load((self._scheme, self._district))
+        return _unit(row) if row is not None else None
+
+    @strawberry.field
+    async def ward(self, info: Info) -> AdministrativeUnit:
+        # Every stored address has a ward except a unit's, which may be known by province only;
+        # the province then stands in so the contract's non-null ward holds.
+        return _unit(await info.context.loaders.admin_units_by_code.load((self._scheme, self._ward or self._province)))
+
+    @strawberry.field(description="Thôn, số nhà, đường.")
+    def street(self) -> str | None:
+        return self._street
+
+    @strawberry.field(description='One printable line: "Thôn 4 Thụ Trai, Xã Phúc Hòa, Huyện Phúc Thọ, Thành phố Hà Nội".')
+    async def text(self, info: Info) -> str:
+        codes = [(self._scheme, c) for c in (self._ward, self._district, self._province) if c is not None]
+        names = [row.name for row in await info.context.loaders.admin_units_by_code.load_many(codes) if row]
+        return ", ".join([self._street, *names] if self._street else names)
+
+
+def address_of(row: Any, *, with_street: bool = True) -> Address | None:
+    """The address columns of a row (address_scheme, province_code, district_code, ward_code, street)."""
+    if row.province_code is None:
+        return None
+    return Address(
+        _scheme=row.address_scheme,
+        _province=row.province_code,
+        _district=row.district_code,
+        _ward=row.ward_code,
+        _street=row.street if with_street else None,
+    )
+
+
+@strawberry.type
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+def _location(row: Any) -> GeoPoint | None:
+    if row.latitude is None or row.longitude is None:
+        return None
+    return GeoPoint(latitude=row.latitude, longitude=row.longitude)
+
+
+def _distance(row: Any) -> float | None:
+    value = getattr(row, "distance_km", None)
+    return round(value, 3) if value is not None else None
+
+
+@strawberry.type(description="Cơ quan BHXH.")
+class Office(Node):
+    _row: strawberry.Private[Any]
+    code: str
+    name: str
+    phone: str | None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("Office", self._row.id)
+
+    @strawberry.field
+    def address(self) -> Address:
+        address = address_of(self._row)
+        assert address is not None
+        return address
+
+    @strawberry.field
+    def location(self) -> GeoPoint | None:
+        return _location(self._row)
+
+    @strawberry.field(description="Kilometres from the `near` point of the query; null without `near`.")
+    def distance_km(self) -> float | None:
+        return _distance(self._row)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Office:
+        return cls(_row=row, code=row.code, name=row.name, phone=row.phone)
+
+
+@strawberry.type(description="Cơ sở khám chữa bệnh (CSKCB).")
+class HealthFacility(Node):
+    _row: strawberry.Private[Any]
+    code: str
+    name: str
+    accepts_health_insurance: bool = strawberry.field(description="Ký hợp đồng KCB BHYT.")
+    issues_sick_leave: bool = strawberry.field(description="Cấp giấy nghỉ việc hưởng BHXH.")
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("HealthFacility", self._row.id)
+
+    @strawberry.field
+    def address(self) -> Address:
+        address = address_of(self._row)
+        assert address is not None
+        return address
+
+    @strawberry.field
+    def location(self) -> GeoPoint | None:
+        return _location(self._row)
+
+    @strawberry.field(description="Kilometres from the `near` point of the query; null without `near`.")
+    def distance_km(self) -> float | None:
+        return _distance(self._row)
+
+    @classmethod
+    def from_row(cls, row: Any) -> HealthFacility:
+        return cls(
+            _row=row,
+            code=row.code,
+            name=row.name,
+            accepts_health_insurance=row.accepts_health_insurance,
+            issues_sick_leave=row.issues_sick_leave,
+        )
+
+
+@strawberry.type(description="Điểm thu, đại lý thu BHXH tự nguyện, BHYT hộ gia đình.")
+class CollectionAgent(Node):
+    _row: strawberry.Private[Any]
+    code: str
+    name: str
+    phone: str | None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("CollectionAgent", self._row.id)
+
+    @strawberry.field
+    def address(self) -> Address:
+        address = address_of(self._row)
+        assert address is not None
+        return address
+
+    @strawberry.field
+    def location(self) -> GeoPoint | None:
+        return _location(self._row)
+
+    @strawberry.field(description="Kilometres from the `near` point of the query; null without `near`.")
+    def distance_km(self) -> float | None:
+        return _distance(self._row)
+
+    @classmethod
+    def from_row(cls, row: Any) -> CollectionAgent:
+        return cls(_row=row, code=row.code, name=row.name, phone=row.phone)
+
+
+@strawberry.input
+class GeoPointInput:
+    latitude: float
+    longitude: float
+
+
+def _point(near: GeoPointInput | None) -> tuple[float, float] | None:
+    return (near.latitude, near.longitude) if near is not None else None
+
+
+@strawberry.type
+class PlaceQuery:
+    @strawberry.field(description="Tra cứu cơ quan BHXH. With `near`, nearest first and distanceKm set.")
+    async def offices(
+        self,
+        info: Info,
+        province_code: str | None = None,
+        near: GeoPointInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Office]:
+        slice_ = await resolve.offices(info.context, province_code, _point(near), first, after)
+        return connection(slice_, Office.from_row)
+
+    @strawberry.field(description="Tra cứu CSKCB: BHYT contracts, sick-leave certificates; search ignores diacritics.")
+    async def health_facilities(
+        self,
+        info: Info,
+        province_code: str | None = None,
+        accepts_health_insurance: bool | None = None,
+        issues_sick_leave: bool | None = None,
+        search: str | None = None,
+        near: GeoPointInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[HealthFacility]:
+        slice_ = await resolve.health_facilities(
+            info.context, province_code, accepts_health_insurance, issues_sick_leave, search, _point(near), first, after
+        )
+        return connection(slice_, HealthFacility.from_row)
+
+    @strawberry.field(description="Tra cứu điểm thu, đại lý thu.")
+    async def collection_agents(
+        self,
+        info: Info,
+        province_code: str | None = None,
+        near: GeoPointInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CollectionAgent]:
+        slice_ = await resolve.collection_agents(info.context, province_code, _point(near), first, after)
+        return connection(slice_, CollectionAgent.from_row)

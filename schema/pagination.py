@@ -1,0 +1,68 @@
+"""Relay connections: `Connection[Person]` is `PersonConnection` in the schema."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from resolvers.pagination import Key, encode_cursor
+from resolvers.slices import Slice
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    node: NodeT
+    _tag: strawberry.Private[str]
+    _key: strawberry.Private[Key]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return encode_cursor(self._tag, self._key)
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    nodes: list[NodeT]
+    page_info: PageInfo
+    _tag: strawberry.Private[str]
+    _keys: strawberry.Private[Sequence[Key]]
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[NodeT]]:
+        tag = self._tag
+        return [Edge(node=n, _tag=tag, _key=k) for n, k in zip(self.nodes, self._keys, strict=True)]
+
+    @strawberry.field(description="All items of the list, on every page, that the viewer may see.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def connection(slice_: Slice, wrap: Callable[[Any], NodeT]) -> Connection[NodeT]:
+    """A page of rows as a connection of GraphQL objects."""
+    keys = slice_.keys()
+    tag = slice_.ordering.tag
+    return Connection(
+        nodes=[wrap(row) for row in slice_.rows],
+        page_info=PageInfo(
+            has_next_page=slice_.has_next,
+            has_previous_page=slice_.has_previous,
+            start_cursor=encode_cursor(tag, keys[0]) if keys else None,
+            end_cursor=encode_cursor(tag, keys[-1]) if keys else None,
+        ),
+        _tag=tag,
+        _keys=keys,
+        _count=slice_.count,
+    )

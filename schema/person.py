@@ -1,0 +1,217 @@
+"""The insured person and the root fields that find people."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from auth.guard import AccessRecorder, allow, read
+from auth.policy import Decision, Relation, relation_to_person
+from resolvers import person as resolve
+from resolvers.context import Context, Info
+from resolvers.pagination import page
+from schema.enums import BenefitRegime, Gender, IdDocumentType, InsuranceType
+from schema.geo import Address, address_of
+from schema.node import Node, global_id
+from schema.pagination import Connection, connection
+from schema.scalars import YearMonth
+
+if TYPE_CHECKING:
+    from schema.access_log import AccessLogEntry
+    from schema.benefit import Benefit
+    from schema.card import HealthInsuranceCard
+    from schema.contribution import ContributionPeriod
+    from schema.visit import MedicalVisit
+
+
+@strawberry.type
+class IdDocument:
+    type: IdDocumentType
+    number: str
+
+
+@strawberry.type(description="Quá trình tham gia, totalled: overlapping periods count once; gaps are not counted.")
+class ParticipationSummary:
+    insurance_type: InsuranceType
+    total_months: int
+    years: int = strawberry.field(description='totalMonths // 12 ("12 năm 2 tháng" -> 12)')
+    months: int = strawberry.field(description="totalMonths % 12")
+    first_month: YearMonth | None
+    last_month: YearMonth | None
+
+
+@strawberry.type(description="An insured person. Private fields follow the access policy (privacy.md).")
+class Person(Node):
+    _row: strawberry.Private[Any]
+    _rel: strawberry.Private[Relation]
+    _access: strawberry.Private[AccessRecorder]
+
+    def _read(self, field: str, value: Any) -> Any:
+        return read(self._access, self._rel, self._row.id, field, value)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("Person", self._row.id)
+
+    @strawberry.field(description="Mã số BHXH: 10 digits, the first two a province code.")
+    def social_insurance_code(self) -> str:
+        return self._read("Person.socialInsuranceCode", self._row.social_insurance_code)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def full_name(self) -> str:
+        return self._read("Person.fullName", self._row.full_name)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def gender(self) -> Gender | None:
+        value = self._row.gender
+        return self._read("Person.gender", Gender(value) if value else None)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The year of birth; kept for analysts, who do not see the date.")
+    def birth_year(self) -> int | None:
+        born: date | None = self._row.date_of_birth
+        return self._read("Person.birthYear", born.year if born else None)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def date_of_birth(self) -> date | None:
+        return self._read("Person.dateOfBirth", self._row.date_of_birth)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def id_document(self) -> IdDocument | None:
+        row = self._row
+        value = IdDocument(type=IdDocumentType(row.id_type), number=row.id_number) if row.id_type else None
+        return self._read("Person.idDocument", value)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self._read("Person.phone", self._row.phone)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def email(self) -> str | None:
+        return self._read("Person.email", self._row.email)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def address(self) -> Address | None:
+        decision = allow(self._access, self._rel, self._row.id, "Person.address")
+        # Analysts see where, not who: no street line.
+        return address_of(self._row, with_street=decision is Decision.ALLOW)
+
+    @strawberry.field(description="The card in force (the latest issued).")
+    async def health_insurance_card(
+        self, info: Info
+    ) -> Annotated[HealthInsuranceCard, strawberry.lazy("schema.card")] | None:
+        from schema.card import HealthInsuranceCard
+
+        allow(self._access, self._rel, self._row.id, "Person.healthInsuranceCard")
+        row = await info.context.loaders.cards_by_person.load(self._row.id)
+        return HealthInsuranceCard.wrap(info.context, row) if row is not None else None
+
+    @strawberry.field(description="Newest first.")
+    async def contribution_periods(
+        self,
+        info: Info,
+        insurance_type: InsuranceType | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[ContributionPeriod, strawberry.lazy("schema.contribution")]] | None:
+        from schema.contribution import ContributionPeriod
+        from resolvers.loaders import PERIOD_ORDER
+
+        allow(self._access, self._rel, self._row.id, "Person.contributionPeriods")
+        args = (insurance_type.value if insurance_type else None,)
+        slice_ = await info.context.loaders.periods_by_person.slice(self._row.id, args, page(first, after, PERIOD_ORDER))
+        return connection(slice_, ContributionPeriod.wrapper(info.context))
+
+    @strawberry.field
+    async def participation(self, info: Info, insurance_type: InsuranceType) -> ParticipationSummary | None:
+        allow(self._access, self._rel, self._row.id, "Person.participation")
+        summary = await info.context.loaders.participation_by_person.load((self._row.id, insurance_type.value))
+        if summary is None:
+            return ParticipationSummary(
+                insurance_type=insurance_type, total_months=0, years=0, months=0, first_month=None, last_month=None
+            )
+        total = summary.total_months
+        return ParticipationSummary(
+            insurance_type=insurance_type,
+            total_months=total,
+            years=total // 12,
+            months=total % 12,
+            first_month=YearMonth(summary.first_month),
+            last_month=YearMonth(summary.last_month),
+        )
+
+    @strawberry.field(description="Newest first.")
+    async def benefits(
+        self,
+        info: Info,
+        regime: BenefitRegime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[Benefit, strawberry.lazy("schema.benefit")]] | None:
+        from schema.benefit import Benefit
+        from resolvers.loaders import BENEFIT_ORDER
+
+        allow(self._access, self._rel, self._row.id, "Person.benefits")
+        args = (regime.value if regime else None,)
+        slice_ = await info.context.loaders.benefits_by_person.slice(self._row.id, args, page(first, after, BENEFIT_ORDER))
+        return connection(slice_, Benefit.wrapper(info.context))
+
+    @strawberry.field(description="Sổ khám chữa bệnh, newest first.")
+    async def medical_visits(
+        self, info: Info, year: int | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[MedicalVisit, strawberry.lazy("schema.visit")]] | None:
+        from schema.visit import MedicalVisit
+        from resolvers.loaders import VISIT_ORDER
+
+        allow(self._access, self._rel, self._row.id, "Person.medicalVisits")
+        resolve.check_year(year)
+        slice_ = await info.context.loaders.visits_by_person.slice(self._row.id, (year,), page(first, after, VISIT_ORDER))
+        return connection(slice_, MedicalVisit.wrapper(info.context))
+
+    @strawberry.field(description='"Who looked at my data": the person and ADMIN only, newest first.')
+    async def data_access_log(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[AccessLogEntry, strawberry.lazy("schema.access_log")]] | None:
+        from schema.access_log import AccessLogEntry
+        from resolvers.loaders import ACCESS_LOG_ORDER
+
+        allow(self._access, self._rel, self._row.id, "Person.dataAccessLog")
+        slice_ = await info.context.loaders.access_log_by_person.slice(
+            self._row.id, (), page(first, after, ACCESS_LOG_ORDER)
+        )
+        return connection(slice_, AccessLogEntry.from_row)
+
+    @classmethod
+    def wrap(cls, context: Context, row: Any) -> Person:
+        return cls(_row=row, _rel=relation_to_person(context.viewer, row.id, row.province_scope), _access=context.access)
+
+    @classmethod
+    def wrapper(cls, context: Context) -> Any:
+        viewer, access = context.viewer, context.access
+
+        def wrap(row: Any) -> Person:
+            return cls(_row=row, _rel=relation_to_person(viewer, row.id, row.province_scope), _access=access)
+
+        return wrap
+
+
+@strawberry.type
+class PersonQuery:
+    @strawberry.field(description="A person by social-insurance code, if in the viewer's scope (else null).")
+    async def person(self, info: Info, social_insurance_code: str) -> Person | None:
+        row = await resolve.person_by_code(info.context, social_insurance_code)
+        return Person.wrap(info.context, row) if row is not None else None
+
+    @strawberry.field(description="People in the viewer's scope, ordered by social-insurance code.")
+    async def persons(
+        self,
+        info: Info,
+        search: str | None = None,
+        province_code: str | None = None,
+        unit_code: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Person]:
+        slice_ = await resolve.persons(info.context, search, province_code, unit_code, first, after)
+        return connection(slice_, Person.wrapper(info.context))

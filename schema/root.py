@@ -1,0 +1,54 @@
+"""The root types, composed of the per-domain classes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+
+from resolvers import node as resolve
+from resolvers.context import Context, Info
+from schema.account import AccountQuery
+from schema.benefit import Benefit
+from schema.card import CardQuery, HealthInsuranceCard
+from schema.content import ContentQuery, Faq, NewsArticle
+from schema.contribution import ContributionPeriod
+from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
+from schema.node import Node, parse_global_id
+from schema.person import Person, PersonQuery
+from schema.registration import Registration, RegistrationQuery
+from schema.unit import Unit, UnitQuery
+from schema.visit import MedicalVisit
+
+WRAPPERS: dict[str, Callable[[Context, Any], Node]] = {
+    "Person": Person.wrap,
+    "Unit": Unit.wrap,
+    "ContributionPeriod": lambda c, r: ContributionPeriod.wrapper(c)(r),
+    "HealthInsuranceCard": HealthInsuranceCard.wrap,
+    "MedicalVisit": lambda c, r: MedicalVisit.wrapper(c)(r),
+    "Benefit": lambda c, r: Benefit.wrapper(c)(r),
+    "Registration": Registration.wrap,
+    "Office": lambda c, r: Office.from_row(r),
+    "HealthFacility": lambda c, r: HealthFacility.from_row(r),
+    "CollectionAgent": lambda c, r: CollectionAgent.from_row(r),
+    "Faq": lambda c, r: Faq.from_row(r),
+    "NewsArticle": lambda c, r: NewsArticle.from_row(r),
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id; null when absent or outside the viewer's scope.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, pk = parse_global_id(id)
+        wrap = WRAPPERS.get(type_name)
+        if wrap is None:
+            return None
+        row = await resolve.node_row(info.context, type_name, pk)
+        return wrap(info.context, row) if row is not None else None
+
+
+@strawberry.type
+class Query(NodeQuery, AccountQuery, PersonQuery, UnitQuery, CardQuery, RegistrationQuery, PlaceQuery, ContentQuery):
+    pass

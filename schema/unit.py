@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from auth.guard import AccessRecorder, allow
+from auth.policy import Relation, relation_to_unit
+from resolvers import unit as resolve
+from resolvers.context import Context, Info
+from resolvers.loaders import PERIOD_ORDER, PERSON_ORDER
+from resolvers.pagination import page
+from schema.enums import InsuranceType
+from schema.geo import Address, AdministrativeUnit, address_of
+from schema.node import Node, global_id
+from schema.pagination import Connection, connection
+
+if TYPE_CHECKING:
+    from schema.contribution import ContributionPeriod
+    from schema.person import Person
+
+
+@strawberry.type(description="Đơn vị tham gia BHXH: an employer. Code, name, province and tax code are public.")
+class Unit(Node):
+    _row: strawberry.Private[Any]
+    _rel: strawberry.Private[Relation]
+    _access: strawberry.Private[AccessRecorder]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("Unit", self._row.id)
+
+    @strawberry.field(description="Mã đơn vị.")
+    def code(self) -> str:
+        return self._row.code  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self._row.name  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Mã số thuế.")
+    def tax_code(self) -> str | None:
+        return self._row.tax_code  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def province(self, info: Info) -> AdministrativeUnit:
+        row = await info.context.loaders.admin_units_by_code.load((self._row.address_scheme, self._row.province_code))
+        return AdministrativeUnit(code=row.code, name=row.name)
+
+    @strawberry.field
+    def address(self) -> Address | None:
+        allow(self._access, self._rel, 0, "Unit.address")
+        return address_of(self._row)
+
+    @strawberry.field(description="People with a contribution period at this unit, in the viewer's scope.")
+    async def employees(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Person, strawberry.lazy("schema.person")]] | None:
+        from schema.person import Person
+
+        allow(self._access, self._rel, 0, "Unit.employees")
+        slice_ = await info.context.loaders.employees_by_unit.slice(self._row.id, (), page(first, after, PERSON_ORDER))
+        return connection(slice_, Person.wrapper(info.context))
+
+    @strawberry.field(description="Newest first.")
+    async def contribution_periods(
+        self,
+        info: Info,
+        insurance_type: InsuranceType | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[ContributionPeriod, strawberry.lazy("schema.contribution")]] | None:
+        from schema.contribution import ContributionPeriod
+
+        allow(self._access, self._rel, 0, "Unit.contributionPeriods")
+        args = (insurance_type.value if insurance_type else None,)
+        slice_ = await info.context.loaders.periods_by_unit.slice(self._row.id, args, page(first, after, PERIOD_ORDER))
+        return connection(slice_, ContributionPeriod.wrapper(info.context))
+
+    @classmethod
+    def wrap(cls, context: Context, row: Any) -> Unit:
+        relation = relation_to_unit(context.viewer, row.id, row.province_scope)
+        return cls(_row=row, _rel=relation, _access=context.access)
+
+    @classmethod
+    def wrapper(cls, context: Context) -> Any:
+        viewer, access = context.viewer, context.access
+
+        def wrap(row: Any) -> Unit:
+            return cls(_row=row, _rel=relation_to_unit(viewer, row.id, row.province_scope), _access=access)
+
+        return wrap
+
+    @classmethod
+    def public(cls, context: Context) -> Any:
+        """The public view (participatingUnits): whoever asks, never the employees or periods."""
+        access = context.access
+
+        def wrap(row: Any) -> Unit:
+            return cls(_row=row, _rel=Relation.ANONYMOUS, _access=access)
+
+        return wrap
+
+
+@strawberry.type
+class UnitQuery:
+    @strawberry.field(description="A unit by code, if in the viewer's scope (else null).")
+    async def unit(self, info: Info, code: str) -> Unit | None:
+        row = await resolve.unit_by_code(info.context, code)
+        return Unit.wrap(info.context, row) if row is not None else None
+
+    @strawberry.field(description="Units in the viewer's scope, ordered by code.")
+    async def units(
+        self,
+        info: Info,
+        search: str | None = None,
+        province_code: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Unit]:
+        slice_ = await resolve.units(info.context, search, None, province_code, first, after, public=False)
+        return connection(slice_, Unit.wrapper(info.context))
+
+    @strawberry.field(description="Tra cứu đơn vị tham gia BHXH: the public view (code, name, province, tax code).")
+    async def participating_units(
+        self,
+        info: Info,
+        search: str | None = None,
+        tax_code: str | None = None,
+        province_code: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Unit]:
+        slice_ = await resolve.units(info.context, search, tax_code, province_code, first, after, public=True)
+        return connection(slice_, Unit.public(info.context))

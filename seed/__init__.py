@@ -1,0 +1,1 @@
+"""Demo and generated data (`ansinh seed`)."""

@@ -1,0 +1,203 @@
+"""`ansinh seed`: bulk inserts with Core, deterministic for a seed, safe to run twice."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from tqdm import tqdm
+
+from auth.passwords import hash_password
+from models.engine import make_engine
+from models.tables import (
+    account_t,
+    admin_unit_t,
+    agent_t,
+    benefit_t,
+    card_t,
+    facility_t,
+    faq_t,
+    news_t,
+    office_t,
+    period_t,
+    person_t,
+    registration_t,
+    unit_t,
+    visit_t,
+)
+from models.types import utcnow
+from seed import content, golden, people, places
+from seed import demo as demo_accounts
+from settings import Settings
+
+CHUNK = 2_000
+Row = dict[str, Any]
+
+
+async def _existing(conn: AsyncConnection, table: Table, keys: Sequence[str]) -> set[tuple[Any, ...]]:
+    columns = [table.c[k] for k in keys]
+    return {tuple(r) for r in (await conn.execute(select(*columns))).all()}
+
+
+async def insert_missing(conn: AsyncConnection, table: Table, rows: Sequence[Row], keys: Sequence[str]) -> int:
+    """Insert the rows whose natural key is not there yet: running the seed twice adds nothing."""
+    have = await _existing(conn, table, keys)
+    fresh = [r for r in rows if tuple(r[k] for k in keys) not in have]
+    for start in range(0, len(fresh), CHUNK):
+        await conn.execute(insert(table), fresh[start : start + CHUNK])
+    return len(fresh)
+
+
+async def _ids(conn: AsyncConnection, table: Table, key: str, values: Iterable[Any] | None = None) -> dict[Any, int]:
+    statement = select(table.c[key], table.c.id)
+    if values is not None:
+        statement = statement.where(table.c[key].in_(list(values)))
+    return {k: i for k, i in (await conn.execute(statement)).all()}
+
+
+def _with_person(rows: list[Row], person_ids: dict[str, int]) -> list[Row]:
+    out = []
+    for row in rows:
+        code = row["person_code"]
+        if code in person_ids:
+            fresh = {k: v for k, v in row.items() if k != "person_code"}
+            fresh["person_id"] = person_ids[code]
+            out.append(fresh)
+    return out
+
+
+async def _bulk(conn: AsyncConnection, table: Table, rows: list[Row], bar: tqdm | None = None) -> None:
+    for start in range(0, len(rows), CHUNK * 5):
+        chunk = rows[start : start + CHUNK * 5]
+        await conn.execute(insert(table), chunk)
+        if bar is not None:
+            bar.update(len(chunk))
+
+
+async def seed_reference(conn: AsyncConnection, seed: int) -> None:
+    rng = random.Random(f"places:{seed}")
+    await insert_missing(conn, admin_unit_t, places.admin_unit_rows(), ("scheme", "code"))
+    await insert_missing(conn, office_t, places.office_rows(), ("code",))
+    await insert_missing(conn, facility_t, places.facility_rows(rng), ("code",))
+    await insert_missing(conn, agent_t, places.agent_rows(rng), ("code",))
+    await insert_missing(conn, faq_t, content.faq_rows(), ("question",))
+    await insert_missing(conn, news_t, content.news_rows(), ("title",))
+
+
+async def seed_golden(conn: AsyncConnection) -> None:
+    await insert_missing(conn, unit_t, golden.UNITS, ("code",))
+    if await insert_missing(conn, person_t, [golden.PERSON], ("social_insurance_code",)) == 0:
+        return
+    person_ids = await _ids(conn, person_t, "social_insurance_code", [golden.CODE])
+    units = await _ids(conn, unit_t, "code", ["01B0001", "01T0001"])
+    await insert_missing(conn, facility_t, [golden.LOCAL_FACILITY], ("code",))
+    facilities = await _ids(conn, facility_t, "code", [golden.HOSPITAL_CODE, golden.LOCAL_FACILITY_CODE])
+    local = facilities[golden.LOCAL_FACILITY_CODE]
+    offices = await _ids(conn, office_t, "code", ["01"])
+    await conn.execute(insert(period_t), _with_person(golden.periods(units), person_ids))
+    await conn.execute(insert(card_t), _with_person([golden.card(local)], person_ids))
+    await conn.execute(insert(visit_t), _with_person(golden.visits(facilities[golden.HOSPITAL_CODE], local), person_ids))
+    await conn.execute(insert(benefit_t), _with_person(golden.benefits(offices["01"]), person_ids))
+    await insert_missing(conn, registration_t, [golden.registration(offices["01"])], ("reference_number",))
+
+
+async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bool) -> int:
+    rng = random.Random(f"people:{seed}")
+    unit_count = max(30, count // 50)
+    specs = people.unit_rows(rng, unit_count)
+    await insert_missing(conn, unit_t, [s.row for s in specs], ("code",))
+    unit_ids = await _ids(conn, unit_t, "code", [s.code for s in specs])
+    units = [(unit_ids[s.code], s) for s in specs]
+    facilities: dict[str, list[tuple[int, bool]]] = {}
+    for fid, province, accepts in (
+        await conn.execute(select(facility_t.c.id, facility_t.c.province_code, facility_t.c.accepts_health_insurance))
+    ).all():
+        facilities.setdefault(province, []).append((fid, accepts))
+    offices = {p: i for p, i in (await conn.execute(select(office_t.c.province_code, office_t.c.id).where(office_t.c.level == "PROVINCE"))).all()}
+    # The golden code is reserved even before the golden record exists.
+    generated = people.generate(rng, count, {golden.CODE}, units, facilities, offices)
+    have = await _existing(conn, person_t, ("social_insurance_code",))
+    fresh_persons = [p for p in generated.persons if (p["social_insurance_code"],) not in have]
+    total = len(fresh_persons) + sum(
+        len(rows) for rows in (generated.periods, generated.cards, generated.visits, generated.benefits)
+    )
+    with tqdm(total=total, desc="people and records", unit="row", disable=not progress) as bar:
+        await _bulk(conn, person_t, fresh_persons, bar)
+        person_ids = await _ids(conn, person_t, "social_insurance_code", [p["social_insurance_code"] for p in fresh_persons]) if len(fresh_persons) < 30_000 else await _ids(conn, person_t, "social_insurance_code")
+        fresh_codes = {p["social_insurance_code"] for p in fresh_persons}
+        person_ids = {c: i for c, i in person_ids.items() if c in fresh_codes}
+        for table, rows in (
+            (period_t, generated.periods),
+            (card_t, generated.cards),
+            (visit_t, generated.visits),
+            (benefit_t, generated.benefits),
+        ):
+            await _bulk(conn, table, _with_person(rows, person_ids), bar)
+    return len(fresh_persons)
+
+
+async def seed_accounts(conn: AsyncConnection, password: str) -> None:
+    hashed = hash_password(password)
+    now = utcnow()
+    lookups = {
+        "person": (person_t, "social_insurance_code"),
+        "office": (office_t, "code"),
+        "facility": (facility_t, "code"),
+        "unit": (unit_t, "code"),
+    }
+    existing = {u for (u,) in (await conn.execute(select(account_t.c.username))).all()}
+    for username, role, binding in demo_accounts.ACCOUNTS:
+        pk = None
+        if binding is not None:
+            table, key = lookups[binding[0]]
+            pk = (await conn.execute(select(table.c.id).where(table.c[key] == binding[1]))).scalar_one()
+        columns = demo_accounts.binding_columns(binding[0] if binding else None, pk)
+        if username in existing:
+            # Running the seed again resets the demo password to the one in force.
+            await conn.execute(
+                update(account_t)
+                .where(account_t.c.username == username)
+                .values(password_hash=hashed, must_change_password=False, password_changed_at=now, **columns)
+            )
+        else:
+            await conn.execute(
+                insert(account_t).values(
+                    username=username,
+                    password_hash=hashed,
+                    role=role,
+                    must_change_password=False,
+                    password_changed_at=now,
+                    created_at=now,
+                    disabled=False,
+                    **columns,
+                )
+            )
+
+
+async def run_seed(settings: Settings, *, demo: bool, persons: int, seed: int, progress: bool = True) -> dict[str, Any]:
+    if persons < 0:
+        raise SystemExit("--persons must be 0 or more")
+    started = time.perf_counter()
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            await seed_reference(conn, seed)
+            await seed_golden(conn)
+            added = await seed_people(conn, persons, seed, progress)
+            password = settings.demo_password or demo_accounts.DEFAULT_DEMO_PASSWORD
+            if demo:
+                await seed_accounts(conn, password)
+    finally:
+        await engine.dispose()
+    elapsed = time.perf_counter() - started
+    summary = {"persons_added": added, "seconds": round(elapsed, 2)}
+    if progress:
+        print(f"seeded {added} new people in {elapsed:.1f} s")
+        if demo:
+            print(f"demo accounts: {', '.join(a[0] for a in demo_accounts.ACCOUNTS)}; password: {password}")
+    return summary
+

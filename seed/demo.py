@@ -1,0 +1,25 @@
+"""The demo accounts of the runtime contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_DEMO_PASSWORD = "Ansinh@2026"
+
+# username, role, what it is bound to (kind, code)
+ACCOUNTS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
+    ("0113099841", "CITIZEN", ("person", "0113099841")),
+    ("officer.hanoi", "OFFICER", ("office", "01")),
+    ("officer.hcm", "OFFICER", ("office", "79")),
+    ("analyst", "ANALYST", None),
+    ("partner.hospital", "PARTNER", ("facility", "01929")),
+    ("partner.employer", "PARTNER", ("unit", "01T0001")),
+    ("admin", "ADMIN", None),
+)
+
+
+def binding_columns(kind: str | None, pk: int | None) -> dict[str, Any]:
+    columns: dict[str, Any] = {"person_id": None, "office_id": None, "facility_id": None, "unit_id": None}
+    if kind is not None:
+        columns[f"{kind}_id"] = pk
+    return columns

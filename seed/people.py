@@ -1,0 +1,298 @@
+"""Generated insured people and their records: deterministic for a seed, legal by construction."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from models import rules
+from models.text import fold
+from models.types import VIETNAM_TZ, from_month_index, month_index
+from seed import reference as ref
+from seed.places import PROVINCE_BY_CODE, SUCCESSOR, WARDS_BY_PROVINCE
+
+Row = dict[str, Any]
+
+# The data describes the world as of this day, whatever day the seed runs: deterministic.
+AS_OF = date(2026, 11, 1)
+AS_OF_MONTH = AS_OF.year * 100 + AS_OF.month
+BIG_CITIES = (("01", 30), ("79", 30), ("48", 8), ("31", 8), ("92", 8))
+OTHER_PROVINCES_WEIGHT = 16
+MOBILE_PREFIXES = (
+    "032 033 034 035 036 037 038 039 056 058 059 070 076 077 078 079 081 082 083 084 085 086 088 089 "
+    "090 091 093 094 096 097 098"
+).split()
+ICD_BY_CHAPTER = ref.ICD10
+
+
+@dataclass(slots=True)
+class UnitSpec:
+    code: str
+    name: str
+    province: str
+    state_sector: bool
+    row: Row
+
+
+@dataclass(slots=True)
+class Generated:
+    persons: list[Row] = field(default_factory=list)
+    # Child rows keyed by the person's social-insurance code until the person has an id.
+    periods: list[Row] = field(default_factory=list)
+    cards: list[Row] = field(default_factory=list)
+    visits: list[Row] = field(default_factory=list)
+    benefits: list[Row] = field(default_factory=list)
+
+
+def unit_rows(rng: random.Random, count: int) -> list[UnitSpec]:
+    provinces = [code for code, _ in BIG_CITIES]
+    weights = [w for _, w in BIG_CITIES]
+    names: set[str] = set()
+    units: list[UnitSpec] = []
+    for serial in range(1, count + 1):
+        province = rng.choices(provinces, weights)[0]
+        state = rng.random() < 0.2
+        pattern = "Trường THPT {name}" if state and rng.random() < 0.5 else rng.choice(ref.UNIT_NAME_PATTERNS)
+        name = pattern.format(name=rng.choice(ref.UNIT_NAME_WORDS) + " " + rng.choice(ref.UNIT_NAME_WORDS))
+        while name in names:
+            name = f"{name} {rng.randint(2, 99)}"
+        names.add(name)
+        ward = rng.choice(WARDS_BY_PROVINCE[province])
+        code = f"{province}A{serial:04d}"
+        units.append(
+            UnitSpec(
+                code=code,
+                name=name,
+                province=province,
+                state_sector=state,
+                row={
+                    "code": code,
+                    "name": name,
+                    "search_name": fold(name),
+                    "tax_code": f"{rng.randint(1, 9)}{rng.randint(0, 999_999_999):09d}",
+                    "province_scope": province,
+                    "address_scheme": "2004",
+                    "province_code": province,
+                    "district_code": ward.district_code,
+                    "ward_code": ward.code,
+                    "street": f"{rng.randint(1, 400)} {rng.choice(ref.STREET_NAMES)}",
+                },
+            )
+        )
+    return units
+
+
+def _name(rng: random.Random, male: bool) -> str:
+    surnames = [s for s, _ in ref.SURNAMES]
+    weights = [w for _, w in ref.SURNAMES]
+    surname = rng.choices(surnames, weights)[0]
+    middle = rng.choice(ref.MIDDLE_NAMES_MALE if male else ref.MIDDLE_NAMES_FEMALE)
+    given = rng.choice(ref.GIVEN_NAMES_MALE if male else ref.GIVEN_NAMES_FEMALE)
+    return f"{surname} {middle} {given}"
+
+
+def cccd(rng: random.Random, province: str, born: date, male: bool) -> str:
+    """Province of birth registration (3), gender/century (1), birth year (2), serial (6)."""
+    century = (born.year // 100) - 19  # 0 for the 1900s, 1 for the 2000s
+    gender_digit = century * 2 + (0 if male else 1)
+    return f"0{province}{gender_digit}{born.year % 100:02d}{rng.randint(0, 999_999):06d}"
+
+
+def _salary(rng: random.Random, month: int, region: int, state: bool) -> tuple[Decimal, Decimal | None]:
+    floor, cap = rules.salary_bounds(month, region, state_sector=state)
+    if state:
+        coefficient = Decimal(rng.randint(234, 620)) / 100
+        return min(cap, coefficient * rules.base_salary(month)).quantize(Decimal("1")), coefficient
+    salary = floor * Decimal(rng.uniform(1.0, 4.5))
+    return min(cap, salary).quantize(Decimal("1000")), None
+
+
+def _visit(rng: random.Random, code: str, facility_id: int, level: int, year: int) -> Row:
+    last_day = AS_OF if year == AS_OF.year else date(year, 12, 31)
+    day = date(year, 1, 1) + timedelta(days=rng.randint(0, (last_day - date(year, 1, 1)).days))
+    admitted = datetime(day.year, day.month, day.day, rng.randint(7, 16), rng.choice((0, 15, 30, 45)), tzinfo=VIETNAM_TZ)
+    inpatient = rng.random() < 0.1
+    if inpatient:
+        discharged = admitted + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 6))
+        total = Decimal(rng.randint(2_000, 60_000)) * 1000
+    else:
+        discharged = admitted + timedelta(hours=rng.randint(1, 4))
+        total = Decimal(rng.randint(80, 4_000)) * 1000
+    insurance = (total * rules.FUND_SHARE[level]).quantize(Decimal("1"))
+    icd, diagnosis = rng.choice(ICD_BY_CHAPTER)
+    return {
+        "person_code": code,
+        "facility_id": facility_id,
+        "visit_type": "INPATIENT" if inpatient else "OUTPATIENT",
+        "admitted_at": admitted,
+        "discharged_at": discharged,
+        "year": admitted.year,
+        "diagnosis_code": icd,
+        "diagnosis": diagnosis,
+        "total_cost": total,
+        "insurance_paid": insurance,
+        "patient_paid": total - insurance,
+    }
+
+
+def periods_for_job(
+    code: str, unit_id: int, start: int, end: int, occupation: str, workplace: str | None, salary: Decimal,
+    coefficient: Decimal | None,
+) -> list[Row]:
+    """One job as the four insurance histories it appears in (BHTN from 2009, TNLĐ shown from 2016-07)."""
+    rows = []
+    for insurance, earliest in (("SOCIAL", 0), ("HEALTH", 0), ("OCCUPATIONAL_ACCIDENT", 201607), ("UNEMPLOYMENT", rules.BHTN_START)):
+        first = max(start, earliest)
+        if first > end:
+            continue
+        rows.append(
+            {
+                "person_code": code,
+                "unit_id": unit_id,
+                "insurance_type": insurance,
+                "from_month": first,
+                "to_month": end,
+                "occupation": occupation,
+                "workplace": workplace,
+                "currency": "VND",
+                "salary": salary,
+                "salary_coefficient": coefficient,
+            }
+        )
+    return rows
+
+
+def generate(
+    rng: random.Random,
+    count: int,
+    taken_codes: set[str],
+    units: list[tuple[int, UnitSpec]],
+    facilities_by_province: dict[str, list[tuple[int, bool]]],
+    offices_by_province: dict[str, int],
+) -> Generated:
+    """`count` people with careers, a card, visits and sometimes a benefit."""
+    out = Generated()
+    other = [p.code for p in ref.PROVINCES if p.code not in dict(BIG_CITIES)]
+    provinces = [c for c, _ in BIG_CITIES] + other
+    weights = [w for _, w in BIG_CITIES] + [OTHER_PROVINCES_WEIGHT / len(other)] * len(other)
+    units_by_province: dict[str, list[tuple[int, UnitSpec]]] = {}
+    for unit in units:
+        units_by_province.setdefault(unit[1].province, []).append(unit)
+    for _ in range(count):
+        province = rng.choices(provinces, weights)[0]
+        male = rng.random() < 0.5
+        born = date(rng.randint(1962, 2004), rng.randint(1, 12), rng.randint(1, 28))
+        code = f"{province}{rng.randint(0, 99_999_999):08d}"
+        while code in taken_codes:
+            code = f"{province}{rng.randint(0, 99_999_999):08d}"
+        taken_codes.add(code)
+        full_name = _name(rng, male)
+        ward = rng.choice(WARDS_BY_PROVINCE[province])
+        two_level = rng.random() < 0.05  # written after 2025-07-01
+        out.persons.append(
+            {
+                "social_insurance_code": code,
+                "full_name": full_name,
+                "search_name": fold(full_name),
+                "gender": "MALE" if male else "FEMALE",
+                "date_of_birth": born,
+                "id_type": "CCCD",
+                "id_number": cccd(rng, province, born, male),
+                "phone": rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 9_999_999):07d}",
+                "email": f"{fold(full_name).replace(' ', '.')}{rng.randint(1, 999)}@gmail.com"
+                if rng.random() < 0.4
+                else None,
+                "province_scope": province,
+                "address_scheme": "2025" if two_level else "2004",
+                "province_code": SUCCESSOR[province] if two_level else province,
+                "district_code": None if two_level else ward.district_code,
+                "ward_code": ward.code,
+                "street": f"Số {rng.randint(1, 200)} {rng.choice(ref.STREET_NAMES)}",
+            }
+        )
+        region = PROVINCE_BY_CODE[province].wage_region
+        # A career: jobs from the early twenties, with gaps, until 60 or now.
+        month = month_index((born.year + rng.randint(21, 26)) * 100 + rng.randint(1, 12))
+        last = min(month_index(AS_OF_MONTH), month_index((born.year + 60) * 100 + born.month))
+        if rng.random() < 0.1:
+            last = min(last, month + rng.randint(12, 240))
+        pool = units_by_province.get(province) or units
+        employed_now = False
+        state_now = False
+        started = None
+        while month <= last:
+            length = rng.randint(6, 120)
+            end = min(last, month + length - 1)
+            unit_id, unit = rng.choice(pool) if rng.random() < 0.85 else rng.choice(units)
+            start_ym, end_ym = from_month_index(month), from_month_index(end)
+            salary, coefficient = _salary(rng, start_ym, region, unit.state_sector)
+            occupation = rng.choice(ref.OCCUPATIONS)
+            out.periods.extend(
+                periods_for_job(code, unit_id, start_ym, end_ym, occupation, None, salary, coefficient)
+            )
+            started = started or start_ym
+            employed_now = end == month_index(AS_OF_MONTH)
+            state_now = unit.state_sector
+            month = end + 1 + (rng.randint(1, 18) if rng.random() < 0.3 else 0)
+        age = AS_OF.year - born.year
+        group = ("HC" if state_now else "DN") if employed_now else ("HT" if age >= 60 else "GD")
+        level = rules.benefit_level(group)
+        facilities = facilities_by_province[province]
+        insured = [fid for fid, accepts in facilities if accepts] or [fid for fid, _ in facilities]
+        expired = rng.random() < 0.05
+        out.cards.append(
+            {
+                "person_code": code,
+                "number": rules.card_number(group, province, code),
+                "social_insurance_code": code,
+                "beneficiary_group": group,
+                "benefit_level": level,
+                "province_code": province,
+                "valid_from": date(2025, 1, 1) if expired else date(2026, 1, 1),
+                "valid_to": date(2025, 12, 31) if expired else (date(2026, 12, 31) if rng.random() < 0.6 else None),
+                "suspended": False,
+                "primary_care_facility_id": rng.choice(insured),
+                "five_years_continuous_from": date(started // 100 + 5, started % 100, 1)
+                if started and started // 100 + 5 <= AS_OF.year
+                else None,
+            }
+        )
+        for year in (AS_OF.year - 2, AS_OF.year - 1, AS_OF.year):
+            for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+                out.visits.append(_visit(rng, code, rng.choice(insured), level, year))
+        if started and rng.random() < 0.15:
+            out.benefits.append(_benefit(rng, code, male, born, employed_now, age, offices_by_province[province]))
+    return out
+
+
+def _benefit(rng: random.Random, code: str, male: bool, born: date, employed: bool, age: int, office_id: int) -> Row:
+    options = ["SICKNESS", "CONVALESCENCE"] if employed else ["UNEMPLOYMENT", "ONE_TIME_SOCIAL_INSURANCE"]
+    if not male and 20 <= age <= 45:
+        options.append("MATERNITY")
+    if age >= 60:
+        options = ["MONTHLY_PENSION"]
+    regime = rng.choice(options)
+    decided = AS_OF - timedelta(days=rng.randint(10, 900))
+    base = Decimal(rules.base_salary(decided.year * 100 + decided.month))
+    days = rng.randint(3, 30)
+    amount = {
+        "SICKNESS": base * Decimal("0.75") * days / 24,
+        "CONVALESCENCE": base * Decimal("0.30") * rng.randint(5, 10),
+        "MATERNITY": base * 2 + base * Decimal(rng.randint(20, 60)) / 10 * 6,
+        "UNEMPLOYMENT": base * Decimal(rng.randint(18, 30)) / 10 * Decimal("0.6") * 3,
+        "ONE_TIME_SOCIAL_INSURANCE": base * Decimal(rng.randint(20, 40)) / 10 * 2 * rng.randint(2, 10),
+        "MONTHLY_PENSION": base * Decimal(rng.randint(20, 50)) / 10 * Decimal("0.55"),
+    }[regime].quantize(Decimal("1"))
+    return {
+        "person_code": code,
+        "regime": regime,
+        "decision_number": f"{rng.randint(1, 9999)}/QĐ-BHXH",
+        "decided_on": decided,
+        "period_from": decided,
+        "period_to": None if regime == "MONTHLY_PENSION" else decided + timedelta(days=days),
+        "amount": amount,
+        "paying_office_id": office_id,
+    }

@@ -1,0 +1,232 @@
+"""The ASGI application and the `ansinh` command (serve, seed, export-schema, migrate)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from graphql import GraphQLError
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from auth import access_log, tokens
+from models.engine import StatementCounter, _current_counter, make_engine, make_sessionmaker
+from models.migrate import migrations_current, upgrade_to_head
+from resolvers.context import Context, Runtime
+from resolvers.loaders import Loaders
+from schema import schema
+from settings import Settings
+
+log = logging.getLogger("ansinh")
+
+CODES = frozenset(
+    {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT", "NOT_FOUND", "RATE_LIMITED", "QUERY_TOO_COMPLEX", "INTERNAL"}
+)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our per-request context, error codes and debug output."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
+        self.runtime = runtime
+
+    async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:  # type: ignore[override]
+        counter = StatementCounter()
+        token = _current_counter.set(counter)
+        started = time.perf_counter()
+        session = self.runtime.sessionmaker()
+        try:
+            ctx = await self._context(request, session)
+            ctx.extra["counter"] = counter
+            ctx.extra["started"] = started
+            request.scope["ansinh.context"] = ctx
+            response = await super().run(request, context=ctx)
+            if not isinstance(request, WebSocket):
+                await access_log.flush(session, ctx.access, ctx.viewer, ctx.operation_name, ctx.access_reason)
+            return response
+        finally:
+            await session.close()
+            _current_counter.reset(token)
+
+    async def _context(self, request: Request | WebSocket, session: Any) -> Context:
+        headers = request.headers
+        viewer, account = None, None
+        bearer = tokens.bearer(headers.get("authorization"))
+        if bearer is not None:
+            found = await tokens.viewer_for(session, bearer)
+            if found is not None:
+                viewer, account = found
+        return Context(
+            request=request,
+            response=None,
+            runtime=self.runtime,
+            session=session,
+            viewer=viewer,
+            loaders=Loaders(session, viewer),
+            access_reason=headers.get("x-ansinh-access-reason") or None,
+            account=account,
+            extra={"token_rejected": bearer is not None and viewer is None},
+        )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            response["errors"] = [self._format_error(e) for e in result.errors]
+        extensions: dict[str, Any] = dict(result.extensions or {})
+        ctx: Context | None = request.scope.get("ansinh.context")
+        if ctx is not None and not self.runtime.settings.production and request.headers.get("x-ansinh-debug") == "1":
+            counter: StatementCounter = ctx.extra["counter"]
+            extensions["debug"] = {
+                "sqlStatements": counter.count,
+                "durationMs": round((time.perf_counter() - ctx.extra["started"]) * 1000, 2),
+            }
+        if extensions:
+            response["extensions"] = extensions
+        return response
+
+    def _format_error(self, error: GraphQLError) -> dict[str, Any]:
+        formatted: dict[str, Any] = dict(error.formatted)
+        extensions: dict[str, Any] = dict(formatted.get("extensions") or {})
+        code = extensions.get("code")
+        if code not in CODES:
+            original = error.original_error
+            if original is None or isinstance(original, GraphQLError):
+                # Parse and validation errors: the request itself is wrong.
+                extensions["code"] = "BAD_USER_INPUT"
+            else:
+                reference = uuid.uuid4().hex[:12]
+                log.error("internal error %s at %s", reference, error.path, exc_info=original)
+                extensions["code"] = "INTERNAL"
+                extensions["reference"] = reference
+                if self.runtime.settings.production:
+                    formatted["message"] = f"Internal error (reference {reference})."
+        formatted["extensions"] = extensions
+        return formatted
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine))
+    graphql = GraphQLApp(runtime)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            current = await migrations_current(engine)
+        except Exception as exc:  # any failure to reach the database means "not ready"
+            return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+        if not current:
+            return JSONResponse({"status": "unavailable", "migrations": "behind"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+async def migrate(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+def _serve(args: argparse.Namespace) -> None:
+    settings = Settings.from_env()
+    asyncio.run(migrate(settings))
+    uvicorn.run(
+        "server:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+
+
+def _seed(args: argparse.Namespace) -> None:
+    from seed.cli import run_seed
+
+    settings = Settings.from_env()
+    if settings.production and args.demo:
+        raise SystemExit("seed --demo is refused when ANSINH_ENV=production")
+    asyncio.run(migrate(settings))
+    asyncio.run(run_seed(settings, demo=args.demo, persons=args.persons, seed=args.seed, progress=not args.quiet))
+
+
+def _export_schema(_: argparse.Namespace) -> None:
+    sys.stdout.write(export_schema())
+
+
+def export_schema() -> str:
+    return schema.as_str() + "\n"
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    asyncio.run(migrate(Settings.from_env()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    parser = argparse.ArgumentParser(prog="ansinh", description="The ansinh GraphQL platform.")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="migrate the database, then serve /graphql")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+    seed = commands.add_parser("seed", help="fill the database with demo accounts and generated people")
+    seed.add_argument("--demo", action="store_true", help="the demo accounts and the golden record")
+    seed.add_argument("--persons", type=int, default=200, help="generated people (default 200)")
+    seed.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same data")
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+    seed.set_defaults(handler=_seed)
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(handler=_export_schema)
+    migrate_ = commands.add_parser("migrate", help="bring the database to the current schema")
+    migrate_.set_defaults(handler=_migrate)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["serve", *(argv or [])])
+    args.handler(args)
+
+
+
+
+if __name__ == "__main__":
+    main()

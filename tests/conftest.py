@@ -1,0 +1,143 @@
+"""A fresh database per test run (SQLite by default, PostgreSQL with ANSINH_TEST_BACKEND=postgresql),
+seeded once with the demo data; tests talk to the real app over HTTP (httpx's ASGI transport)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from auth import tokens
+from models.tables import account_t
+from server import create_app, migrate
+from settings import Settings
+
+DEMO_PERSONS = 300
+DEMO_PASSWORD = "Demo-Password-2026"
+POSTGRES_ADMIN_URL = os.environ.get("ANSINH_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _backend() -> str:
+    return os.environ.get("ANSINH_TEST_BACKEND", "sqlite")
+
+
+async def _create_pg_database(name: str) -> str:
+    import asyncpg
+
+    base = POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(base)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    if _backend() == "postgresql":
+        name = f"ansinh_test_{secrets.token_hex(4)}"
+        url = asyncio.run(_create_pg_database(name))
+        yield url
+        asyncio.run(_drop_pg_database(name))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite+aiosqlite:///{Path(folder) / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, env="development", captcha="off", demo_password=DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+async def seeded(settings: Settings) -> Settings:
+    from seed.cli import run_seed
+
+    await migrate(settings)
+    await run_seed(settings, demo=True, persons=DEMO_PERSONS, seed=7, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+async def app(seeded: Settings) -> AsyncIterator[Any]:
+    application = create_app(seeded)
+    yield application
+    await application.state.runtime.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        yield c
+
+
+class Api:
+    """GraphQL over HTTP against the app, signed in as anyone."""
+
+    def __init__(self, client: httpx.AsyncClient, app: Any) -> None:
+        self.client = client
+        self.app = app
+        self._tokens: dict[str, str] = {}
+
+    async def token(self, username: str) -> str:
+        if username not in self._tokens:
+            runtime = self.app.state.runtime
+            async with runtime.sessionmaker() as session:
+                account_id = (
+                    await session.execute(select(account_t.c.id).where(account_t.c.username == username))
+                ).scalar_one()
+                token, _ = await tokens.issue(session, account_id, f"test-device-{username}")
+                await session.commit()
+            self._tokens[username] = token
+        return self._tokens[username]
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None, debug: bool = False
+    ) -> dict[str, Any]:
+        headers = {}
+        if as_ is not None:
+            headers["Authorization"] = f"Bearer {await self.token(as_)}"
+        if debug:
+            headers["X-Ansinh-Debug"] = "1"
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> Any:
+        body = await self.post(query, variables, as_=as_)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def statements(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> int:
+        body = await self.post(query, variables, as_=as_, debug=True)
+        assert "errors" not in body, body.get("errors")
+        return int(body["extensions"]["debug"]["sqlStatements"])
+
+
+@pytest.fixture(scope="session")
+async def api(client: httpx.AsyncClient, app: Any) -> Api:
+    return Api(client, app)
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
