@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,7 +35,15 @@ from settings import Settings
 log = logging.getLogger("ansinh")
 
 CODES = frozenset(
-    {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT", "NOT_FOUND", "RATE_LIMITED", "QUERY_TOO_COMPLEX", "INTERNAL"}
+    {
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "BAD_USER_INPUT",
+        "NOT_FOUND",
+        "RATE_LIMITED",
+        "QUERY_TOO_COMPLEX",
+        "INTERNAL",
+    }
 )
 
 
@@ -90,7 +98,11 @@ class GraphQLApp(GraphQL[Context, None]):
             response["errors"] = [self._format_error(e) for e in result.errors]
         extensions: dict[str, Any] = dict(result.extensions or {})
         ctx: Context | None = request.scope.get("ansinh.context")
-        if ctx is not None and not self.runtime.settings.production and request.headers.get("x-ansinh-debug") == "1":
+        if (
+            ctx is not None
+            and not self.runtime.settings.production
+            and request.headers.get("x-ansinh-debug") == "1"
+        ):
             counter: StatementCounter = ctx.extra["counter"]
             extensions["debug"] = {
                 "sqlStatements": counter.count,
@@ -186,7 +198,9 @@ def _seed(args: argparse.Namespace) -> None:
     if settings.production and args.demo:
         raise SystemExit("seed --demo is refused when ANSINH_ENV=production")
     asyncio.run(migrate(settings))
-    asyncio.run(run_seed(settings, demo=args.demo, persons=args.persons, seed=args.seed, progress=not args.quiet))
+    asyncio.run(
+        run_seed(settings, demo=args.demo, persons=args.persons, seed=args.seed, progress=not args.quiet)
+    )
 
 
 def _export_schema(_: argparse.Namespace) -> None:
@@ -224,8 +238,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:
         args = parser.parse_args(["serve", *(argv or [])])
     args.handler(args)
-
-
 
 
 if __name__ == "__main__":

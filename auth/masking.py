@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def mask_name(name: str) -> str:
-    """"Nguyễn Thành Biên" -> "Nguyễn T*** B***": the family name groups, the rest identifies."""
+    """ "Nguyễn Thành Biên" -> "Nguyễn T*** B***": the family name groups, the rest identifies."""
     parts = name.split()
     if not parts:
         return name
@@ -18,7 +18,7 @@ def mask_digits(value: str, keep_start: int, keep_end: int) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """"0983847986" -> "0983***986"."""
+    """ "0983847986" -> "0983***986"."""
     return mask_digits(phone, 4, 3)
 
 
@@ -28,7 +28,7 @@ def mask_code(code: str) -> str:
 
 
 def mask_email(email: str) -> str:
-    """"biennt@vss.gov.vn" -> "b***@vss.gov.vn"."""
+    """ "biennt@vss.gov.vn" -> "b***@vss.gov.vn"."""
     local, _, domain = email.partition("@")
     return (local[:1] + "***@" + domain) if domain else mask_digits(email, 1, 0)
 

@@ -53,7 +53,16 @@ class FieldClass(StrEnum):
 A, M, F = Decision.ALLOW, Decision.MASK, Decision.FORBID
 R = Relation
 
-_PRIVATE = {R.SELF: A, R.STAFF: A, R.ADMIN: A, R.ANALYST: M, R.HOSPITAL: F, R.EMPLOYER: F, R.OTHER: F, R.ANONYMOUS: F}
+_PRIVATE = {
+    R.SELF: A,
+    R.STAFF: A,
+    R.ADMIN: A,
+    R.ANALYST: M,
+    R.HOSPITAL: F,
+    R.EMPLOYER: F,
+    R.OTHER: F,
+    R.ANONYMOUS: F,
+}
 
 RULES: dict[FieldClass, dict[Relation, Decision]] = {
     FieldClass.PUBLIC: dict.fromkeys(Relation, A),
@@ -73,7 +82,7 @@ RULES: dict[FieldClass, dict[Relation, Decision]] = {
     FieldClass.OWN_LOG: {**dict.fromkeys(Relation, F), R.SELF: A, R.ADMIN: A},
 }
 
-P, I, PR, EM, CA, S, UD = (
+P, ID_, PR, EM, CA, S, UD = (
     FieldClass.PUBLIC,
     FieldClass.IDENTITY,
     FieldClass.PRIVATE,
@@ -88,10 +97,10 @@ P, I, PR, EM, CA, S, UD = (
 FIELDS: dict[str, FieldClass] = {
     # Person
     "Person.id": P,
-    "Person.socialInsuranceCode": I,
-    "Person.fullName": I,
-    "Person.gender": I,
-    "Person.birthYear": I,
+    "Person.socialInsuranceCode": ID_,
+    "Person.fullName": ID_,
+    "Person.gender": ID_,
+    "Person.birthYear": ID_,
     "Person.dateOfBirth": PR,
     "Person.idDocument": PR,
     "Person.phone": PR,
@@ -152,21 +161,21 @@ FIELDS: dict[str, FieldClass] = {
     "Benefit.payingOffice": PR,
     # Registration: the form itself is only reachable by its applicant and staff in scope.
     "Registration.id": P,
-    "Registration.referenceNumber": I,
-    "Registration.status": I,
-    "Registration.applicantName": I,
-    "Registration.socialInsuranceCode": I,
+    "Registration.referenceNumber": ID_,
+    "Registration.status": ID_,
+    "Registration.applicantName": ID_,
+    "Registration.socialInsuranceCode": ID_,
     "Registration.idDocument": PR,
     "Registration.contactAddress": PR,
     "Registration.contactPerson": PR,
     "Registration.email": PR,
     "Registration.phone": PR,
-    "Registration.startDate": I,
-    "Registration.channel": I,
-    "Registration.receivingOffice": I,
-    "Registration.submissionMethod": I,
-    "Registration.submittedAt": I,
-    "Registration.decidedAt": I,
+    "Registration.startDate": ID_,
+    "Registration.channel": ID_,
+    "Registration.receivingOffice": ID_,
+    "Registration.submissionMethod": ID_,
+    "Registration.submittedAt": ID_,
+    "Registration.decidedAt": ID_,
     "Registration.rejectionReason": PR,
     # Unit: code, name, province and tax code are public (participatingUnits).
     "Unit.id": P,
@@ -216,7 +225,10 @@ MASKERS: dict[str, Callable[[Any], Any]] = {
         f"ContributionPeriod.{f}": (lambda v: v)
         for f in ("insuranceType", "fromMonth", "toMonth", "months", "occupation", "workplace", "currency")
     },
-    **{f"Benefit.{f}": (lambda v: v) for f in ("regime", "decidedOn", "periodFrom", "periodTo", "payingOffice")},
+    **{
+        f"Benefit.{f}": (lambda v: v)
+        for f in ("regime", "decidedOn", "periodFrom", "periodTo", "payingOffice")
+    },
 }
 
 
@@ -240,7 +252,9 @@ def relation_to_person(viewer: Viewer | None, person_id: int, province_code: str
     return R.HOSPITAL if viewer.facility_id is not None else R.EMPLOYER
 
 
-def relation_to_period(viewer: Viewer | None, person_id: int, province_code: str | None, unit_id: int) -> Relation:
+def relation_to_period(
+    viewer: Viewer | None, person_id: int, province_code: str | None, unit_id: int
+) -> Relation:
     relation = relation_to_person(viewer, person_id, province_code)
     if relation is R.EMPLOYER and (viewer is None or viewer.unit_id != unit_id):
         return R.OTHER

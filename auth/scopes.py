@@ -18,7 +18,9 @@ def persons(viewer: Viewer | None) -> ColumnElement[bool]:
         case Role.CITIZEN:
             return person_t.c.id == viewer.person_id
         case Role.OFFICER:
-            return true() if viewer.province_code is None else person_t.c.province_scope == viewer.province_code
+            return (
+                true() if viewer.province_code is None else person_t.c.province_scope == viewer.province_code
+            )
         case Role.ANALYST | Role.ADMIN:
             return true()
         case Role.PARTNER if viewer.facility_id is not None:
@@ -34,7 +36,9 @@ def _owned_by_scoped_person(viewer: Viewer, person_id_column: ColumnElement[int]
     if viewer.role is Role.CITIZEN:
         return person_id_column == viewer.person_id
     if viewer.role is Role.OFFICER and viewer.province_code is not None:
-        return person_id_column.in_(select(person_t.c.id).where(person_t.c.province_scope == viewer.province_code))
+        return person_id_column.in_(
+            select(person_t.c.id).where(person_t.c.province_scope == viewer.province_code)
+        )
     return true()
 
 

@@ -40,7 +40,11 @@ async def issue(
     expires = now + lifetime
     await session.execute(
         insert(auth_session_t).values(
-            token_hash=hash_token(token), account_id=account_id, device_id=device_id, created_at=now, expires_at=expires
+            token_hash=hash_token(token),
+            account_id=account_id,
+            device_id=device_id,
+            created_at=now,
+            expires_at=expires,
         )
     )
     return token, expires

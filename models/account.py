@@ -15,11 +15,14 @@ class Account(SQLModel, table=True):
 
     __tablename__ = "account"
     __table_args__ = (
-        CheckConstraint("role IN ('CITIZEN', 'OFFICER', 'ANALYST', 'PARTNER', 'ADMIN')", name="ck_account_role"),
+        CheckConstraint(
+            "role IN ('CITIZEN', 'OFFICER', 'ANALYST', 'PARTNER', 'ADMIN')", name="ck_account_role"
+        ),
         CheckConstraint("role <> 'CITIZEN' OR person_id IS NOT NULL", name="ck_account_citizen_person"),
         CheckConstraint("role <> 'OFFICER' OR office_id IS NOT NULL", name="ck_account_officer_office"),
         CheckConstraint(
-            "role <> 'PARTNER' OR (facility_id IS NULL) <> (unit_id IS NULL)", name="ck_account_partner_binding"
+            "role <> 'PARTNER' OR (facility_id IS NULL) <> (unit_id IS NULL)",
+            name="ck_account_partner_binding",
         ),
     )
 

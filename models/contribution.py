@@ -24,7 +24,9 @@ class ContributionPeriod(SQLModel, table=True):
             name="ck_period_insurance_type",
         ),
         # BHTN began on 2009-01-01.
-        CheckConstraint("insurance_type <> 'UNEMPLOYMENT' OR from_month >= 200901", name="ck_period_bhtn_start"),
+        CheckConstraint(
+            "insurance_type <> 'UNEMPLOYMENT' OR from_month >= 200901", name="ck_period_bhtn_start"
+        ),
         CheckConstraint("salary IS NULL OR salary >= 0", name="ck_period_salary"),
         UniqueConstraint(
             "person_id", "unit_id", "insurance_type", "from_month", "to_month", name="uq_period_exact"

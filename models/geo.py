@@ -53,7 +53,11 @@ def address_constraints(table: str, *, ward_required: bool = True) -> tuple[Any,
         # The 2025 shape has no district; the 2004 shape names one whenever it names a ward.
         CheckConstraint(
             "(address_scheme = '2025' AND district_code IS NULL) OR (address_scheme = '2004' AND "
-            + ("district_code IS NOT NULL)" if ward_required else "(ward_code IS NULL OR district_code IS NOT NULL))"),
+            + (
+                "district_code IS NOT NULL)"
+                if ward_required
+                else "(ward_code IS NULL OR district_code IS NOT NULL))"
+            ),
             name=f"ck_{table}_address_shape",
         ),
         ForeignKeyConstraint(["address_scheme", "province_code"], target, name=f"fk_{table}_province"),

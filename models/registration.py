@@ -6,7 +6,6 @@ from sqlalchemy import CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from models.geo import address_constraints
-
 from models.types import UtcDateTime
 
 

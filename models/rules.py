@@ -50,8 +50,51 @@ _LEVEL_BY_GROUP: dict[str, int] = {
     **dict.fromkeys(("QN", "CA", "CY"), 5),
 }
 BENEFICIARY_GROUPS: frozenset[str] = frozenset(
-    "DN HX CH NN TK HC XK HT TB NO CT XB TN CS QN CA CY XN MS CC CK CB KC HD TE BT HN DT DK XD TS TC TQ TA "
-    "TY HG LS PV CN HS SV GB GD".split()
+    [
+        "DN",
+        "HX",
+        "CH",
+        "NN",
+        "TK",
+        "HC",
+        "XK",
+        "HT",
+        "TB",
+        "NO",
+        "CT",
+        "XB",
+        "TN",
+        "CS",
+        "QN",
+        "CA",
+        "CY",
+        "XN",
+        "MS",
+        "CC",
+        "CK",
+        "CB",
+        "KC",
+        "HD",
+        "TE",
+        "BT",
+        "HN",
+        "DT",
+        "DK",
+        "XD",
+        "TS",
+        "TC",
+        "TQ",
+        "TA",
+        "TY",
+        "HG",
+        "LS",
+        "PV",
+        "CN",
+        "HS",
+        "SV",
+        "GB",
+        "GD",
+    ]
 )
 # Share of a visit's cost the fund pays, by benefit level (before the special cases).
 FUND_SHARE: dict[int, Decimal] = {

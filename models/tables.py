@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from sqlalchemy import Table
+from sqlmodel import SQLModel
 
 from models.access_log import AccessLogEntry
 from models.account import Account, AuthSession
@@ -19,21 +18,26 @@ from models.registration import Registration
 from models.unit import Unit
 from models.visit import MedicalVisit
 
-access_log_t = cast(Table, AccessLogEntry.__table__)
-account_t = cast(Table, Account.__table__)
-auth_session_t = cast(Table, AuthSession.__table__)
-admin_unit_t = cast(Table, AdministrativeUnit.__table__)
-benefit_t = cast(Table, Benefit.__table__)
-card_t = cast(Table, HealthInsuranceCard.__table__)
-agent_t = cast(Table, CollectionAgent.__table__)
-event_t = cast(Table, Event.__table__)
-facility_t = cast(Table, HealthFacility.__table__)
-faq_t = cast(Table, Faq.__table__)
-feedback_t = cast(Table, Feedback.__table__)
-news_t = cast(Table, NewsArticle.__table__)
-office_t = cast(Table, Office.__table__)
-period_t = cast(Table, ContributionPeriod.__table__)
-person_t = cast(Table, Person.__table__)
-registration_t = cast(Table, Registration.__table__)
-unit_t = cast(Table, Unit.__table__)
-visit_t = cast(Table, MedicalVisit.__table__)
+
+def _table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+access_log_t = _table(AccessLogEntry)
+account_t = _table(Account)
+auth_session_t = _table(AuthSession)
+admin_unit_t = _table(AdministrativeUnit)
+benefit_t = _table(Benefit)
+card_t = _table(HealthInsuranceCard)
+agent_t = _table(CollectionAgent)
+event_t = _table(Event)
+facility_t = _table(HealthFacility)
+faq_t = _table(Faq)
+feedback_t = _table(Feedback)
+news_t = _table(NewsArticle)
+office_t = _table(Office)
+period_t = _table(ContributionPeriod)
+person_t = _table(Person)
+registration_t = _table(Registration)
+unit_t = _table(Unit)
+visit_t = _table(MedicalVisit)

@@ -66,7 +66,7 @@ def to_year_month(value: int) -> str:
 
 
 def parse_year_month(text: str) -> int:
-    """"2020-02" -> 202002; raises ValueError on anything else."""
+    """ "2020-02" -> 202002; raises ValueError on anything else."""
     if len(text) != 7 or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
         raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
     year, month = int(text[:4]), int(text[5:])

@@ -60,7 +60,7 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
             outer = (
                 select(inner)
                 .where(inner.c.position_in_parent <= page.first + 1)
-                .order_by(inner.c[spec.parent.key], inner.c.position_in_parent)
+                .order_by(inner.c[str(spec.parent.key)], inner.c.position_in_parent)
             )
             for row in (await session.execute(outer)).all():
                 found.setdefault((getattr(row, str(spec.parent.key)), args, page), []).append(row)
@@ -81,7 +81,9 @@ def count_loader(session: AsyncSession, spec: ChildList) -> DataLoader[CountKey,
         counts: dict[tuple[int, Args], int] = {}
         for args, parents in groups.items():
             inner = _statement(spec, sorted(set(parents)), args).subquery()
-            statement = select(inner.c[spec.parent.key], func.count()).group_by(inner.c[spec.parent.key])
+            statement = select(inner.c[str(spec.parent.key)], func.count()).group_by(
+                inner.c[str(spec.parent.key)]
+            )
             for parent, total in (await session.execute(statement)).all():
                 counts[(parent, args)] = int(total)
         return [counts.get(key, 0) for key in keys]
@@ -108,5 +110,9 @@ class Children:
             return await self.counts.load((parent, args))
 
         return Slice(
-            rows=rows, has_next=has_next, has_previous=page.after is not None, ordering=self.spec.ordering, count=count
+            rows=rows,
+            has_next=has_next,
+            has_previous=page.after is not None,
+            ordering=self.spec.ordering,
+            count=count,
         )

@@ -10,7 +10,9 @@ from resolvers.pagination import Ordering, page
 from resolvers.slices import Slice, fetch_page, where_all
 
 FAQ_ORDER = Ordering("faq", (faq_t.c.position, faq_t.c.id), kinds=("int", "int"))
-NEWS_ORDER = Ordering("news", (news_t.c.published_at, news_t.c.id), descending=True, kinds=("datetime", "int"))
+NEWS_ORDER = Ordering(
+    "news", (news_t.c.published_at, news_t.c.id), descending=True, kinds=("datetime", "int")
+)
 
 
 async def faqs(context: Context, search: str | None, first: int | None, after: str | None) -> Slice:

@@ -44,12 +44,19 @@ def check_point(latitude: float, longitude: float, argument: str = "near") -> No
 def _orderings(table: Table, tag: str) -> tuple[Ordering, Ordering]:
     by_code = Ordering(tag, (table.c.code,), kinds=("str",))
     # The distance is computed in Python: the column here only names the key's first part.
-    by_distance = Ordering(tag + "-near", (table.c.latitude.label("distance_km"), table.c.id), kinds=("float", "int"))
+    by_distance = Ordering(
+        tag + "-near", (table.c.latitude.label("distance_km"), table.c.id), kinds=("float", "int")
+    )
     return by_code, by_distance
 
 
 async def _near(
-    context: Context, statement: Select[Any], table: Table, point: tuple[float, float], ordering: Ordering, page_: Page
+    context: Context,
+    statement: Select[Any],
+    table: Table,
+    point: tuple[float, float],
+    ordering: Ordering,
+    page_: Page,
 ) -> Slice:
     """Bounding-box prefilter in SQL, exact haversine distance and ordering in Python.
 
@@ -65,7 +72,8 @@ async def _near(
             dlat = radius / KM_PER_DEGREE
             dlon = radius / (KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
             bounded = statement.where(
-                table.c.latitude.between(lat - dlat, lat + dlat), table.c.longitude.between(lon - dlon, lon + dlon)
+                table.c.latitude.between(lat - dlat, lat + dlat),
+                table.c.longitude.between(lon - dlon, lon + dlon),
             )
         bounded = bounded.where(table.c.latitude.is_not(None))
         located = []
@@ -85,7 +93,9 @@ async def _near(
         total = await context.session.scalar(select(func.count()).select_from(statement.subquery()))
         return int(total or 0)
 
-    return Slice(rows=window, has_next=has_next, has_previous=after is not None, ordering=ordering, count=count)
+    return Slice(
+        rows=window, has_next=has_next, has_previous=after is not None, ordering=ordering, count=count
+    )
 
 
 async def _places(
@@ -111,7 +121,11 @@ async def _places(
 
 
 async def offices(
-    context: Context, province_code: str | None, near: tuple[float, float] | None, first: int | None, after: str | None
+    context: Context,
+    province_code: str | None,
+    near: tuple[float, float] | None,
+    first: int | None,
+    after: str | None,
 ) -> Slice:
     return await _places(context, office_t, "office", province_code, near, (), first, after)
 
@@ -138,6 +152,10 @@ async def health_facilities(
 
 
 async def collection_agents(
-    context: Context, province_code: str | None, near: tuple[float, float] | None, first: int | None, after: str | None
+    context: Context,
+    province_code: str | None,
+    near: tuple[float, float] | None,
+    first: int | None,
+    after: str | None,
 ) -> Slice:
     return await _places(context, agent_t, "agent", province_code, near, (), first, after)

@@ -32,8 +32,12 @@ from resolvers.pagination import Ordering
 OWNER_PROVINCE = person_t.c.province_scope.label("owner_province")
 
 PERSON_ORDER = Ordering("person", (person_t.c.social_insurance_code,), kinds=("str",))
-PERIOD_ORDER = Ordering("period", (period_t.c.from_month, period_t.c.id), descending=True, kinds=("int", "int"))
-BENEFIT_ORDER = Ordering("benefit", (benefit_t.c.decided_on, benefit_t.c.id), descending=True, kinds=("date", "int"))
+PERIOD_ORDER = Ordering(
+    "period", (period_t.c.from_month, period_t.c.id), descending=True, kinds=("int", "int")
+)
+BENEFIT_ORDER = Ordering(
+    "benefit", (benefit_t.c.decided_on, benefit_t.c.id), descending=True, kinds=("date", "int")
+)
 VISIT_ORDER = Ordering(
     "visit", (visit_t.c.admitted_at, visit_t.c.id), descending=True, kinds=("datetime", "int")
 )
@@ -81,7 +85,9 @@ class Loaders:
         self.units_by_id = _by_key(session, unit_t, "id")
         self.facilities_by_id = _by_key(session, facility_t, "id")
         self.offices_by_id = _by_key(session, office_t, "id")
-        self.admin_units_by_code: DataLoader[tuple[str, str], Any | None] = DataLoader(load_fn=self._admin_units)
+        self.admin_units_by_code: DataLoader[tuple[str, str], Any | None] = DataLoader(
+            load_fn=self._admin_units
+        )
         self.cards_by_person: DataLoader[int, Any | None] = DataLoader(load_fn=self._current_cards)
         self.participation_by_person: DataLoader[tuple[int, str], Participation | None] = DataLoader(
             load_fn=self._participation
@@ -136,13 +142,17 @@ class Loaders:
             ),
         )
         persons_scope = scopes.persons(viewer)
-        employment = select(period_t.c.unit_id, period_t.c.person_id).where(periods_scope).distinct().subquery()
+        employment = (
+            select(period_t.c.unit_id, period_t.c.person_id).where(periods_scope).distinct().subquery()
+        )
         self.employees_by_unit = Children.of(
             session,
             ChildList(
-                base=lambda: select(person_t, employment.c.unit_id)
-                .join(employment, employment.c.person_id == person_t.c.id)
-                .where(persons_scope),
+                base=lambda: (
+                    select(person_t, employment.c.unit_id)
+                    .join(employment, employment.c.person_id == person_t.c.id)
+                    .where(persons_scope)
+                ),
                 parent=employment.c.unit_id,
                 ordering=PERSON_ORDER,
                 filters=lambda a: (),
@@ -151,7 +161,9 @@ class Loaders:
 
     async def _admin_units(self, keys: list[tuple[str, str]]) -> list[Any | None]:
         """Administrative units by (scheme, code)."""
-        statement = select(admin_unit_t).where(tuple_(admin_unit_t.c.scheme, admin_unit_t.c.code).in_(set(keys)))
+        statement = select(admin_unit_t).where(
+            tuple_(admin_unit_t.c.scheme, admin_unit_t.c.code).in_(set(keys))
+        )
         found = {(row.scheme, row.code): row for row in (await self.session.execute(statement)).all()}
         return [found.get(key) for key in keys]
 
@@ -172,7 +184,9 @@ class Loaders:
         person_ids = {pid for pid, _ in keys}
         types = {t for _, t in keys}
         statement = (
-            select(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month, period_t.c.to_month)
+            select(
+                period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month, period_t.c.to_month
+            )
             .where(
                 period_t.c.person_id.in_(person_ids),
                 period_t.c.insurance_type.in_(types),

@@ -107,4 +107,3 @@ def page(first: int | None, after: str | None, ordering: Ordering) -> Page:
 
 def keyset(ordering: Ordering, page_: Page) -> ColumnElement[bool] | None:
     return ordering.after(page_.after) if page_.after is not None else None
-

@@ -18,7 +18,9 @@ from resolvers.slices import Slice, fetch_page, where_all
 
 async def person_by_code(context: Context, code: str) -> Any | None:
     validate.social_insurance_code(code)
-    statement = select(person_t).where(person_t.c.social_insurance_code == code, scopes.persons(context.viewer))
+    statement = select(person_t).where(
+        person_t.c.social_insurance_code == code, scopes.persons(context.viewer)
+    )
     if context.viewer is not None and context.viewer.role.value == "ANALYST":
         # Analysts work on de-identified data: no lookup by identifier.
         return None

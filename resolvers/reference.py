@@ -20,5 +20,7 @@ async def known_province(context: Context, value: str | None, argument: str = "p
 
 
 async def province_codes(context: Context) -> set[str]:
-    rows = await context.session.execute(select(admin_unit_t.c.code).where(admin_unit_t.c.level == "PROVINCE"))
+    rows = await context.session.execute(
+        select(admin_unit_t.c.code).where(admin_unit_t.c.level == "PROVINCE")
+    )
     return {code for (code,) in rows.all()}

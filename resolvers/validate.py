@@ -12,11 +12,15 @@ SOCIAL_INSURANCE_CODE = re.compile(r"^\d{10}$")
 SEARCH_MIN, SEARCH_MAX = 2, 100
 
 
-def province_code(value: str | None, known: set[str] | None = None, argument: str = "provinceCode") -> str | None:
+def province_code(
+    value: str | None, known: set[str] | None = None, argument: str = "provinceCode"
+) -> str | None:
     if value is None:
         return None
     if not PROVINCE_CODE.match(value):
-        raise BadUserInput(f"{argument}: a province code is 2 digits, such as \"01\" (got {value!r}).", argument)
+        raise BadUserInput(
+            f'{argument}: a province code is 2 digits, such as "01" (got {value!r}).', argument
+        )
     if known is not None and value not in known:
         raise BadUserInput(f"{argument}: no province has the code {value!r}.", argument)
     return value
@@ -25,7 +29,8 @@ def province_code(value: str | None, known: set[str] | None = None, argument: st
 def social_insurance_code(value: str, argument: str = "socialInsuranceCode") -> str:
     if not SOCIAL_INSURANCE_CODE.match(value):
         raise BadUserInput(
-            f"{argument}: a social-insurance code is exactly 10 digits (got {len(value)} characters).", argument
+            f"{argument}: a social-insurance code is exactly 10 digits (got {len(value)} characters).",
+            argument,
         )
     return value
 

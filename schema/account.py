@@ -11,6 +11,13 @@ from schema.enums import Role
 from schema.person import Person
 
 
+async def _person(info: Info, person_id: int | None) -> Person | None:
+    if person_id is None:
+        return None
+    row = await info.context.loaders.persons_by_id.load(person_id)
+    return Person.wrap(info.context, row) if row is not None else None
+
+
 @strawberry.type(description="A sign-in identity. Secrets (hashes, tokens) are never fields.")
 class Account:
     _row: strawberry.Private[Any]
@@ -21,10 +28,7 @@ class Account:
 
     @strawberry.field
     async def person(self, info: Info) -> Person | None:
-        if self._row.person_id is None:
-            return None
-        row = await info.context.loaders.persons_by_id.load(self._row.person_id)
-        return Person.wrap(info.context, row) if row is not None else None
+        return await _person(info, self._row.person_id)
 
     @classmethod
     def from_row(cls, row: Any) -> Account:
@@ -43,7 +47,7 @@ class Viewer:
 
     @strawberry.field
     async def person(self, info: Info) -> Person | None:
-        return await self.account.person(info)
+        return await _person(info, self.account._row.person_id)
 
 
 @strawberry.type

@@ -72,6 +72,8 @@ class Benefit(Node):
         viewer, access = context.viewer, context.access
 
         def wrap(row: Any) -> Benefit:
-            return cls(_row=row, _rel=relation_to_record(viewer, row.person_id, row.owner_province), _access=access)
+            return cls(
+                _row=row, _rel=relation_to_record(viewer, row.person_id, row.owner_province), _access=access
+            )
 
         return wrap

@@ -30,7 +30,9 @@ class HealthInsuranceCard(Node):
     def id(self) -> strawberry.ID:
         return global_id("HealthInsuranceCard", self._row.id)
 
-    @strawberry.field(description="Mã thẻ BHYT: group, level, province, social-insurance code (15 characters).")
+    @strawberry.field(
+        description="Mã thẻ BHYT: group, level, province, social-insurance code (15 characters)."
+    )
     def number(self) -> str:
         return self._read("HealthInsuranceCard.number", self._row.number)  # type: ignore[no-any-return]
 

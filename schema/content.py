@@ -61,5 +61,7 @@ class ContentQuery:
         return connection(await resolve.faqs(info.context, search, first, after), Faq.from_row)
 
     @strawberry.field(description="News, newest first.")
-    async def news(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[NewsArticle]:
+    async def news(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[NewsArticle]:
         return connection(await resolve.news(info.context, first, after), NewsArticle.from_row)

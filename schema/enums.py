@@ -61,7 +61,13 @@ class SubmissionMethod(Enum):
     AT_OFFICE = "AT_OFFICE"
 
 
-Role = strawberry.enum(_Role, name="Role")
+@strawberry.enum
+class Role(Enum):
+    CITIZEN = _Role.CITIZEN.value
+    OFFICER = _Role.OFFICER.value
+    ANALYST = _Role.ANALYST.value
+    PARTNER = _Role.PARTNER.value
+    ADMIN = _Role.ADMIN.value
 
 
 @strawberry.enum

@@ -47,13 +47,17 @@ class Address:
     async def ward(self, info: Info) -> AdministrativeUnit:
         # Every stored address has a ward except a unit's, which may be known by province only;
         # the province then stands in so the contract's non-null ward holds.
-        return _unit(await info.context.loaders.admin_units_by_code.load((self._scheme, self._ward or self._province)))
+        return _unit(
+            await info.context.loaders.admin_units_by_code.load((self._scheme, self._ward or self._province))
+        )
 
     @strawberry.field(description="Thôn, số nhà, đường.")
     def street(self) -> str | None:
         return self._street
 
-    @strawberry.field(description='One printable line: "Thôn 4 Thụ Trai, Xã Phúc Hòa, Huyện Phúc Thọ, Thành phố Hà Nội".')
+    @strawberry.field(
+        description='One printable line: "Thôn 4 Thụ Trai, Xã Phúc Hòa, Huyện Phúc Thọ, Thành phố Hà Nội".'
+    )
     async def text(self, info: Info) -> str:
         codes = [(self._scheme, c) for c in (self._ward, self._district, self._province) if c is not None]
         names = [row.name for row in await info.context.loaders.admin_units_by_code.load_many(codes) if row]
@@ -211,7 +215,9 @@ class PlaceQuery:
         slice_ = await resolve.offices(info.context, province_code, _point(near), first, after)
         return connection(slice_, Office.from_row)
 
-    @strawberry.field(description="Tra cứu CSKCB: BHYT contracts, sick-leave certificates; search ignores diacritics.")
+    @strawberry.field(
+        description="Tra cứu CSKCB: BHYT contracts, sick-leave certificates; search ignores diacritics."
+    )
     async def health_facilities(
         self,
         info: Info,
@@ -224,7 +230,14 @@ class PlaceQuery:
         after: str | None = None,
     ) -> Connection[HealthFacility]:
         slice_ = await resolve.health_facilities(
-            info.context, province_code, accepts_health_insurance, issues_sick_leave, search, _point(near), first, after
+            info.context,
+            province_code,
+            accepts_health_insurance,
+            issues_sick_leave,
+            search,
+            _point(near),
+            first,
+            after,
         )
         return connection(slice_, HealthFacility.from_row)
 

@@ -12,7 +12,9 @@ from resolvers.errors import BadUserInput
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
 class Node:
-    id: strawberry.ID
+    @strawberry.field(description="The global id: opaque, stable, accepted by `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError
 
 
 def global_id(type_name: str, pk: int) -> strawberry.ID:
@@ -29,5 +31,7 @@ def parse_global_id(value: str, expected: str | None = None, argument: str = "id
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise BadUserInput(f"{argument}: {value!r} is not an id of this API.", argument) from exc
     if expected is not None and type_name != expected:
-        raise BadUserInput(f"{argument}: expected the id of a {expected}, got one of a {type_name}.", argument)
+        raise BadUserInput(
+            f"{argument}: expected the id of a {expected}, got one of a {type_name}.", argument
+        )
     return type_name, int(pk)

@@ -32,7 +32,9 @@ class IdDocument:
     number: str
 
 
-@strawberry.type(description="Quá trình tham gia, totalled: overlapping periods count once; gaps are not counted.")
+@strawberry.type(
+    description="Quá trình tham gia, totalled: overlapping periods count once; gaps are not counted."
+)
 class ParticipationSummary:
     insurance_type: InsuranceType
     total_months: int
@@ -115,21 +117,30 @@ class Person(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated[ContributionPeriod, strawberry.lazy("schema.contribution")]] | None:
-        from schema.contribution import ContributionPeriod
         from resolvers.loaders import PERIOD_ORDER
+        from schema.contribution import ContributionPeriod
 
         allow(self._access, self._rel, self._row.id, "Person.contributionPeriods")
         args = (insurance_type.value if insurance_type else None,)
-        slice_ = await info.context.loaders.periods_by_person.slice(self._row.id, args, page(first, after, PERIOD_ORDER))
+        slice_ = await info.context.loaders.periods_by_person.slice(
+            self._row.id, args, page(first, after, PERIOD_ORDER)
+        )
         return connection(slice_, ContributionPeriod.wrapper(info.context))
 
     @strawberry.field
     async def participation(self, info: Info, insurance_type: InsuranceType) -> ParticipationSummary | None:
         allow(self._access, self._rel, self._row.id, "Person.participation")
-        summary = await info.context.loaders.participation_by_person.load((self._row.id, insurance_type.value))
+        summary = await info.context.loaders.participation_by_person.load(
+            (self._row.id, insurance_type.value)
+        )
         if summary is None:
             return ParticipationSummary(
-                insurance_type=insurance_type, total_months=0, years=0, months=0, first_month=None, last_month=None
+                insurance_type=insurance_type,
+                total_months=0,
+                years=0,
+                months=0,
+                first_month=None,
+                last_month=None,
             )
         total = summary.total_months
         return ParticipationSummary(
@@ -149,32 +160,36 @@ class Person(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated[Benefit, strawberry.lazy("schema.benefit")]] | None:
-        from schema.benefit import Benefit
         from resolvers.loaders import BENEFIT_ORDER
+        from schema.benefit import Benefit
 
         allow(self._access, self._rel, self._row.id, "Person.benefits")
         args = (regime.value if regime else None,)
-        slice_ = await info.context.loaders.benefits_by_person.slice(self._row.id, args, page(first, after, BENEFIT_ORDER))
+        slice_ = await info.context.loaders.benefits_by_person.slice(
+            self._row.id, args, page(first, after, BENEFIT_ORDER)
+        )
         return connection(slice_, Benefit.wrapper(info.context))
 
     @strawberry.field(description="Sổ khám chữa bệnh, newest first.")
     async def medical_visits(
         self, info: Info, year: int | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[MedicalVisit, strawberry.lazy("schema.visit")]] | None:
-        from schema.visit import MedicalVisit
         from resolvers.loaders import VISIT_ORDER
+        from schema.visit import MedicalVisit
 
         allow(self._access, self._rel, self._row.id, "Person.medicalVisits")
         resolve.check_year(year)
-        slice_ = await info.context.loaders.visits_by_person.slice(self._row.id, (year,), page(first, after, VISIT_ORDER))
+        slice_ = await info.context.loaders.visits_by_person.slice(
+            self._row.id, (year,), page(first, after, VISIT_ORDER)
+        )
         return connection(slice_, MedicalVisit.wrapper(info.context))
 
     @strawberry.field(description='"Who looked at my data": the person and ADMIN only, newest first.')
     async def data_access_log(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[AccessLogEntry, strawberry.lazy("schema.access_log")]] | None:
-        from schema.access_log import AccessLogEntry
         from resolvers.loaders import ACCESS_LOG_ORDER
+        from schema.access_log import AccessLogEntry
 
         allow(self._access, self._rel, self._row.id, "Person.dataAccessLog")
         slice_ = await info.context.loaders.access_log_by_person.slice(
@@ -184,7 +199,11 @@ class Person(Node):
 
     @classmethod
     def wrap(cls, context: Context, row: Any) -> Person:
-        return cls(_row=row, _rel=relation_to_person(context.viewer, row.id, row.province_scope), _access=context.access)
+        return cls(
+            _row=row,
+            _rel=relation_to_person(context.viewer, row.id, row.province_scope),
+            _access=context.access,
+        )
 
     @classmethod
     def wrapper(cls, context: Context) -> Any:

@@ -39,7 +39,9 @@ WRAPPERS: dict[str, Callable[[Context, Any], Node]] = {
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Any object by its global id; null when absent or outside the viewer's scope.")
+    @strawberry.field(
+        description="Any object by its global id; null when absent or outside the viewer's scope."
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, pk = parse_global_id(id)
         wrap = WRAPPERS.get(type_name)
@@ -50,5 +52,7 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AccountQuery, PersonQuery, UnitQuery, CardQuery, RegistrationQuery, PlaceQuery, ContentQuery):
+class Query(
+    NodeQuery, AccountQuery, PersonQuery, UnitQuery, CardQuery, RegistrationQuery, PlaceQuery, ContentQuery
+):
     pass

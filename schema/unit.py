@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from schema.person import Person
 
 
-@strawberry.type(description="Đơn vị tham gia BHXH: an employer. Code, name, province and tax code are public.")
+@strawberry.type(
+    description="Đơn vị tham gia BHXH: an employer. Code, name, province and tax code are public."
+)
 class Unit(Node):
     _row: strawberry.Private[Any]
     _rel: strawberry.Private[Relation]
@@ -44,7 +46,10 @@ class Unit(Node):
 
     @strawberry.field
     async def province(self, info: Info) -> AdministrativeUnit:
-        row = await info.context.loaders.admin_units_by_code.load((self._row.address_scheme, self._row.province_code))
+        row = await info.context.loaders.admin_units_by_code.load(
+            (self._row.address_scheme, self._row.province_code)
+        )
+        assert row is not None, "foreign key: a unit's province exists"
         return AdministrativeUnit(code=row.code, name=row.name)
 
     @strawberry.field
@@ -59,7 +64,9 @@ class Unit(Node):
         from schema.person import Person
 
         allow(self._access, self._rel, 0, "Unit.employees")
-        slice_ = await info.context.loaders.employees_by_unit.slice(self._row.id, (), page(first, after, PERSON_ORDER))
+        slice_ = await info.context.loaders.employees_by_unit.slice(
+            self._row.id, (), page(first, after, PERSON_ORDER)
+        )
         return connection(slice_, Person.wrapper(info.context))
 
     @strawberry.field(description="Newest first.")
@@ -74,7 +81,9 @@ class Unit(Node):
 
         allow(self._access, self._rel, 0, "Unit.contributionPeriods")
         args = (insurance_type.value if insurance_type else None,)
-        slice_ = await info.context.loaders.periods_by_unit.slice(self._row.id, args, page(first, after, PERIOD_ORDER))
+        slice_ = await info.context.loaders.periods_by_unit.slice(
+            self._row.id, args, page(first, after, PERIOD_ORDER)
+        )
         return connection(slice_, ContributionPeriod.wrapper(info.context))
 
     @classmethod
@@ -121,7 +130,9 @@ class UnitQuery:
         slice_ = await resolve.units(info.context, search, None, province_code, first, after, public=False)
         return connection(slice_, Unit.wrapper(info.context))
 
-    @strawberry.field(description="Tra cứu đơn vị tham gia BHXH: the public view (code, name, province, tax code).")
+    @strawberry.field(
+        description="Tra cứu đơn vị tham gia BHXH: the public view (code, name, province, tax code)."
+    )
     async def participating_units(
         self,
         info: Info,

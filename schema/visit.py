@@ -39,7 +39,9 @@ class MedicalVisit(Node):
     @strawberry.field
     async def facility(self, info: Info) -> HealthFacility:
         self._read("MedicalVisit.facility", None)
-        return HealthFacility.from_row(await info.context.loaders.facilities_by_id.load(self._row.facility_id))
+        return HealthFacility.from_row(
+            await info.context.loaders.facilities_by_id.load(self._row.facility_id)
+        )
 
     @strawberry.field
     def visit_type(self) -> VisitType:

@@ -43,7 +43,9 @@ async def _existing(conn: AsyncConnection, table: Table, keys: Sequence[str]) ->
     return {tuple(r) for r in (await conn.execute(select(*columns))).all()}
 
 
-async def insert_missing(conn: AsyncConnection, table: Table, rows: Sequence[Row], keys: Sequence[str]) -> int:
+async def insert_missing(
+    conn: AsyncConnection, table: Table, rows: Sequence[Row], keys: Sequence[str]
+) -> int:
     """Insert the rows whose natural key is not there yet: running the seed twice adds nothing."""
     have = await _existing(conn, table, keys)
     fresh = [r for r in rows if tuple(r[k] for k in keys) not in have]
@@ -52,7 +54,9 @@ async def insert_missing(conn: AsyncConnection, table: Table, rows: Sequence[Row
     return len(fresh)
 
 
-async def _ids(conn: AsyncConnection, table: Table, key: str, values: Iterable[Any] | None = None) -> dict[Any, int]:
+async def _ids(
+    conn: AsyncConnection, table: Table, key: str, values: Iterable[Any] | None = None
+) -> dict[Any, int]:
     statement = select(table.c[key], table.c.id)
     if values is not None:
         statement = statement.where(table.c[key].in_(list(values)))
@@ -100,7 +104,9 @@ async def seed_golden(conn: AsyncConnection) -> None:
     offices = await _ids(conn, office_t, "code", ["01"])
     await conn.execute(insert(period_t), _with_person(golden.periods(units), person_ids))
     await conn.execute(insert(card_t), _with_person([golden.card(local)], person_ids))
-    await conn.execute(insert(visit_t), _with_person(golden.visits(facilities[golden.HOSPITAL_CODE], local), person_ids))
+    await conn.execute(
+        insert(visit_t), _with_person(golden.visits(facilities[golden.HOSPITAL_CODE], local), person_ids)
+    )
     await conn.execute(insert(benefit_t), _with_person(golden.benefits(offices["01"]), person_ids))
     await insert_missing(conn, registration_t, [golden.registration(offices["01"])], ("reference_number",))
 
@@ -114,10 +120,19 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
     units = [(unit_ids[s.code], s) for s in specs]
     facilities: dict[str, list[tuple[int, bool]]] = {}
     for fid, province, accepts in (
-        await conn.execute(select(facility_t.c.id, facility_t.c.province_code, facility_t.c.accepts_health_insurance))
+        await conn.execute(
+            select(facility_t.c.id, facility_t.c.province_code, facility_t.c.accepts_health_insurance)
+        )
     ).all():
         facilities.setdefault(province, []).append((fid, accepts))
-    offices = {p: i for p, i in (await conn.execute(select(office_t.c.province_code, office_t.c.id).where(office_t.c.level == "PROVINCE"))).all()}
+    offices = {
+        p: i
+        for p, i in (
+            await conn.execute(
+                select(office_t.c.province_code, office_t.c.id).where(office_t.c.level == "PROVINCE")
+            )
+        ).all()
+    }
     # The golden code is reserved even before the golden record exists.
     generated = people.generate(rng, count, {golden.CODE}, units, facilities, offices)
     have = await _existing(conn, person_t, ("social_insurance_code",))
@@ -127,7 +142,13 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
     )
     with tqdm(total=total, desc="people and records", unit="row", disable=not progress) as bar:
         await _bulk(conn, person_t, fresh_persons, bar)
-        person_ids = await _ids(conn, person_t, "social_insurance_code", [p["social_insurance_code"] for p in fresh_persons]) if len(fresh_persons) < 30_000 else await _ids(conn, person_t, "social_insurance_code")
+        person_ids = (
+            await _ids(
+                conn, person_t, "social_insurance_code", [p["social_insurance_code"] for p in fresh_persons]
+            )
+            if len(fresh_persons) < 30_000
+            else await _ids(conn, person_t, "social_insurance_code")
+        )
         fresh_codes = {p["social_insurance_code"] for p in fresh_persons}
         person_ids = {c: i for c, i in person_ids.items() if c in fresh_codes}
         for table, rows in (
@@ -178,7 +199,9 @@ async def seed_accounts(conn: AsyncConnection, password: str) -> None:
             )
 
 
-async def run_seed(settings: Settings, *, demo: bool, persons: int, seed: int, progress: bool = True) -> dict[str, Any]:
+async def run_seed(
+    settings: Settings, *, demo: bool, persons: int, seed: int, progress: bool = True
+) -> dict[str, Any]:
     if persons < 0:
         raise SystemExit("--persons must be 0 or more")
     started = time.perf_counter()
@@ -200,4 +223,3 @@ async def run_seed(settings: Settings, *, demo: bool, persons: int, seed: int, p
         if demo:
             print(f"demo accounts: {', '.join(a[0] for a in demo_accounts.ACCOUNTS)}; password: {password}")
     return summary
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-DEFAULT_DEMO_PASSWORD = "Ansinh@2026"
+DEFAULT_DEMO_PASSWORD = "Ansinh@2026"  # noqa: S105 - demo data only; seeding demo is refused in production
 
 # username, role, what it is bound to (kind, code)
 ACCOUNTS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (

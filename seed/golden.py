@@ -87,12 +87,60 @@ def periods(unit_ids: dict[str, int]) -> list[dict[str, Any]]:
     """The guide's table, newest first there; the same spans for SOCIAL, OA and HEALTH."""
     vss, centre = unit_ids["01B0001"], unit_ids["01T0001"]
     jobs: list[tuple[int, int, int, str, str | None, Decimal, Decimal | None]] = [
-        (200607, 201609, vss, "Chuyên viên", None, Decimal(rules.base_salary(200607)) * Decimal("2.34"), Decimal("2.34")),
-        (201610, 201705, vss, DEPUTY, None, Decimal(rules.base_salary(201610)) * Decimal("3.33"), Decimal("3.33")),
-        (201706, 201706, vss, DEPUTY, None, Decimal(rules.base_salary(201706)) * Decimal("3.33"), Decimal("3.33")),
-        (201707, 201707, vss, DEPUTY, None, Decimal(rules.base_salary(201707)) * Decimal("3.33"), Decimal("3.33")),
-        (201708, 201712, vss, DEPUTY, None, Decimal(rules.base_salary(201708)) * Decimal("3.33"), Decimal("3.33")),
-        (202002, 202009, centre, "Chuyên viên", "150 Phố Vọng - Thanh Xuân - Hà Nội", Decimal("5453400.00"), Decimal("3.66")),
+        (
+            200607,
+            201609,
+            vss,
+            "Chuyên viên",
+            None,
+            Decimal(rules.base_salary(200607)) * Decimal("2.34"),
+            Decimal("2.34"),
+        ),
+        (
+            201610,
+            201705,
+            vss,
+            DEPUTY,
+            None,
+            Decimal(rules.base_salary(201610)) * Decimal("3.33"),
+            Decimal("3.33"),
+        ),
+        (
+            201706,
+            201706,
+            vss,
+            DEPUTY,
+            None,
+            Decimal(rules.base_salary(201706)) * Decimal("3.33"),
+            Decimal("3.33"),
+        ),
+        (
+            201707,
+            201707,
+            vss,
+            DEPUTY,
+            None,
+            Decimal(rules.base_salary(201707)) * Decimal("3.33"),
+            Decimal("3.33"),
+        ),
+        (
+            201708,
+            201712,
+            vss,
+            DEPUTY,
+            None,
+            Decimal(rules.base_salary(201708)) * Decimal("3.33"),
+            Decimal("3.33"),
+        ),
+        (
+            202002,
+            202009,
+            centre,
+            "Chuyên viên",
+            "150 Phố Vọng - Thanh Xuân - Hà Nội",
+            Decimal("5453400.00"),
+            Decimal("3.66"),
+        ),
     ]
     rows: list[dict[str, Any]] = []
     for start, end, unit_id, occupation, workplace, salary, coefficient in jobs:
@@ -136,7 +184,9 @@ def card(facility_id: int) -> dict[str, Any]:
     }
 
 
-def _visit(facility_id: int, at: datetime, hours: int, icd: str, diagnosis: str, total: int) -> dict[str, Any]:
+def _visit(
+    facility_id: int, at: datetime, hours: int, icd: str, diagnosis: str, total: int
+) -> dict[str, Any]:
     total_cost = Decimal(total)
     insured = (total_cost * rules.FUND_SHARE[4]).quantize(Decimal("1"))
     return {
@@ -157,10 +207,38 @@ def _visit(facility_id: int, at: datetime, hours: int, icd: str, diagnosis: str,
 def visits(hospital_id: int, local_id: int) -> list[dict[str, Any]]:
     t = VIETNAM_TZ
     return [
-        _visit(local_id, datetime(2024, 3, 4, 8, 30, tzinfo=t), 2, "J06.9", "Nhiễm trùng đường hô hấp trên cấp", 245_000),
-        _visit(hospital_id, datetime(2024, 9, 16, 9, 0, tzinfo=t), 3, "K29.7", "Viêm dạ dày, không đặc hiệu", 680_000),
-        _visit(hospital_id, datetime(2025, 6, 2, 7, 45, tzinfo=t), 96, "A09", "Viêm dạ dày ruột do nhiễm trùng", 6_350_000),
-        _visit(local_id, datetime(2026, 2, 10, 14, 15, tzinfo=t), 1, "I10", "Tăng huyết áp vô căn (nguyên phát)", 312_000),
+        _visit(
+            local_id,
+            datetime(2024, 3, 4, 8, 30, tzinfo=t),
+            2,
+            "J06.9",
+            "Nhiễm trùng đường hô hấp trên cấp",
+            245_000,
+        ),
+        _visit(
+            hospital_id,
+            datetime(2024, 9, 16, 9, 0, tzinfo=t),
+            3,
+            "K29.7",
+            "Viêm dạ dày, không đặc hiệu",
+            680_000,
+        ),
+        _visit(
+            hospital_id,
+            datetime(2025, 6, 2, 7, 45, tzinfo=t),
+            96,
+            "A09",
+            "Viêm dạ dày ruột do nhiễm trùng",
+            6_350_000,
+        ),
+        _visit(
+            local_id,
+            datetime(2026, 2, 10, 14, 15, tzinfo=t),
+            1,
+            "I10",
+            "Tăng huyết áp vô căn (nguyên phát)",
+            312_000,
+        ),
     ]
 
 

@@ -21,10 +21,39 @@ AS_OF = date(2026, 11, 1)
 AS_OF_MONTH = AS_OF.year * 100 + AS_OF.month
 BIG_CITIES = (("01", 30), ("79", 30), ("48", 8), ("31", 8), ("92", 8))
 OTHER_PROVINCES_WEIGHT = 16
-MOBILE_PREFIXES = (
-    "032 033 034 035 036 037 038 039 056 058 059 070 076 077 078 079 081 082 083 084 085 086 088 089 "
-    "090 091 093 094 096 097 098"
-).split()
+MOBILE_PREFIXES = [
+    "032",
+    "033",
+    "034",
+    "035",
+    "036",
+    "037",
+    "038",
+    "039",
+    "056",
+    "058",
+    "059",
+    "070",
+    "076",
+    "077",
+    "078",
+    "079",
+    "081",
+    "082",
+    "083",
+    "084",
+    "085",
+    "086",
+    "088",
+    "089",
+    "090",
+    "091",
+    "093",
+    "094",
+    "096",
+    "097",
+    "098",
+]
 ICD_BY_CHAPTER = ref.ICD10
 
 
@@ -113,7 +142,9 @@ def _salary(rng: random.Random, month: int, region: int, state: bool) -> tuple[D
 def _visit(rng: random.Random, code: str, facility_id: int, level: int, year: int) -> Row:
     last_day = AS_OF if year == AS_OF.year else date(year, 12, 31)
     day = date(year, 1, 1) + timedelta(days=rng.randint(0, (last_day - date(year, 1, 1)).days))
-    admitted = datetime(day.year, day.month, day.day, rng.randint(7, 16), rng.choice((0, 15, 30, 45)), tzinfo=VIETNAM_TZ)
+    admitted = datetime(
+        day.year, day.month, day.day, rng.randint(7, 16), rng.choice((0, 15, 30, 45)), tzinfo=VIETNAM_TZ
+    )
     inpatient = rng.random() < 0.1
     if inpatient:
         discharged = admitted + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 6))
@@ -139,12 +170,23 @@ def _visit(rng: random.Random, code: str, facility_id: int, level: int, year: in
 
 
 def periods_for_job(
-    code: str, unit_id: int, start: int, end: int, occupation: str, workplace: str | None, salary: Decimal,
+    code: str,
+    unit_id: int,
+    start: int,
+    end: int,
+    occupation: str,
+    workplace: str | None,
+    salary: Decimal,
     coefficient: Decimal | None,
 ) -> list[Row]:
     """One job as the four insurance histories it appears in (BHTN from 2009, TNLĐ shown from 2016-07)."""
     rows = []
-    for insurance, earliest in (("SOCIAL", 0), ("HEALTH", 0), ("OCCUPATIONAL_ACCIDENT", 201607), ("UNEMPLOYMENT", rules.BHTN_START)):
+    for insurance, earliest in (
+        ("SOCIAL", 0),
+        ("HEALTH", 0),
+        ("OCCUPATIONAL_ACCIDENT", 201607),
+        ("UNEMPLOYMENT", rules.BHTN_START),
+    ):
         first = max(start, earliest)
         if first > end:
             continue
@@ -226,16 +268,16 @@ def generate(
         while month <= last:
             length = rng.randint(6, 120)
             end = min(last, month + length - 1)
-            unit_id, unit = rng.choice(pool) if rng.random() < 0.85 else rng.choice(units)
+            unit_id, employer = rng.choice(pool if rng.random() < 0.85 else units)
             start_ym, end_ym = from_month_index(month), from_month_index(end)
-            salary, coefficient = _salary(rng, start_ym, region, unit.state_sector)
+            salary, coefficient = _salary(rng, start_ym, region, employer.state_sector)
             occupation = rng.choice(ref.OCCUPATIONS)
             out.periods.extend(
                 periods_for_job(code, unit_id, start_ym, end_ym, occupation, None, salary, coefficient)
             )
             started = started or start_ym
             employed_now = end == month_index(AS_OF_MONTH)
-            state_now = unit.state_sector
+            state_now = employer.state_sector
             month = end + 1 + (rng.randint(1, 18) if rng.random() < 0.3 else 0)
         age = AS_OF.year - born.year
         group = ("HC" if state_now else "DN") if employed_now else ("HT" if age >= 60 else "GD")
@@ -252,7 +294,9 @@ def generate(
                 "benefit_level": level,
                 "province_code": province,
                 "valid_from": date(2025, 1, 1) if expired else date(2026, 1, 1),
-                "valid_to": date(2025, 12, 31) if expired else (date(2026, 12, 31) if rng.random() < 0.6 else None),
+                "valid_to": date(2025, 12, 31)
+                if expired
+                else (date(2026, 12, 31) if rng.random() < 0.6 else None),
                 "suspended": False,
                 "primary_care_facility_id": rng.choice(insured),
                 "five_years_continuous_from": date(started // 100 + 5, started % 100, 1)
@@ -264,11 +308,15 @@ def generate(
             for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
                 out.visits.append(_visit(rng, code, rng.choice(insured), level, year))
         if started and rng.random() < 0.15:
-            out.benefits.append(_benefit(rng, code, male, born, employed_now, age, offices_by_province[province]))
+            out.benefits.append(
+                _benefit(rng, code, male, born, employed_now, age, offices_by_province[province])
+            )
     return out
 
 
-def _benefit(rng: random.Random, code: str, male: bool, born: date, employed: bool, age: int, office_id: int) -> Row:
+def _benefit(
+    rng: random.Random, code: str, male: bool, born: date, employed: bool, age: int, office_id: int
+) -> Row:
     options = ["SICKNESS", "CONVALESCENCE"] if employed else ["UNEMPLOYMENT", "ONE_TIME_SOCIAL_INSURANCE"]
     if not male and 20 <= age <= 45:
         options.append("MATERNITY")

@@ -213,7 +213,9 @@ def agent_rows(rng: random.Random) -> list[Row]:
             ward_name = next(w.name for w in WARDS_BY_PROVINCE[province.code] if w.code == ward_code)
             place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
             district = next((d.name for d in ref.DISTRICTS if d.code == district_code), province.name)
-            name = rng.choice(ref.COLLECTION_AGENT_PATTERNS).format(place=place, ward=ward_name, district=district)
+            name = rng.choice(ref.COLLECTION_AGENT_PATTERNS).format(
+                place=place, ward=ward_name, district=district
+            )
             rows.append(
                 {
                     "code": f"DL{province.code}{serial + 1:03d}",

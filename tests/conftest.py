@@ -22,7 +22,9 @@ from settings import Settings
 
 DEMO_PERSONS = 300
 DEMO_PASSWORD = "Demo-Password-2026"
-POSTGRES_ADMIN_URL = os.environ.get("ANSINH_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ANSINH_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 
 
 def _backend() -> str:
@@ -111,24 +113,35 @@ class Api:
         return self._tokens[username]
 
     async def post(
-        self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None, debug: bool = False
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_: str | None = None,
+        debug: bool = False,
     ) -> dict[str, Any]:
         headers = {}
         if as_ is not None:
             headers["Authorization"] = f"Bearer {await self.token(as_)}"
         if debug:
             headers["X-Ansinh-Debug"] = "1"
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> Any:
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None
+    ) -> Any:
         body = await self.post(query, variables, as_=as_)
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def statements(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> int:
+    async def statements(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None
+    ) -> int:
         body = await self.post(query, variables, as_=as_, debug=True)
         assert "errors" not in body, body.get("errors")
         return int(body["extensions"]["debug"]["sqlStatements"])

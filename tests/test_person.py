@@ -88,7 +88,11 @@ async def test_contribution_periods_golden_newest_first_as_the_screen(api: Api) 
     ]
     newest = periods["nodes"][0]
     assert newest["workplace"] == "150 Phố Vọng - Thanh Xuân - Hà Nội"
-    assert (newest["currency"], newest["salary"], newest["salaryCoefficient"]) == ("VND", "5453400.00", "3.66")
+    assert (newest["currency"], newest["salary"], newest["salaryCoefficient"]) == (
+        "VND",
+        "5453400.00",
+        "3.66",
+    )
     assert newest["months"] == 8
 
 
@@ -96,7 +100,9 @@ async def test_contribution_periods_golden_newest_first_as_the_screen(api: Api) 
     ("insurance_type", "total", "first"),
     [("OCCUPATIONAL_ACCIDENT", 146, "2006-07"), ("HEALTH", 146, "2006-07"), ("UNEMPLOYMENT", 116, "2009-01")],
 )
-async def test_participation_golden_other_insurances(api: Api, insurance_type: str, total: int, first: str) -> None:
+async def test_participation_golden_other_insurances(
+    api: Api, insurance_type: str, total: int, first: str
+) -> None:
     data = await api.data(
         "query($t: InsuranceType!) { viewer { person { participation(insuranceType: $t) { totalMonths firstMonth } } } }",
         {"t": insurance_type},
@@ -108,7 +114,9 @@ async def test_participation_golden_other_insurances(api: Api, insurance_type: s
 async def test_persons_search_ignores_diacritics_and_case(api: Api) -> None:
     for text in ("nguyen thanh bien", "NGUYỄN THÀNH BIÊN", "  Nguyen   Thanh Bien "):
         data = await api.data(
-            "query($s: String) { persons(search: $s) { nodes { socialInsuranceCode } } }", {"s": text}, as_="officer.hanoi"
+            "query($s: String) { persons(search: $s) { nodes { socialInsuranceCode } } }",
+            {"s": text},
+            as_="officer.hanoi",
         )
         assert GOLDEN in [p["socialInsuranceCode"] for p in data["persons"]["nodes"]], text
 

@@ -16,7 +16,9 @@ CONTRACT_CHECK = ROOT.parent / "shared" / "checks" / "contract_diff.py"
 
 def test_export_schema_matches_committed_file() -> None:
     committed = (ROOT / "schema.graphql").read_text(encoding="utf-8")
-    assert export_schema() == committed, "schema.graphql is stale: run `ansinh export-schema > schema.graphql`"
+    assert export_schema() == committed, (
+        "schema.graphql is stale: run `ansinh export-schema > schema.graphql`"
+    )
 
 
 def test_export_schema_command_prints_the_sdl() -> None:
@@ -33,7 +35,10 @@ def test_export_schema_command_prints_the_sdl() -> None:
 @pytest.mark.skipif(not CONTRACT_CHECK.exists(), reason="the shared contract check is not beside the project")
 def test_schema_query_fields_cover_the_contract() -> None:
     out = subprocess.run(
-        [sys.executable, str(CONTRACT_CHECK), str(ROOT / "schema.graphql")], capture_output=True, text=True, check=False
+        [sys.executable, str(CONTRACT_CHECK), str(ROOT / "schema.graphql")],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     missing = [line for line in out.stdout.splitlines() if line.startswith("- Query") or "Query." in line]
     assert not missing, out.stdout

@@ -1,0 +1,1 @@
+"""Access: passwords, tokens, captcha, OTP, the access policy, the access log."""

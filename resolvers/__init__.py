@@ -1,0 +1,1 @@
+"""Application logic: queries, mutations, subscriptions, loaders."""
