@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -29,6 +30,7 @@ from models.engine import StatementCounter, _current_counter, make_engine, make_
 from models.migrate import migrations_current, upgrade_to_head
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
+from resolvers.outbox import MessageLogSender, Outbox
 from schema import schema
 from settings import Settings
 
@@ -135,7 +137,13 @@ class GraphQLApp(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
-    runtime = Runtime(settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine))
+    sessions = make_sessionmaker(engine)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=sessions,
+        outbox=Outbox(sessions, MessageLogSender(settings.message_log)),
+    )
     graphql = GraphQLApp(runtime)
 
     async def healthz(_: Request) -> Response:
@@ -154,8 +162,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
+        try:
+            yield
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            await engine.dispose()
 
     app = Starlette(
         routes=[

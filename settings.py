@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ansinh.db"
 
@@ -14,10 +14,17 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     broker_url: str | None = None
     env: str = "development"
-    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    # Development only: derived from the database URL so that every worker on the same database
+    # agrees (captcha and OTP HMACs); production refuses to start without ANSINH_SECRET_KEY.
+    secret_key: str = ""
     captcha: str = "adaptive"
     message_log: str | None = None
     demo_password: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.secret_key:
+            derived = hashlib.sha256(f"ansinh-development:{self.database_url}".encode()).hexdigest()
+            object.__setattr__(self, "secret_key", derived)
 
     @property
     def production(self) -> bool:
@@ -42,7 +49,7 @@ class Settings:
             database_url=env.get("ANSINH_DATABASE_URL", DEFAULT_DATABASE_URL),
             broker_url=env.get("ANSINH_BROKER_URL") or None,
             env=mode,
-            secret_key=secret or secrets.token_hex(32),
+            secret_key=secret or "",
             captcha=captcha,
             message_log=env.get("ANSINH_MESSAGE_LOG") or None,
             demo_password=env.get("ANSINH_DEMO_PASSWORD") or None,

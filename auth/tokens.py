@@ -15,6 +15,7 @@ from models.tables import account_t, auth_session_t, office_t
 from models.types import utcnow
 
 SESSION_LIFETIME = timedelta(hours=12)
+PASSWORD_MAX_AGE = timedelta(days=180)
 
 
 def hash_token(token: str) -> str:
@@ -82,6 +83,8 @@ async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | 
         else None,
         facility_id=row.facility_id,
         unit_id=row.unit_id,
-        must_change_password=row.must_change_password,
+        # Set at approval, and again once the password is older than 180 days.
+        must_change_password=row.must_change_password
+        or row.password_changed_at + PASSWORD_MAX_AGE <= utcnow(),
     )
     return viewer, row

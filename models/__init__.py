@@ -4,14 +4,17 @@ from sqlmodel import SQLModel
 
 from models.access_log import AccessLogEntry
 from models.account import Account, AuthSession
+from models.audit import AuditEntry
 from models.benefit import Benefit
 from models.card import HealthInsuranceCard
 from models.content import Faq, Feedback, NewsArticle
 from models.contribution import ContributionPeriod
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
+from models.outbox import OutboxMessage
 from models.person import Person
 from models.registration import Registration
+from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
 from models.unit import Unit
 from models.visit import MedicalVisit
 
@@ -21,19 +24,25 @@ __all__ = [
     "AccessLogEntry",
     "Account",
     "AdministrativeUnit",
+    "AuditEntry",
     "AuthSession",
     "Benefit",
+    "Captcha",
     "CollectionAgent",
     "ContributionPeriod",
+    "DeviceChallenge",
     "Event",
     "Faq",
     "Feedback",
     "HealthFacility",
     "HealthInsuranceCard",
+    "LoginAttempt",
     "MedicalVisit",
     "NewsArticle",
     "Office",
+    "OutboxMessage",
     "Person",
+    "RateEvent",
     "Registration",
     "Unit",
     "metadata",

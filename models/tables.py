@@ -7,14 +7,17 @@ from sqlmodel import SQLModel
 
 from models.access_log import AccessLogEntry
 from models.account import Account, AuthSession
+from models.audit import AuditEntry
 from models.benefit import Benefit
 from models.card import HealthInsuranceCard
 from models.content import Faq, Feedback, NewsArticle
 from models.contribution import ContributionPeriod
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
+from models.outbox import OutboxMessage
 from models.person import Person
 from models.registration import Registration
+from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
 from models.unit import Unit
 from models.visit import MedicalVisit
 
@@ -24,6 +27,12 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 access_log_t = _table(AccessLogEntry)
+audit_t = _table(AuditEntry)
+captcha_t = _table(Captcha)
+challenge_t = _table(DeviceChallenge)
+login_attempt_t = _table(LoginAttempt)
+outbox_t = _table(OutboxMessage)
+rate_event_t = _table(RateEvent)
 account_t = _table(Account)
 auth_session_t = _table(AuthSession)
 admin_unit_t = _table(AdministrativeUnit)

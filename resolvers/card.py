@@ -7,7 +7,7 @@ from typing import Any
 from auth import scopes
 from models.tables import card_t
 from models.types import VIETNAM_TZ
-from resolvers.context import Context
+from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.loaders import cards_with_owner
 
@@ -27,6 +27,7 @@ def card_status(row: Any) -> str:
 
 async def card_by_number(context: Context, number: str) -> Any | None:
     """A card check: by the 15-character number, or by the 10-digit code printed since 2021."""
+    require_viewer(context)
     value = number.strip().upper()
     if CARD_NUMBER.match(value):
         condition = card_t.c.number == value

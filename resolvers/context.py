@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +12,10 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as _Info
 
+from auth.captcha import random_text
 from auth.guard import AccessRecorder
 from auth.viewer import Viewer
+from resolvers.outbox import Outbox
 from settings import Settings
 
 if TYPE_CHECKING:
@@ -26,6 +29,13 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    # What a new captcha says; tests swap in a known text.
+    captcha_text: Callable[[], str] = random_text
+
+    def outbox_wake(self) -> None:
+        """A message was committed: deliver now rather than at the next poll."""
+        self.outbox.wake.set()
 
 
 @dataclass(slots=True)
@@ -46,3 +56,14 @@ class Context:
 
 
 Info = _Info[Context, None]
+
+
+def require_viewer(context: Context) -> Viewer:
+    """The signed-in viewer, or UNAUTHENTICATED (saying so when a token was sent but is no good)."""
+    from resolvers.errors import Unauthenticated
+
+    if context.viewer is None:
+        if context.extra.get("token_rejected"):
+            raise Unauthenticated("Your session has expired or was signed out: sign in again.")
+        raise Unauthenticated()
+    return context.viewer

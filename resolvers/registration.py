@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from auth import scopes
 from models.tables import registration_t
-from resolvers.context import Context
-from resolvers.errors import Unauthenticated
+from resolvers.context import Context, require_viewer
 from resolvers.pagination import Ordering, page
 from resolvers.slices import Slice, fetch_page, where_all
 
@@ -18,8 +17,7 @@ REGISTRATION_ORDER = Ordering(
 
 
 async def registrations(context: Context, status: str | None, first: int | None, after: str | None) -> Slice:
-    if context.viewer is None:
-        raise Unauthenticated()
+    require_viewer(context)
     page_ = page(first, after, REGISTRATION_ORDER)
     statement = where_all(
         select(registration_t),

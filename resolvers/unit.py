@@ -9,7 +9,7 @@ from auth import scopes
 from models.tables import unit_t
 from models.text import like_pattern
 from resolvers import validate
-from resolvers.context import Context
+from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.pagination import Ordering, page
 from resolvers.reference import known_province
@@ -20,6 +20,7 @@ TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 async def unit_by_code(context: Context, code: str) -> Any | None:
+    require_viewer(context)
     if not 1 <= len(code) <= 16:
         raise BadUserInput("code: a unit code has 1 to 16 characters.", "code")
     statement = select(unit_t).where(unit_t.c.code == code, scopes.units(context.viewer))
@@ -36,6 +37,8 @@ async def units(
     *,
     public: bool,
 ) -> Slice:
+    if not public:
+        require_viewer(context)
     page_ = page(first, after, UNIT_ORDER)
     folded = validate.search(search)
     province = await known_province(context, province_code)

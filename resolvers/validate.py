@@ -45,3 +45,22 @@ def search(value: str | None, argument: str = "search") -> str | None:
     if len(folded) > SEARCH_MAX:
         raise BadUserInput(f"{argument}: at most {SEARCH_MAX} characters (got {len(folded)}).", argument)
     return folded
+
+
+ID_FORMATS = {
+    "CMND": (re.compile(r"^\d{9}$"), "a CMND number is 9 digits"),
+    "CCCD": (re.compile(r"^\d{12}$"), "a CCCD number is 12 digits"),
+    "PASSPORT": (re.compile(r"^[A-Z]\d{7}$"), "a passport number is a letter and 7 digits, such as C1234567"),
+}
+ANY_ID = re.compile(r"^(\d{9}|\d{12}|[A-Z]\d{7})$")
+# Vietnamese mobile numbers: 0 + a carrier prefix (3, 5, 7, 8, 9) + 8 digits, or +84 instead of 0.
+MOBILE = re.compile(r"^(?:0|\+84)(3[2-9]|5[2689]|7[06-9]|8[1-9]|9\d)\d{7}$")
+EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def normalize_mobile(value: str) -> str:
+    """ "+84 983 847 986" -> "0983847986"."""
+    compact = re.sub(r"[\s.\-()]", "", value)
+    return "0" + compact[3:] if compact.startswith("+84") else compact

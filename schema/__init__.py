@@ -5,7 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from schema.root import Query
+from auth.gate import OperationGate
+from schema.root import Mutation, Query
 from schema.scalars import SCALARS
 
-schema = strawberry.Schema(query=Query, config=StrawberryConfig(scalar_map=SCALARS))
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALARS), extensions=[OperationGate]
+)

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from resolvers import account as resolve
 from resolvers.context import Info
+from resolvers.outcomes import BadCredentials, DeviceCheck, Invalid, SignedIn, Throttled
 from schema.enums import Role
+from schema.errors import InvalidInput
 from schema.person import Person
 
 
@@ -36,7 +38,7 @@ class Account:
             _row=row,
             username=row.username,
             role=Role(row.role),
-            must_change_password=row.must_change_password,
+            must_change_password=resolve.must_change_password(row),
             password_changed_at=row.password_changed_at,
         )
 
@@ -56,3 +58,134 @@ class AccountQuery:
     async def viewer(self, info: Info) -> Viewer | None:
         row = resolve.viewer_account(info.context)
         return Viewer(account=Account.from_row(row)) if row is not None else None
+
+
+@strawberry.type(description="An image a person reads; answer with its id and the characters shown.")
+class Captcha:
+    id: strawberry.ID
+    image_data_url: str
+    expires_at: datetime
+
+
+@strawberry.input
+class LoginInput:
+    username: str = strawberry.field(description="Citizens: the 10-digit social-insurance code.")
+    password: str
+    captcha_id: strawberry.ID | None = None
+    captcha_answer: str | None = None
+    device_id: str = strawberry.field(description="A stable id of the app installation or browser.")
+
+
+@strawberry.type
+class LoginSuccess:
+    token: str
+    expires_at: datetime
+    account: Account = strawberry.field(description="mustChangePassword may be true.")
+
+
+@strawberry.type(
+    description="This account is signed in on another device: confirm with the one-time code sent to the registered phone."
+)
+class DeviceConfirmationRequired:
+    challenge_id: strawberry.ID
+    phone_hint: str
+
+
+@strawberry.type
+class InvalidCredentials:
+    message: str
+    captcha_required: bool
+
+
+@strawberry.type
+class TooManyAttempts:
+    message: str
+    retry_after_seconds: int
+
+
+LoginResult = Annotated[
+    LoginSuccess | DeviceConfirmationRequired | InvalidCredentials | TooManyAttempts | InvalidInput,
+    strawberry.union("LoginResult"),
+]
+
+
+@strawberry.input
+class ConfirmDeviceInput:
+    challenge_id: strawberry.ID
+    code: str
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+
+
+@strawberry.type
+class ChangePasswordSuccess:
+    account: Account
+
+
+ChangePasswordResult = Annotated[
+    ChangePasswordSuccess | InvalidCredentials | InvalidInput, strawberry.union("ChangePasswordResult")
+]
+
+
+def _login_result(
+    outcome: SignedIn | DeviceCheck | BadCredentials | Throttled | Invalid,
+) -> LoginSuccess | DeviceConfirmationRequired | InvalidCredentials | TooManyAttempts | InvalidInput:
+    match outcome:
+        case SignedIn():
+            return LoginSuccess(
+                token=outcome.token, expires_at=outcome.expires_at, account=Account.from_row(outcome.account)
+            )
+        case DeviceCheck():
+            return DeviceConfirmationRequired(
+                challenge_id=strawberry.ID(outcome.challenge_id), phone_hint=outcome.phone_hint
+            )
+        case BadCredentials():
+            return InvalidCredentials(message=outcome.message, captcha_required=outcome.captcha_required)
+        case Throttled():
+            return TooManyAttempts(message=outcome.message, retry_after_seconds=outcome.retry_after_seconds)
+    return InvalidInput.of(outcome)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="A new captcha (mã kiểm tra): single use, valid 5 minutes.")
+    async def request_captcha(self, info: Info) -> Captcha:
+        issued = await resolve.request_captcha(info.context)
+        return Captcha(
+            id=strawberry.ID(issued.id), image_data_url=issued.image_data_url, expires_at=issued.expires_at
+        )
+
+    @strawberry.mutation(description="Sign in. Citizens use their social-insurance code as username.")
+    async def login(self, info: Info, input: LoginInput) -> LoginResult:
+        outcome = await resolve.login(
+            info.context,
+            input.username,
+            input.password,
+            input.captcha_id,
+            input.captcha_answer,
+            input.device_id,
+        )
+        return _login_result(outcome)
+
+    @strawberry.mutation(
+        description="Confirm a new device with the code sent by SMS; signs the old device out."
+    )
+    async def confirm_device(self, info: Info, input: ConfirmDeviceInput) -> LoginResult:
+        return _login_result(await resolve.confirm_device(info.context, input.challenge_id, input.code))
+
+    @strawberry.mutation(description="Change the password; signs out every other session.")
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
+        outcome = await resolve.change_password(info.context, input.current_password, input.new_password)
+        if isinstance(outcome, BadCredentials):
+            return InvalidCredentials(message=outcome.message, captcha_required=False)
+        if isinstance(outcome, Invalid):
+            return InvalidInput.of(outcome)
+        return ChangePasswordSuccess(account=Account.from_row(outcome))
+
+    @strawberry.mutation(description="End this session. False when not signed in.")
+    async def logout(self, info: Info) -> bool:
+        return await resolve.logout(info.context)

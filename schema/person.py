@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from auth.guard import AccessRecorder, allow, read
+from auth.masking import mask_name
 from auth.policy import Decision, Relation, relation_to_person
 from resolvers import person as resolve
 from resolvers.context import Context, Info
@@ -234,3 +235,47 @@ class PersonQuery:
     ) -> Connection[Person]:
         slice_ = await resolve.persons(info.context, search, province_code, unit_code, first, after)
         return connection(slice_, Person.wrapper(info.context))
+
+
+@strawberry.input
+class FindSocialInsuranceCodeInput:
+    full_name: str
+    date_of_birth: date
+    province_code: str
+    id_number: str | None = strawberry.field(
+        default=None, description="Narrows the match; without it several people may match."
+    )
+    captcha_id: strawberry.ID
+    captcha_answer: str
+
+
+@strawberry.type(description="Only the code and a masked name: never a way to enumerate people.")
+class SocialInsuranceCodeMatch:
+    social_insurance_code: str
+    masked_name: str
+    birth_year: int
+
+
+@strawberry.type
+class LookupQuery:
+    @strawberry.field(description="Tra cứu mã số BHXH: captcha required; at most 5 matches.")
+    async def find_social_insurance_code(
+        self, info: Info, input: FindSocialInsuranceCodeInput
+    ) -> list[SocialInsuranceCodeMatch]:
+        rows = await resolve.find_social_insurance_code(
+            info.context,
+            input.full_name,
+            input.date_of_birth,
+            input.province_code,
+            input.id_number,
+            input.captcha_id,
+            input.captcha_answer,
+        )
+        return [
+            SocialInsuranceCodeMatch(
+                social_insurance_code=r.social_insurance_code,
+                masked_name=mask_name(r.full_name),
+                birth_year=r.date_of_birth.year,
+            )
+            for r in rows
+        ]

@@ -9,7 +9,7 @@ import strawberry
 
 from resolvers import node as resolve
 from resolvers.context import Context, Info
-from schema.account import AccountQuery
+from schema.account import AccountMutation, AccountQuery
 from schema.benefit import Benefit
 from schema.card import CardQuery, HealthInsuranceCard
 from schema.content import ContentQuery, Faq, NewsArticle
@@ -55,4 +55,9 @@ class NodeQuery:
 class Query(
     NodeQuery, AccountQuery, PersonQuery, UnitQuery, CardQuery, RegistrationQuery, PlaceQuery, ContentQuery
 ):
+    pass
+
+
+@strawberry.type
+class Mutation(AccountMutation):
     pass

@@ -1,0 +1,64 @@
+"""Checks on the whole operation before it runs, whatever its entry point (HTTP or WebSocket)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from strawberry.extensions import SchemaExtension
+
+# What a token that must change its password may still do.
+PASSWORD_CHANGE_FIELDS = frozenset({"viewer", "changePassword", "logout", "__typename"})
+
+
+def root_fields(document: DocumentNode, operation_name: str | None) -> set[str]:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    names: set[str] = set()
+
+    def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    walk(fragment.selection_set, seen | {selection.name.value})
+
+    for operation in chosen[:1]:
+        walk(operation.selection_set, frozenset())
+    return names
+
+
+class OperationGate(SchemaExtension):
+    """Records the operation name, and holds a must-change-password token to what it may do."""
+
+    def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        context.operation_name = execution.operation_name
+        viewer = getattr(context, "viewer", None)
+        document = execution.graphql_document
+        if viewer is not None and viewer.must_change_password and document is not None:
+            extra = root_fields(document, execution.operation_name) - PASSWORD_CHANGE_FIELDS
+            if extra:
+                execution.pre_execution_errors = [
+                    GraphQLError(
+                        "Change your password first: until then only viewer, changePassword and logout "
+                        f"are available (asked for {', '.join(sorted(extra))}).",
+                        extensions={"code": "FORBIDDEN", "reason": "PASSWORD_CHANGE_REQUIRED"},
+                    )
+                ]
+        yield
