@@ -16,7 +16,7 @@ from schema.content import ContentQuery, Faq, NewsArticle
 from schema.contribution import ContributionPeriod
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
 from schema.node import Node, parse_global_id
-from schema.person import Person, PersonQuery
+from schema.person import LookupQuery, Person, PersonQuery
 from schema.registration import Registration, RegistrationQuery
 from schema.unit import Unit, UnitQuery
 from schema.visit import MedicalVisit
@@ -53,7 +53,15 @@ class NodeQuery:
 
 @strawberry.type
 class Query(
-    NodeQuery, AccountQuery, PersonQuery, UnitQuery, CardQuery, RegistrationQuery, PlaceQuery, ContentQuery
+    NodeQuery,
+    AccountQuery,
+    PersonQuery,
+    UnitQuery,
+    CardQuery,
+    RegistrationQuery,
+    PlaceQuery,
+    ContentQuery,
+    LookupQuery,
 ):
     pass
 
