@@ -66,8 +66,20 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, env="development", captcha="off", demo_password=DEMO_PASSWORD)
+def message_log() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield Path(folder) / "messages.jsonl"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, message_log: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        env="development",
+        captcha="off",
+        demo_password=DEMO_PASSWORD,
+        message_log=str(message_log),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -154,3 +166,58 @@ async def api(client: httpx.AsyncClient, app: Any) -> Api:
 
 def codes(body: dict[str, Any]) -> list[str]:
     return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+
+
+class Factory:
+    """Rows the tests need beyond the demo data, made directly in the database."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def citizen(self, password: str = "Citizen-Pass-2026", *, must_change: bool = False) -> str:
+        """A new citizen account for a generated person without one; returns the username."""
+        from sqlalchemy import insert
+
+        from auth.passwords import hash_password
+        from models.tables import person_t
+        from models.types import utcnow
+
+        async with self.app.state.runtime.sessionmaker() as session:
+            taken = select(account_t.c.person_id).where(account_t.c.person_id.is_not(None))
+            person = (
+                await session.execute(
+                    select(person_t.c.id, person_t.c.social_insurance_code)
+                    .where(person_t.c.id.not_in(taken), person_t.c.phone.is_not(None))
+                    .order_by(person_t.c.id)
+                    .limit(1)
+                )
+            ).one()
+            now = utcnow()
+            await session.execute(
+                insert(account_t).values(
+                    username=person.social_insurance_code,
+                    password_hash=hash_password(password),
+                    role="CITIZEN",
+                    person_id=person.id,
+                    must_change_password=must_change,
+                    password_changed_at=now,
+                    created_at=now,
+                    disabled=False,
+                )
+            )
+            await session.commit()
+        return str(person.social_insurance_code)
+
+
+@pytest.fixture(scope="session")
+def factory(app: Any) -> Factory:
+    return Factory(app)
+
+
+def messages(path: Path, template: str | None = None) -> list[dict[str, Any]]:
+    import json
+
+    if not path.exists():
+        return []
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [m for m in lines if template is None or m["template"] == template]
