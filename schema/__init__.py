@@ -6,9 +6,13 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from auth.gate import OperationGate
+from auth.guard import open_field
 from schema.root import Mutation, Query
 from schema.scalars import SCALARS
 
 schema = strawberry.Schema(
-    query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALARS), extensions=[OperationGate]
+    query=Query,
+    mutation=Mutation,
+    config=StrawberryConfig(scalar_map=SCALARS, default_resolver=open_field),
+    extensions=[OperationGate],
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from auth.guard import AccessRecorder, read
+from auth.guard import AccessRecorder, Sealer, allow
 from auth.policy import Relation, relation_to_record
 from resolvers.context import Context, Info
 from schema.enums import BenefitRegime
@@ -16,19 +16,20 @@ from schema.node import Node, global_id
 if TYPE_CHECKING:
     from schema.person import Person
 
+REGIMES = {r.value: r for r in BenefitRegime}
+
 
 @strawberry.type(description="Thông tin hưởng: a benefit decision.")
 class Benefit(Node):
     _row: strawberry.Private[Any]
     _rel: strawberry.Private[Relation]
     _access: strawberry.Private[AccessRecorder]
-
-    def _read(self, field: str, value: Any) -> Any:
-        return read(self._access, self._rel, self._row.person_id, field, value)
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("Benefit", self._row.id)
+    regime: BenefitRegime
+    decision_number: str | None
+    decided_on: date
+    period_from: date | None
+    period_to: date | None
+    amount: Decimal | None = strawberry.field(description="In VND.")
 
     @strawberry.field
     async def person(self, info: Info) -> Annotated[Person, strawberry.lazy("schema.person")]:
@@ -37,32 +38,8 @@ class Benefit(Node):
         return Person.wrap(info.context, await info.context.loaders.persons_by_id.load(self._row.person_id))
 
     @strawberry.field
-    def regime(self) -> BenefitRegime:
-        return self._read("Benefit.regime", BenefitRegime(self._row.regime))  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def decision_number(self) -> str | None:
-        return self._read("Benefit.decisionNumber", self._row.decision_number)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def decided_on(self) -> date:
-        return self._read("Benefit.decidedOn", self._row.decided_on)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def period_from(self) -> date | None:
-        return self._read("Benefit.periodFrom", self._row.period_from)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def period_to(self) -> date | None:
-        return self._read("Benefit.periodTo", self._row.period_to)  # type: ignore[no-any-return]
-
-    @strawberry.field(description="In VND.")
-    def amount(self) -> Decimal | None:
-        return self._read("Benefit.amount", self._row.amount)  # type: ignore[no-any-return]
-
-    @strawberry.field
     async def paying_office(self, info: Info) -> Office | None:
-        self._read("Benefit.payingOffice", None)
+        allow(self._access, self._rel, self._row.person_id, "Benefit.payingOffice")
         if self._row.paying_office_id is None:
             return None
         return Office.from_row(await info.context.loaders.offices_by_id.load(self._row.paying_office_id))
@@ -72,8 +49,17 @@ class Benefit(Node):
         viewer, access = context.viewer, context.access
 
         def wrap(row: Any) -> Benefit:
-            return cls(
-                _row=row, _rel=relation_to_record(viewer, row.person_id, row.owner_province), _access=access
-            )
+            relation = relation_to_record(viewer, row.person_id, row.owner_province)
+            seal = Sealer(access, relation, row.person_id)
+            fields: dict[str, Any] = {
+                "id": global_id("Benefit", row.id),
+                "regime": seal("Benefit.regime", REGIMES[row.regime]),
+                "decision_number": seal("Benefit.decisionNumber", row.decision_number),
+                "decided_on": seal("Benefit.decidedOn", row.decided_on),
+                "period_from": seal("Benefit.periodFrom", row.period_from),
+                "period_to": seal("Benefit.periodTo", row.period_to),
+                "amount": seal("Benefit.amount", row.amount),
+            }
+            return cls(_row=row, _rel=relation, _access=access, **fields)
 
         return wrap

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from auth.guard import AccessRecorder, read
+from auth.guard import AccessRecorder, Sealer, allow
 from auth.policy import Relation, relation_to_record
 from resolvers import card as resolve
 from resolvers.context import Context, Info
@@ -16,25 +16,23 @@ from schema.node import Node, global_id
 if TYPE_CHECKING:
     from schema.person import Person
 
+STATUSES = {s.value: s for s in CardStatus}
+
 
 @strawberry.type(description="Thẻ BHYT.")
 class HealthInsuranceCard(Node):
     _row: strawberry.Private[Any]
     _rel: strawberry.Private[Relation]
     _access: strawberry.Private[AccessRecorder]
-
-    def _read(self, field: str, value: Any) -> Any:
-        return read(self._access, self._rel, self._row.person_id, field, value)
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("HealthInsuranceCard", self._row.id)
-
-    @strawberry.field(
+    number: str = strawberry.field(
         description="Mã thẻ BHYT: group, level, province, social-insurance code (15 characters)."
     )
-    def number(self) -> str:
-        return self._read("HealthInsuranceCard.number", self._row.number)  # type: ignore[no-any-return]
+    beneficiary_group: str = strawberry.field(description='Mã đối tượng, e.g. "DN".')
+    benefit_level: int = strawberry.field(description="Mức hưởng 1..5.")
+    valid_from: date
+    valid_to: date | None
+    status: CardStatus = strawberry.field(description="Computed for today (Vietnam time).")
+    five_years_continuous_from: date | None = strawberry.field(description="Thời điểm đủ 5 năm liên tục.")
 
     @strawberry.field
     async def holder(self, info: Info) -> Annotated[Person, strawberry.lazy("schema.person")]:
@@ -42,40 +40,29 @@ class HealthInsuranceCard(Node):
 
         return Person.wrap(info.context, await info.context.loaders.persons_by_id.load(self._row.person_id))
 
-    @strawberry.field(description='Mã đối tượng, e.g. "DN".')
-    def beneficiary_group(self) -> str:
-        return self._read("HealthInsuranceCard.beneficiaryGroup", self._row.beneficiary_group)  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Mức hưởng 1..5.")
-    def benefit_level(self) -> int:
-        return self._read("HealthInsuranceCard.benefitLevel", self._row.benefit_level)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def valid_from(self) -> date:
-        return self._read("HealthInsuranceCard.validFrom", self._row.valid_from)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def valid_to(self) -> date | None:
-        return self._read("HealthInsuranceCard.validTo", self._row.valid_to)  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Computed for today (Vietnam time).")
-    def status(self) -> CardStatus:
-        return self._read("HealthInsuranceCard.status", CardStatus(resolve.card_status(self._row)))  # type: ignore[no-any-return]
-
     @strawberry.field(description="Nơi đăng ký KCB ban đầu.")
     async def primary_care_facility(self, info: Info) -> HealthFacility:
-        self._read("HealthInsuranceCard.primaryCareFacility", None)
+        allow(self._access, self._rel, self._row.person_id, "HealthInsuranceCard.primaryCareFacility")
         row = await info.context.loaders.facilities_by_id.load(self._row.primary_care_facility_id)
         return HealthFacility.from_row(row)
-
-    @strawberry.field(description="Thời điểm đủ 5 năm liên tục.")
-    def five_years_continuous_from(self) -> date | None:
-        return self._read("HealthInsuranceCard.fiveYearsContinuousFrom", self._row.five_years_continuous_from)  # type: ignore[no-any-return]
 
     @classmethod
     def wrap(cls, context: Context, row: Any) -> HealthInsuranceCard:
         relation = relation_to_record(context.viewer, row.person_id, row.owner_province)
-        return cls(_row=row, _rel=relation, _access=context.access)
+        seal = Sealer(context.access, relation, row.person_id)
+        fields: dict[str, Any] = {
+            "id": global_id("HealthInsuranceCard", row.id),
+            "number": seal("HealthInsuranceCard.number", row.number),
+            "beneficiary_group": seal("HealthInsuranceCard.beneficiaryGroup", row.beneficiary_group),
+            "benefit_level": seal("HealthInsuranceCard.benefitLevel", row.benefit_level),
+            "valid_from": seal("HealthInsuranceCard.validFrom", row.valid_from),
+            "valid_to": seal("HealthInsuranceCard.validTo", row.valid_to),
+            "status": seal("HealthInsuranceCard.status", STATUSES[resolve.card_status(row)]),
+            "five_years_continuous_from": seal(
+                "HealthInsuranceCard.fiveYearsContinuousFrom", row.five_years_continuous_from
+            ),
+        }
+        return cls(_row=row, _rel=relation, _access=context.access, **fields)
 
 
 @strawberry.type

@@ -13,37 +13,27 @@ from schema.pagination import Connection, connection
 
 @strawberry.type(description="Câu hỏi thường gặp.")
 class Faq(Node):
-    _pk: strawberry.Private[int]
     question: str
     answer: str
     topic: str | None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("Faq", self._pk)
-
     @classmethod
     def from_row(cls, row: Any) -> Faq:
-        return cls(_pk=row.id, question=row.question, answer=row.answer, topic=row.topic)
+        return cls(id=global_id("Faq", row.id), question=row.question, answer=row.answer, topic=row.topic)
 
 
 @strawberry.type(description="Tin tức; videos are articles with a videoUrl.")
 class NewsArticle(Node):
-    _pk: strawberry.Private[int]
     title: str
     summary: str | None
     body: str
     published_at: datetime
     video_url: str | None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("NewsArticle", self._pk)
-
     @classmethod
     def from_row(cls, row: Any) -> NewsArticle:
         return cls(
-            _pk=row.id,
+            id=global_id("NewsArticle", row.id),
             title=row.title,
             summary=row.summary,
             body=row.body,

@@ -55,6 +55,15 @@ class Address:
     def street(self) -> str | None:
         return self._street
 
+    def without_street(self) -> Address:
+        return Address(
+            _scheme=self._scheme,
+            _province=self._province,
+            _district=self._district,
+            _ward=self._ward,
+            _street=None,
+        )
+
     @strawberry.field(
         description='One printable line: "Thôn 4 Thụ Trai, Xã Phúc Hòa, Huyện Phúc Thọ, Thành phố Hà Nội".'
     )
@@ -94,6 +103,15 @@ def _distance(row: Any) -> float | None:
     return round(value, 3) if value is not None else None
 
 
+DISTANCE = "Kilometres from the `near` point of the query; null without `near`."
+
+
+def _place(row: Any) -> dict[str, Any]:
+    address = address_of(row)
+    assert address is not None, "places always have an address"
+    return {"address": address, "location": _location(row), "distance_km": _distance(row)}
+
+
 @strawberry.type(description="Cơ quan BHXH.")
 class Office(Node):
     _row: strawberry.Private[Any]
@@ -101,27 +119,20 @@ class Office(Node):
     name: str
     phone: str | None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("Office", self._row.id)
-
-    @strawberry.field
-    def address(self) -> Address:
-        address = address_of(self._row)
-        assert address is not None
-        return address
-
-    @strawberry.field
-    def location(self) -> GeoPoint | None:
-        return _location(self._row)
-
-    @strawberry.field(description="Kilometres from the `near` point of the query; null without `near`.")
-    def distance_km(self) -> float | None:
-        return _distance(self._row)
+    address: Address
+    location: GeoPoint | None
+    distance_km: float | None = strawberry.field(description=DISTANCE)
 
     @classmethod
     def from_row(cls, row: Any) -> Office:
-        return cls(_row=row, code=row.code, name=row.name, phone=row.phone)
+        return cls(
+            id=global_id("Office", row.id),
+            _row=row,
+            code=row.code,
+            name=row.name,
+            phone=row.phone,
+            **_place(row),
+        )
 
 
 @strawberry.type(description="Cơ sở khám chữa bệnh (CSKCB).")
@@ -132,27 +143,15 @@ class HealthFacility(Node):
     accepts_health_insurance: bool = strawberry.field(description="Ký hợp đồng KCB BHYT.")
     issues_sick_leave: bool = strawberry.field(description="Cấp giấy nghỉ việc hưởng BHXH.")
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("HealthFacility", self._row.id)
-
-    @strawberry.field
-    def address(self) -> Address:
-        address = address_of(self._row)
-        assert address is not None
-        return address
-
-    @strawberry.field
-    def location(self) -> GeoPoint | None:
-        return _location(self._row)
-
-    @strawberry.field(description="Kilometres from the `near` point of the query; null without `near`.")
-    def distance_km(self) -> float | None:
-        return _distance(self._row)
+    address: Address
+    location: GeoPoint | None
+    distance_km: float | None = strawberry.field(description=DISTANCE)
 
     @classmethod
     def from_row(cls, row: Any) -> HealthFacility:
         return cls(
+            id=global_id("HealthFacility", row.id),
+            **_place(row),
             _row=row,
             code=row.code,
             name=row.name,
@@ -168,27 +167,20 @@ class CollectionAgent(Node):
     name: str
     phone: str | None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("CollectionAgent", self._row.id)
-
-    @strawberry.field
-    def address(self) -> Address:
-        address = address_of(self._row)
-        assert address is not None
-        return address
-
-    @strawberry.field
-    def location(self) -> GeoPoint | None:
-        return _location(self._row)
-
-    @strawberry.field(description="Kilometres from the `near` point of the query; null without `near`.")
-    def distance_km(self) -> float | None:
-        return _distance(self._row)
+    address: Address
+    location: GeoPoint | None
+    distance_km: float | None = strawberry.field(description=DISTANCE)
 
     @classmethod
     def from_row(cls, row: Any) -> CollectionAgent:
-        return cls(_row=row, code=row.code, name=row.name, phone=row.phone)
+        return cls(
+            id=global_id("CollectionAgent", row.id),
+            _row=row,
+            code=row.code,
+            name=row.name,
+            phone=row.phone,
+            **_place(row),
+        )
 
 
 @strawberry.input

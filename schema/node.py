@@ -12,9 +12,9 @@ from resolvers.errors import BadUserInput
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
 class Node:
-    @strawberry.field(description="The global id: opaque, stable, accepted by `node(id:)`.")
-    def id(self) -> strawberry.ID:
-        raise NotImplementedError
+    id: strawberry.ID = strawberry.field(
+        description="The global id: opaque, stable, accepted by `node(id:)`."
+    )
 
 
 def global_id(type_name: str, pk: int) -> strawberry.ID:

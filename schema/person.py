@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from auth.guard import AccessRecorder, allow, read
+from auth.guard import AccessRecorder, Sealer, allow
 from auth.masking import mask_name
-from auth.policy import Decision, Relation, relation_to_person
+from auth.policy import Relation, relation_to_person
 from resolvers import person as resolve
 from resolvers.context import Context, Info
 from resolvers.pagination import page
@@ -45,60 +45,63 @@ class ParticipationSummary:
     last_month: YearMonth | None
 
 
+GENDERS = {g.value: g for g in Gender}
+ID_TYPES = {t.value: t for t in IdDocumentType}
+
+
 @strawberry.type(description="An insured person. Private fields follow the access policy (privacy.md).")
 class Person(Node):
     _row: strawberry.Private[Any]
     _rel: strawberry.Private[Relation]
     _access: strawberry.Private[AccessRecorder]
+    social_insurance_code: str = strawberry.field(
+        description="Mã số BHXH: 10 digits, the first two a province code."
+    )
+    full_name: str
+    gender: Gender | None
+    birth_year: int | None = strawberry.field(
+        description="The year of birth; kept for analysts, who do not see the date."
+    )
+    date_of_birth: date | None
+    id_document: IdDocument | None
+    phone: str | None
+    email: str | None
+    address: Address | None
 
-    def _read(self, field: str, value: Any) -> Any:
-        return read(self._access, self._rel, self._row.id, field, value)
+    @classmethod
+    def wrap(cls, context: Context, row: Any) -> Person:
+        relation = relation_to_person(context.viewer, row.id, row.province_scope)
+        return cls._build(row, relation, context.access)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("Person", self._row.id)
+    @classmethod
+    def wrapper(cls, context: Context) -> Any:
+        viewer, access = context.viewer, context.access
 
-    @strawberry.field(description="Mã số BHXH: 10 digits, the first two a province code.")
-    def social_insurance_code(self) -> str:
-        return self._read("Person.socialInsuranceCode", self._row.social_insurance_code)  # type: ignore[no-any-return]
+        def wrap(row: Any) -> Person:
+            return cls._build(row, relation_to_person(viewer, row.id, row.province_scope), access)
 
-    @strawberry.field
-    def full_name(self) -> str:
-        return self._read("Person.fullName", self._row.full_name)  # type: ignore[no-any-return]
+        return wrap
 
-    @strawberry.field
-    def gender(self) -> Gender | None:
-        value = self._row.gender
-        return self._read("Person.gender", Gender(value) if value else None)  # type: ignore[no-any-return]
-
-    @strawberry.field(description="The year of birth; kept for analysts, who do not see the date.")
-    def birth_year(self) -> int | None:
-        born: date | None = self._row.date_of_birth
-        return self._read("Person.birthYear", born.year if born else None)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def date_of_birth(self) -> date | None:
-        return self._read("Person.dateOfBirth", self._row.date_of_birth)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def id_document(self) -> IdDocument | None:
-        row = self._row
-        value = IdDocument(type=IdDocumentType(row.id_type), number=row.id_number) if row.id_type else None
-        return self._read("Person.idDocument", value)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def phone(self) -> str | None:
-        return self._read("Person.phone", self._row.phone)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def email(self) -> str | None:
-        return self._read("Person.email", self._row.email)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def address(self) -> Address | None:
-        decision = allow(self._access, self._rel, self._row.id, "Person.address")
-        # Analysts see where, not who: no street line.
-        return address_of(self._row, with_street=decision is Decision.ALLOW)
+    @classmethod
+    def _build(cls, row: Any, relation: Relation, access: AccessRecorder) -> Person:
+        seal = Sealer(access, relation, row.id)
+        born: date | None = row.date_of_birth
+        fields: dict[str, Any] = {
+            "id": global_id("Person", row.id),
+            "social_insurance_code": seal("Person.socialInsuranceCode", row.social_insurance_code),
+            "full_name": seal("Person.fullName", row.full_name),
+            "gender": seal("Person.gender", GENDERS.get(row.gender)),
+            "birth_year": seal("Person.birthYear", born.year if born else None),
+            "date_of_birth": seal("Person.dateOfBirth", born),
+            "id_document": seal(
+                "Person.idDocument",
+                IdDocument(type=ID_TYPES[row.id_type], number=row.id_number) if row.id_type else None,
+            ),
+            "phone": seal("Person.phone", row.phone),
+            "email": seal("Person.email", row.email),
+            "address": seal("Person.address", address_of(row)),
+        }
+        return cls(_row=row, _rel=relation, _access=access, **fields)
 
     @strawberry.field(description="The card in force (the latest issued).")
     async def health_insurance_card(
@@ -197,23 +200,6 @@ class Person(Node):
             self._row.id, (), page(first, after, ACCESS_LOG_ORDER)
         )
         return connection(slice_, AccessLogEntry.from_row)
-
-    @classmethod
-    def wrap(cls, context: Context, row: Any) -> Person:
-        return cls(
-            _row=row,
-            _rel=relation_to_person(context.viewer, row.id, row.province_scope),
-            _access=context.access,
-        )
-
-    @classmethod
-    def wrapper(cls, context: Context) -> Any:
-        viewer, access = context.viewer, context.access
-
-        def wrap(row: Any) -> Person:
-            return cls(_row=row, _rel=relation_to_person(viewer, row.id, row.province_scope), _access=access)
-
-        return wrap
 
 
 @strawberry.type

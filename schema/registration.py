@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 
-from auth.guard import AccessRecorder, read
+from auth.guard import AccessRecorder, Sealer, allow
 from auth.policy import Relation, relation_to_registration
 from resolvers import registration as resolve
 from resolvers.context import Context, Info
@@ -15,93 +15,64 @@ from schema.node import Node, global_id
 from schema.pagination import Connection, connection
 from schema.person import IdDocument
 
+STATUSES = {s.value: s for s in RegistrationStatus}
+CHANNELS = {c.value: c for c in TransactionChannel}
+METHODS = {m.value: m for m in SubmissionMethod}
+ID_TYPES = {t.value: t for t in IdDocumentType}
+
 
 @strawberry.type(description="Tờ khai mẫu 01: a request for an electronic-transaction account.")
 class Registration(Node):
     _row: strawberry.Private[Any]
     _rel: strawberry.Private[Relation]
     _access: strawberry.Private[AccessRecorder]
-
-    def _read(self, field: str, value: Any) -> Any:
-        # Registrations are not yet a person's record: the access log keys them by person 0.
-        return read(self._access, self._rel, 0, field, value)
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("Registration", self._row.id)
-
-    @strawberry.field(description="Given to the applicant to follow up.")
-    def reference_number(self) -> str:
-        return self._read("Registration.referenceNumber", self._row.reference_number)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def status(self) -> RegistrationStatus:
-        return self._read("Registration.status", RegistrationStatus(self._row.status))  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def applicant_name(self) -> str:
-        return self._read("Registration.applicantName", self._row.applicant_name)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def social_insurance_code(self) -> str:
-        return self._read("Registration.socialInsuranceCode", self._row.social_insurance_code)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def id_document(self) -> IdDocument | None:
-        row = self._row
-        return self._read(  # type: ignore[no-any-return]
-            "Registration.idDocument", IdDocument(type=IdDocumentType(row.id_type), number=row.id_number)
-        )
-
-    @strawberry.field
-    def contact_address(self) -> Address | None:
-        return self._read("Registration.contactAddress", address_of(self._row))  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def contact_person(self) -> str | None:
-        return self._read("Registration.contactPerson", self._row.contact_person)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def email(self) -> str | None:
-        return self._read("Registration.email", self._row.email)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def phone(self) -> str | None:
-        return self._read("Registration.phone", self._row.phone)  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Đăng ký sử dụng từ ngày.")
-    def start_date(self) -> date:
-        return self._read("Registration.startDate", self._row.start_date)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def channel(self) -> TransactionChannel:
-        return self._read("Registration.channel", TransactionChannel(self._row.channel))  # type: ignore[no-any-return]
+    reference_number: str = strawberry.field(description="Given to the applicant to follow up.")
+    status: RegistrationStatus
+    applicant_name: str
+    social_insurance_code: str
+    id_document: IdDocument | None
+    contact_address: Address | None
+    contact_person: str | None
+    email: str | None
+    phone: str | None
+    start_date: date = strawberry.field(description="Đăng ký sử dụng từ ngày.")
+    channel: TransactionChannel
+    submission_method: SubmissionMethod
+    submitted_at: datetime
+    decided_at: datetime | None
+    rejection_reason: str | None
 
     @strawberry.field
     async def receiving_office(self, info: Info) -> Office:
-        self._read("Registration.receivingOffice", None)
+        allow(self._access, self._rel, 0, "Registration.receivingOffice")
         return Office.from_row(await info.context.loaders.offices_by_id.load(self._row.receiving_office_id))
-
-    @strawberry.field
-    def submission_method(self) -> SubmissionMethod:
-        return self._read("Registration.submissionMethod", SubmissionMethod(self._row.submission_method))  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def submitted_at(self) -> datetime:
-        return self._read("Registration.submittedAt", self._row.submitted_at)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def decided_at(self) -> datetime | None:
-        return self._read("Registration.decidedAt", self._row.decided_at)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def rejection_reason(self) -> str | None:
-        return self._read("Registration.rejectionReason", self._row.rejection_reason)  # type: ignore[no-any-return]
 
     @classmethod
     def wrap(cls, context: Context, row: Any) -> Registration:
         relation = relation_to_registration(context.viewer, row.social_insurance_code, row.province_scope)
-        return cls(_row=row, _rel=relation, _access=context.access)
+        # A form is not yet a person's record: the access log does not key it (person 0 is skipped).
+        seal = Sealer(context.access, relation, 0)
+        fields: dict[str, Any] = {
+            "id": global_id("Registration", row.id),
+            "reference_number": seal("Registration.referenceNumber", row.reference_number),
+            "status": seal("Registration.status", STATUSES[row.status]),
+            "applicant_name": seal("Registration.applicantName", row.applicant_name),
+            "social_insurance_code": seal("Registration.socialInsuranceCode", row.social_insurance_code),
+            "id_document": seal(
+                "Registration.idDocument", IdDocument(type=ID_TYPES[row.id_type], number=row.id_number)
+            ),
+            "contact_address": seal("Registration.contactAddress", address_of(row)),
+            "contact_person": seal("Registration.contactPerson", row.contact_person),
+            "email": seal("Registration.email", row.email),
+            "phone": seal("Registration.phone", row.phone),
+            "start_date": seal("Registration.startDate", row.start_date),
+            "channel": seal("Registration.channel", CHANNELS[row.channel]),
+            "submission_method": seal("Registration.submissionMethod", METHODS[row.submission_method]),
+            "submitted_at": seal("Registration.submittedAt", row.submitted_at),
+            "decided_at": seal("Registration.decidedAt", row.decided_at),
+            "rejection_reason": seal("Registration.rejectionReason", row.rejection_reason),
+        }
+        return cls(_row=row, _rel=relation, _access=context.access, **fields)
 
     @classmethod
     def wrapper(cls, context: Context) -> Any:

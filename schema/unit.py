@@ -28,21 +28,9 @@ class Unit(Node):
     _rel: strawberry.Private[Relation]
     _access: strawberry.Private[AccessRecorder]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return global_id("Unit", self._row.id)
-
-    @strawberry.field(description="Mã đơn vị.")
-    def code(self) -> str:
-        return self._row.code  # type: ignore[no-any-return]
-
-    @strawberry.field
-    def name(self) -> str:
-        return self._row.name  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Mã số thuế.")
-    def tax_code(self) -> str | None:
-        return self._row.tax_code  # type: ignore[no-any-return]
+    code: str = strawberry.field(description="Mã đơn vị.")
+    name: str
+    tax_code: str | None = strawberry.field(description="Mã số thuế.")
 
     @strawberry.field
     async def province(self, info: Info) -> AdministrativeUnit:
@@ -87,28 +75,31 @@ class Unit(Node):
         return connection(slice_, ContributionPeriod.wrapper(info.context))
 
     @classmethod
+    def _build(cls, row: Any, relation: Relation, access: AccessRecorder) -> Unit:
+        return cls(
+            id=global_id("Unit", row.id),
+            code=row.code,
+            name=row.name,
+            tax_code=row.tax_code,
+            _row=row,
+            _rel=relation,
+            _access=access,
+        )
+
+    @classmethod
     def wrap(cls, context: Context, row: Any) -> Unit:
-        relation = relation_to_unit(context.viewer, row.id, row.province_scope)
-        return cls(_row=row, _rel=relation, _access=context.access)
+        return cls._build(row, relation_to_unit(context.viewer, row.id, row.province_scope), context.access)
 
     @classmethod
     def wrapper(cls, context: Context) -> Any:
         viewer, access = context.viewer, context.access
-
-        def wrap(row: Any) -> Unit:
-            return cls(_row=row, _rel=relation_to_unit(viewer, row.id, row.province_scope), _access=access)
-
-        return wrap
+        return lambda row: cls._build(row, relation_to_unit(viewer, row.id, row.province_scope), access)
 
     @classmethod
     def public(cls, context: Context) -> Any:
         """The public view (participatingUnits): whoever asks, never the employees or periods."""
         access = context.access
-
-        def wrap(row: Any) -> Unit:
-            return cls(_row=row, _rel=Relation.ANONYMOUS, _access=access)
-
-        return wrap
+        return lambda row: cls._build(row, Relation.ANONYMOUS, access)
 
 
 @strawberry.type

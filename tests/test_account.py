@@ -31,7 +31,9 @@ CAPTCHA = "mutation { requestCaptcha { id imageDataUrl expiresAt } }"
 KNOWN_CAPTCHA = "ABCDE"
 
 
-async def call(client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
+async def call(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
+) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
     assert response.status_code == 200, response.text
@@ -89,12 +91,20 @@ async def test_login_adaptive_captcha_after_three_failures(adaptive: httpx.Async
     answers = [(await call(adaptive, LOGIN, login_input(user, "bad")))["data"]["login"] for _ in range(3)]
     assert [a["captchaRequired"] for a in answers] == [False, False, True]
     blocked = (await call(adaptive, LOGIN, login_input(user, "bad")))["data"]["login"]
-    assert blocked == {"__typename": "InvalidCredentials", "message": blocked["message"], "captchaRequired": True}
+    assert blocked == {
+        "__typename": "InvalidCredentials",
+        "message": blocked["message"],
+        "captchaRequired": True,
+    }
     captcha = (await call(adaptive, CAPTCHA, {}))["data"]["requestCaptcha"]
     assert captcha["imageDataUrl"].startswith("data:image/png;base64,")
-    wrong = (await call(adaptive, LOGIN, login_input(user, "bad", captchaId=captcha["id"], captchaAnswer="ZZZZZ")))
+    wrong = await call(
+        adaptive, LOGIN, login_input(user, "bad", captchaId=captcha["id"], captchaAnswer="ZZZZZ")
+    )
     assert wrong["data"]["login"]["errors"][0]["code"] == "CAPTCHA_WRONG"
-    reused = (await call(adaptive, LOGIN, login_input(user, "bad", captchaId=captcha["id"], captchaAnswer=KNOWN_CAPTCHA)))
+    reused = await call(
+        adaptive, LOGIN, login_input(user, "bad", captchaId=captcha["id"], captchaAnswer=KNOWN_CAPTCHA)
+    )
     assert reused["data"]["login"]["errors"][0]["code"] == "CAPTCHA_EXPIRED"
 
 
@@ -102,7 +112,9 @@ async def test_login_throttled_after_ten_failures_with_retry_after(adaptive: htt
     user = "throttle.victim"
     for _ in range(10):
         captcha = (await call(adaptive, CAPTCHA, {}))["data"]["requestCaptcha"]
-        await call(adaptive, LOGIN, login_input(user, "bad", captchaId=captcha["id"], captchaAnswer=KNOWN_CAPTCHA))
+        await call(
+            adaptive, LOGIN, login_input(user, "bad", captchaId=captcha["id"], captchaAnswer=KNOWN_CAPTCHA)
+        )
     result = (await call(adaptive, LOGIN, login_input(user, "bad")))["data"]["login"]
     assert result["__typename"] == "TooManyAttempts"
     assert 0 < result["retryAfterSeconds"] <= 15 * 60 + 1
@@ -112,9 +124,13 @@ async def test_confirm_device_new_device_needs_otp_and_signs_old_out(
     api: Api, factory: Factory, message_log: Path
 ) -> None:
     username = await factory.citizen()
-    first = (await call(api.client, LOGIN, login_input(username, "Citizen-Pass-2026", "phone-A")))["data"]["login"]
+    first = (await call(api.client, LOGIN, login_input(username, "Citizen-Pass-2026", "phone-A")))["data"][
+        "login"
+    ]
     assert first["__typename"] == "LoginSuccess"
-    second = (await call(api.client, LOGIN, login_input(username, "Citizen-Pass-2026", "phone-B")))["data"]["login"]
+    second = (await call(api.client, LOGIN, login_input(username, "Citizen-Pass-2026", "phone-B")))["data"][
+        "login"
+    ]
     assert second["__typename"] == "DeviceConfirmationRequired"
     assert "***" in second["phoneHint"]
     await api.app.state.runtime.outbox.deliver_due()
@@ -122,22 +138,24 @@ async def test_confirm_device_new_device_needs_otp_and_signs_old_out(
     assert sms["channel"] == "sms" and second["phoneHint"].endswith(sms["to"][-3:])
     code = sms["params"]["otp"]
     wrong = "000000" if code != "000000" else "111111"
-    bad = (await call(api.client, CONFIRM, {"input": {"challengeId": second["challengeId"], "code": wrong}}))
+    bad = await call(api.client, CONFIRM, {"input": {"challengeId": second["challengeId"], "code": wrong}})
     assert bad["data"]["confirmDevice"]["errors"][0]["code"] == "OTP_WRONG"
     assert "4 tries left" in bad["data"]["confirmDevice"]["errors"][0]["message"]
-    ok = (await call(api.client, CONFIRM, {"input": {"challengeId": second["challengeId"], "code": code}}))
+    ok = await call(api.client, CONFIRM, {"input": {"challengeId": second["challengeId"], "code": code}})
     new_token = ok["data"]["confirmDevice"]["token"]
     old = await call(api.client, "{ viewer { account { username } } }", {}, first["token"])
     assert old["data"]["viewer"] is None
     new = await call(api.client, "{ viewer { account { username } } }", {}, new_token)
     assert new["data"]["viewer"]["account"]["username"] == username
-    again = (await call(api.client, CONFIRM, {"input": {"challengeId": second["challengeId"], "code": code}}))
+    again = await call(api.client, CONFIRM, {"input": {"challengeId": second["challengeId"], "code": code}})
     assert again["data"]["confirmDevice"]["errors"][0]["code"] == "OTP_EXPIRED"
 
 
 async def test_change_password_rules_each_reported(api: Api, factory: Factory) -> None:
     username = await factory.citizen("Original-Pass-1")
-    token = (await call(api.client, LOGIN, login_input(username, "Original-Pass-1")))["data"]["login"]["token"]
+    token = (await call(api.client, LOGIN, login_input(username, "Original-Pass-1")))["data"]["login"][
+        "token"
+    ]
     cases = {
         "short": "TOO_SHORT",
         "12345678": "TOO_COMMON",
@@ -145,9 +163,13 @@ async def test_change_password_rules_each_reported(api: Api, factory: Factory) -
         "Original-Pass-1": "SAME_AS_CURRENT",
     }
     for new, code in cases.items():
-        result = (await call(api.client, CHANGE, {"input": {"currentPassword": "Original-Pass-1", "newPassword": new}}, token))
+        result = await call(
+            api.client, CHANGE, {"input": {"currentPassword": "Original-Pass-1", "newPassword": new}}, token
+        )
         assert code in [e["code"] for e in result["data"]["changePassword"]["errors"]], new
-    wrong = await call(api.client, CHANGE, {"input": {"currentPassword": "nope", "newPassword": "Brand-New-Pass-9"}}, token)
+    wrong = await call(
+        api.client, CHANGE, {"input": {"currentPassword": "nope", "newPassword": "Brand-New-Pass-9"}}, token
+    )
     assert wrong["data"]["changePassword"]["__typename"] == "InvalidCredentials"
 
 
@@ -156,12 +178,17 @@ async def test_change_password_first_login_gate_then_free(api: Api, factory: Fac
     login = (await call(api.client, LOGIN, login_input(username, "Temporary-Pass-1")))["data"]["login"]
     assert login["account"]["mustChangePassword"] is True
     token = login["token"]
-    blocked = await call(api.client, "{ viewer { person { phone } } offices(first: 1) { totalCount } }", {}, token)
+    blocked = await call(
+        api.client, "{ viewer { person { phone } } offices(first: 1) { totalCount } }", {}, token
+    )
     assert codes(blocked) == ["FORBIDDEN"] and "Change your password first" in blocked["errors"][0]["message"]
     allowed = await call(api.client, "{ viewer { account { mustChangePassword } } }", {}, token)
     assert allowed["data"]["viewer"]["account"]["mustChangePassword"] is True
     changed = await call(
-        api.client, CHANGE, {"input": {"currentPassword": "Temporary-Pass-1", "newPassword": "Mine-Only-2026!"}}, token
+        api.client,
+        CHANGE,
+        {"input": {"currentPassword": "Temporary-Pass-1", "newPassword": "Mine-Only-2026!"}},
+        token,
     )
     assert changed["data"]["changePassword"]["account"]["mustChangePassword"] is False
     free = await call(api.client, "{ offices(first: 1) { totalCount } }", {}, token)
@@ -169,7 +196,9 @@ async def test_change_password_first_login_gate_then_free(api: Api, factory: Fac
 
 
 async def test_logout_ends_the_session(api: Api) -> None:
-    token = (await call(api.client, LOGIN, login_input("officer.hcm", DEMO_PASSWORD, "laptop")))["data"]["login"]["token"]
+    token = (await call(api.client, LOGIN, login_input("officer.hcm", DEMO_PASSWORD, "laptop")))["data"][
+        "login"
+    ]["token"]
     assert (await call(api.client, "mutation { logout }", {}, token))["data"]["logout"] is True
     after = await call(api.client, "{ persons(first: 1) { totalCount } }", {}, token)
     assert codes(after) == ["UNAUTHENTICATED"]
