@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 import uvicorn
 from graphql import GraphQLError
 from sqlalchemy import text
@@ -113,6 +114,10 @@ class GraphQLApp(GraphQL[Context, None]):
         if extensions:
             response["extensions"] = extensions
         return response
+
+    def encode_json(self, data: object) -> bytes:
+        # Large views are megabytes of JSON: orjson encodes them several times faster.
+        return orjson.dumps(data)
 
     def _format_error(self, error: GraphQLError) -> dict[str, Any]:
         formatted: dict[str, Any] = dict(error.formatted)

@@ -15,7 +15,7 @@ from models.outbox import OutboxMessage
 from models.person import Person
 from models.registration import Registration
 from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
-from models.unit import Unit
+from models.unit import Unit, UnitMember
 from models.visit import MedicalVisit
 
 metadata = SQLModel.metadata
@@ -45,5 +45,6 @@ __all__ = [
     "RateEvent",
     "Registration",
     "Unit",
+    "UnitMember",
     "metadata",
 ]

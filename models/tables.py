@@ -18,7 +18,7 @@ from models.outbox import OutboxMessage
 from models.person import Person
 from models.registration import Registration
 from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
-from models.unit import Unit
+from models.unit import Unit, UnitMember
 from models.visit import MedicalVisit
 
 
@@ -49,4 +49,5 @@ period_t = _table(ContributionPeriod)
 person_t = _table(Person)
 registration_t = _table(Registration)
 unit_t = _table(Unit)
+unit_member_t = _table(UnitMember)
 visit_t = _table(MedicalVisit)

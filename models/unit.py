@@ -30,3 +30,22 @@ class Unit(SQLModel, table=True):
     district_code: str | None = Field(default=None, max_length=3)
     ward_code: str | None = Field(default=None, max_length=5)
     street: str | None = Field(default=None, max_length=200)
+
+
+class UnitMember(SQLModel, table=True):
+    """The roster of a unit: who has at least one contribution period there.
+
+    Derived from contribution_period and written in the same transaction as each period, so that
+    `unit.employees` pages in code order straight off an index instead of sorting every period of
+    the unit. `social_insurance_code` is copied in (it is issued once for life) to be that order.
+    """
+
+    __tablename__ = "unit_member"
+    __table_args__ = (
+        Index("ix_unit_member_roster", "unit_id", "social_insurance_code", "person_id", unique=True),
+        Index("ix_unit_member_person", "person_id"),
+    )
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    social_insurance_code: str = Field(max_length=10)

@@ -26,16 +26,16 @@ CountKey = tuple[int, Args]
 
 @dataclass(frozen=True, slots=True)
 class ChildList:
-    """How to read one kind of child list: rows, parent column, order, argument filters."""
+    """How to read one kind of child list: rows (for the given parents), parent column, order, filters."""
 
-    base: Callable[[], Select[Any]]
-    parent: ColumnElement[int]
+    base: Callable[[Sequence[int]], Select[Any]]
+    parent: str  # the name of the selected column that holds the parent's id
     ordering: Ordering
     filters: Callable[[Args], Sequence[ColumnElement[bool]]]
 
 
 def _statement(spec: ChildList, parents: Sequence[int], args: Args) -> Select[Any]:
-    statement = spec.base().where(spec.parent.in_(parents))
+    statement = spec.base(parents)
     for condition in spec.filters(args):
         statement = statement.where(condition)
     return statement
@@ -53,17 +53,17 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
                 statement = statement.where(spec.ordering.after(page.after))
             position = (
                 func.row_number()
-                .over(partition_by=spec.parent, order_by=spec.ordering.order_by())
+                .over(partition_by=statement.selected_columns[spec.parent], order_by=spec.ordering.order_by())
                 .label("position_in_parent")
             )
             inner = statement.add_columns(position).subquery()
             outer = (
                 select(inner)
                 .where(inner.c.position_in_parent <= page.first + 1)
-                .order_by(inner.c[str(spec.parent.key)], inner.c.position_in_parent)
+                .order_by(inner.c[spec.parent], inner.c.position_in_parent)
             )
             for row in (await session.execute(outer)).all():
-                found.setdefault((getattr(row, str(spec.parent.key)), args, page), []).append(row)
+                found.setdefault((getattr(row, spec.parent), args, page), []).append(row)
         result = []
         for parent, args, page in keys:
             rows = found.get((parent, args, page), [])
@@ -81,9 +81,7 @@ def count_loader(session: AsyncSession, spec: ChildList) -> DataLoader[CountKey,
         counts: dict[tuple[int, Args], int] = {}
         for args, parents in groups.items():
             inner = _statement(spec, sorted(set(parents)), args).subquery()
-            statement = select(inner.c[str(spec.parent.key)], func.count()).group_by(
-                inner.c[str(spec.parent.key)]
-            )
+            statement = select(inner.c[spec.parent], func.count()).group_by(inner.c[spec.parent])
             for parent, total in (await session.execute(statement)).all():
                 counts[(parent, args)] = int(total)
         return [counts.get(key, 0) for key in keys]

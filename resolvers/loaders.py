@@ -22,6 +22,7 @@ from models.tables import (
     office_t,
     period_t,
     person_t,
+    unit_member_t,
     unit_t,
     visit_t,
 )
@@ -32,6 +33,8 @@ from resolvers.pagination import Ordering
 OWNER_PROVINCE = person_t.c.province_scope.label("owner_province")
 
 PERSON_ORDER = Ordering("person", (person_t.c.social_insurance_code,), kinds=("str",))
+# The same order over a unit's roster, whose copy of the code is what its index sorts.
+ROSTER_ORDER = Ordering("person", (unit_member_t.c.social_insurance_code,), kinds=("str",))
 PERIOD_ORDER = Ordering(
     "period", (period_t.c.from_month, period_t.c.id), descending=True, kinds=("int", "int")
 )
@@ -60,6 +63,15 @@ def visits_with_owner() -> Select[Any]:
 
 def cards_with_owner() -> Select[Any]:
     return select(card_t, OWNER_PROVINCE).join(person_t, person_t.c.id == card_t.c.person_id)
+
+
+def employees_of(unit_ids: Sequence[int], persons_scope: ColumnElement[bool]) -> Select[Any]:
+    """Who worked at these units, from the rosters: in code order straight off their index."""
+    return (
+        select(person_t, unit_member_t.c.unit_id)
+        .join(unit_member_t, unit_member_t.c.person_id == person_t.c.id)
+        .where(unit_member_t.c.unit_id.in_(unit_ids), persons_scope)
+    )
 
 
 def _by_key(session: AsyncSession, table: Table, column: str) -> DataLoader[Hashable, Any | None]:
@@ -97,8 +109,8 @@ class Loaders:
         self.periods_by_person = Children.of(
             session,
             ChildList(
-                base=lambda: periods_with_owner().where(periods_scope),
-                parent=period_t.c.person_id,
+                base=lambda ids: periods_with_owner().where(period_t.c.person_id.in_(ids), periods_scope),
+                parent="person_id",
                 ordering=PERIOD_ORDER,
                 filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
             ),
@@ -106,8 +118,8 @@ class Loaders:
         self.periods_by_unit = Children.of(
             session,
             ChildList(
-                base=lambda: periods_with_owner().where(periods_scope),
-                parent=period_t.c.unit_id,
+                base=lambda ids: periods_with_owner().where(period_t.c.unit_id.in_(ids), periods_scope),
+                parent="unit_id",
                 ordering=PERIOD_ORDER,
                 filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
             ),
@@ -116,8 +128,8 @@ class Loaders:
         self.benefits_by_person = Children.of(
             session,
             ChildList(
-                base=lambda: benefits_with_owner().where(benefits_scope),
-                parent=benefit_t.c.person_id,
+                base=lambda ids: benefits_with_owner().where(benefit_t.c.person_id.in_(ids), benefits_scope),
+                parent="person_id",
                 ordering=BENEFIT_ORDER,
                 filters=lambda a: _optional(benefit_t.c.regime == a[0], a[0]),
             ),
@@ -126,8 +138,8 @@ class Loaders:
         self.visits_by_person = Children.of(
             session,
             ChildList(
-                base=lambda: visits_with_owner().where(visits_scope),
-                parent=visit_t.c.person_id,
+                base=lambda ids: visits_with_owner().where(visit_t.c.person_id.in_(ids), visits_scope),
+                parent="person_id",
                 ordering=VISIT_ORDER,
                 filters=lambda a: _optional(visit_t.c.year == a[0], a[0]),
             ),
@@ -135,26 +147,19 @@ class Loaders:
         self.access_log_by_person = Children.of(
             session,
             ChildList(
-                base=lambda: select(access_log_t),
-                parent=access_log_t.c.person_id,
+                base=lambda ids: select(access_log_t).where(access_log_t.c.person_id.in_(ids)),
+                parent="person_id",
                 ordering=ACCESS_LOG_ORDER,
                 filters=lambda a: (),
             ),
         )
         persons_scope = scopes.persons(viewer)
-        employment = (
-            select(period_t.c.unit_id, period_t.c.person_id).where(periods_scope).distinct().subquery()
-        )
         self.employees_by_unit = Children.of(
             session,
             ChildList(
-                base=lambda: (
-                    select(person_t, employment.c.unit_id)
-                    .join(employment, employment.c.person_id == person_t.c.id)
-                    .where(persons_scope)
-                ),
-                parent=employment.c.unit_id,
-                ordering=PERSON_ORDER,
+                base=lambda ids: employees_of(ids, persons_scope),
+                parent="unit_id",
+                ordering=ROSTER_ORDER,
                 filters=lambda a: (),
             ),
         )

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
-from auth.guard import AccessRecorder, Sealer, allow
-from auth.policy import Relation, relation_to_record
+from auth.guard import Guarded, Readers, allow
+from auth.policy import relation_to_record
 from resolvers.context import Context, Info
 from schema.enums import BenefitRegime
 from schema.geo import Office
@@ -20,10 +20,7 @@ REGIMES = {r.value: r for r in BenefitRegime}
 
 
 @strawberry.type(description="Thông tin hưởng: a benefit decision.")
-class Benefit(Node):
-    _row: strawberry.Private[Any]
-    _rel: strawberry.Private[Relation]
-    _access: strawberry.Private[AccessRecorder]
+class Benefit(Guarded, Node):
     regime: BenefitRegime
     decision_number: str | None
     decided_on: date
@@ -44,22 +41,17 @@ class Benefit(Node):
             return None
         return Office.from_row(await info.context.loaders.offices_by_id.load(self._row.paying_office_id))
 
+    _readers: ClassVar[Readers] = {
+        "id": ("Benefit.id", lambda r: global_id("Benefit", r.id)),
+        "regime": ("Benefit.regime", lambda r: REGIMES[r.regime]),
+        "decision_number": ("Benefit.decisionNumber", lambda r: r.decision_number),
+        "decided_on": ("Benefit.decidedOn", lambda r: r.decided_on),
+        "period_from": ("Benefit.periodFrom", lambda r: r.period_from),
+        "period_to": ("Benefit.periodTo", lambda r: r.period_to),
+        "amount": ("Benefit.amount", lambda r: r.amount),
+    }
+
     @classmethod
     def wrapper(cls, context: Context) -> Any:
-        viewer, access = context.viewer, context.access
-
-        def wrap(row: Any) -> Benefit:
-            relation = relation_to_record(viewer, row.person_id, row.owner_province)
-            seal = Sealer(access, relation, row.person_id)
-            fields: dict[str, Any] = {
-                "id": global_id("Benefit", row.id),
-                "regime": seal("Benefit.regime", REGIMES[row.regime]),
-                "decision_number": seal("Benefit.decisionNumber", row.decision_number),
-                "decided_on": seal("Benefit.decidedOn", row.decided_on),
-                "period_from": seal("Benefit.periodFrom", row.period_from),
-                "period_to": seal("Benefit.periodTo", row.period_to),
-                "amount": seal("Benefit.amount", row.amount),
-            }
-            return cls(_row=row, _rel=relation, _access=access, **fields)
-
-        return wrap
+        viewer, access, make = context.viewer, context.access, cls.make
+        return lambda row: make(row, relation_to_record(viewer, row.person_id, row.owner_province), access)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
-from auth.guard import AccessRecorder, Sealer, allow
-from auth.policy import Relation, relation_to_record
+from auth.guard import Guarded, Readers, allow
+from auth.policy import relation_to_record
 from resolvers import card as resolve
 from resolvers.context import Context, Info
 from schema.enums import CardStatus
@@ -20,10 +20,7 @@ STATUSES = {s.value: s for s in CardStatus}
 
 
 @strawberry.type(description="Thẻ BHYT.")
-class HealthInsuranceCard(Node):
-    _row: strawberry.Private[Any]
-    _rel: strawberry.Private[Relation]
-    _access: strawberry.Private[AccessRecorder]
+class HealthInsuranceCard(Guarded, Node):
     number: str = strawberry.field(
         description="Mã thẻ BHYT: group, level, province, social-insurance code (15 characters)."
     )
@@ -46,23 +43,25 @@ class HealthInsuranceCard(Node):
         row = await info.context.loaders.facilities_by_id.load(self._row.primary_care_facility_id)
         return HealthFacility.from_row(row)
 
+    _readers: ClassVar[Readers] = {
+        "id": ("HealthInsuranceCard.id", lambda r: global_id("HealthInsuranceCard", r.id)),
+        "number": ("HealthInsuranceCard.number", lambda r: r.number),
+        "beneficiary_group": ("HealthInsuranceCard.beneficiaryGroup", lambda r: r.beneficiary_group),
+        "benefit_level": ("HealthInsuranceCard.benefitLevel", lambda r: r.benefit_level),
+        "valid_from": ("HealthInsuranceCard.validFrom", lambda r: r.valid_from),
+        "valid_to": ("HealthInsuranceCard.validTo", lambda r: r.valid_to),
+        "status": ("HealthInsuranceCard.status", lambda r: STATUSES[resolve.card_status(r)]),
+        "five_years_continuous_from": (
+            "HealthInsuranceCard.fiveYearsContinuousFrom",
+            lambda r: r.five_years_continuous_from,
+        ),
+    }
+
     @classmethod
     def wrap(cls, context: Context, row: Any) -> HealthInsuranceCard:
-        relation = relation_to_record(context.viewer, row.person_id, row.owner_province)
-        seal = Sealer(context.access, relation, row.person_id)
-        fields: dict[str, Any] = {
-            "id": global_id("HealthInsuranceCard", row.id),
-            "number": seal("HealthInsuranceCard.number", row.number),
-            "beneficiary_group": seal("HealthInsuranceCard.beneficiaryGroup", row.beneficiary_group),
-            "benefit_level": seal("HealthInsuranceCard.benefitLevel", row.benefit_level),
-            "valid_from": seal("HealthInsuranceCard.validFrom", row.valid_from),
-            "valid_to": seal("HealthInsuranceCard.validTo", row.valid_to),
-            "status": seal("HealthInsuranceCard.status", STATUSES[resolve.card_status(row)]),
-            "five_years_continuous_from": seal(
-                "HealthInsuranceCard.fiveYearsContinuousFrom", row.five_years_continuous_from
-            ),
-        }
-        return cls(_row=row, _rel=relation, _access=context.access, **fields)
+        return cls.make(
+            row, relation_to_record(context.viewer, row.person_id, row.owner_province), context.access
+        )
 
 
 @strawberry.type

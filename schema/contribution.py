@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
-from auth.guard import AccessRecorder, Sealer
-from auth.policy import Relation, relation_to_period
+from auth.guard import Guarded, Readers
+from auth.policy import relation_to_period
 from models.types import month_index
 from resolvers.context import Context, Info
 from schema.enums import InsuranceType
@@ -21,10 +21,7 @@ INSURANCE_TYPES = {t.value: t for t in InsuranceType}
 
 
 @strawberry.type(description="Quá trình tham gia: a span of contribution months at a unit.")
-class ContributionPeriod(Node):
-    _row: strawberry.Private[Any]
-    _rel: strawberry.Private[Relation]
-    _access: strawberry.Private[AccessRecorder]
+class ContributionPeriod(Guarded, Node):
     insurance_type: InsuranceType
     from_month: YearMonth
     to_month: YearMonth = strawberry.field(description="Inclusive.")
@@ -47,29 +44,25 @@ class ContributionPeriod(Node):
 
         return Unit.wrap(info.context, await info.context.loaders.units_by_id.load(self._row.unit_id))
 
+    _readers: ClassVar[Readers] = {
+        "id": ("ContributionPeriod.id", lambda r: global_id("ContributionPeriod", r.id)),
+        "insurance_type": ("ContributionPeriod.insuranceType", lambda r: INSURANCE_TYPES[r.insurance_type]),
+        "from_month": ("ContributionPeriod.fromMonth", lambda r: r.from_month),
+        "to_month": ("ContributionPeriod.toMonth", lambda r: r.to_month),
+        "months": (
+            "ContributionPeriod.months",
+            lambda r: month_index(r.to_month) - month_index(r.from_month) + 1,
+        ),
+        "occupation": ("ContributionPeriod.occupation", lambda r: r.occupation),
+        "workplace": ("ContributionPeriod.workplace", lambda r: r.workplace),
+        "currency": ("ContributionPeriod.currency", lambda r: r.currency),
+        "salary": ("ContributionPeriod.salary", lambda r: r.salary),
+        "salary_coefficient": ("ContributionPeriod.salaryCoefficient", lambda r: r.salary_coefficient),
+    }
+
     @classmethod
     def wrapper(cls, context: Context) -> Any:
-        viewer, access = context.viewer, context.access
-
-        def wrap(row: Any) -> ContributionPeriod:
-            relation = relation_to_period(viewer, row.person_id, row.owner_province, row.unit_id)
-            seal = Sealer(access, relation, row.person_id)
-            fields: dict[str, Any] = {
-                "id": global_id("ContributionPeriod", row.id),
-                "insurance_type": seal(
-                    "ContributionPeriod.insuranceType", INSURANCE_TYPES[row.insurance_type]
-                ),
-                "from_month": seal("ContributionPeriod.fromMonth", row.from_month),
-                "to_month": seal("ContributionPeriod.toMonth", row.to_month),
-                "months": seal(
-                    "ContributionPeriod.months", month_index(row.to_month) - month_index(row.from_month) + 1
-                ),
-                "occupation": seal("ContributionPeriod.occupation", row.occupation),
-                "workplace": seal("ContributionPeriod.workplace", row.workplace),
-                "currency": seal("ContributionPeriod.currency", row.currency),
-                "salary": seal("ContributionPeriod.salary", row.salary),
-                "salary_coefficient": seal("ContributionPeriod.salaryCoefficient", row.salary_coefficient),
-            }
-            return cls(_row=row, _rel=relation, _access=access, **fields)
-
-        return wrap
+        viewer, access, make = context.viewer, context.access, cls.make
+        return lambda row: make(
+            row, relation_to_period(viewer, row.person_id, row.owner_province, row.unit_id), access
+        )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
-from auth.guard import AccessRecorder, Sealer, allow
+from auth.guard import Guarded, Readers, allow
 from auth.masking import mask_name
-from auth.policy import Relation, relation_to_person
+from auth.policy import Decision, relation_to_person
 from resolvers import person as resolve
 from resolvers.context import Context, Info
 from resolvers.pagination import page
@@ -50,10 +50,7 @@ ID_TYPES = {t.value: t for t in IdDocumentType}
 
 
 @strawberry.type(description="An insured person. Private fields follow the access policy (privacy.md).")
-class Person(Node):
-    _row: strawberry.Private[Any]
-    _rel: strawberry.Private[Relation]
-    _access: strawberry.Private[AccessRecorder]
+class Person(Guarded, Node):
     social_insurance_code: str = strawberry.field(
         description="Mã số BHXH: 10 digits, the first two a province code."
     )
@@ -66,42 +63,38 @@ class Person(Node):
     id_document: IdDocument | None
     phone: str | None
     email: str | None
-    address: Address | None
+
+    _owner: ClassVar[str] = "id"
+    _readers: ClassVar[Readers] = {
+        "id": ("Person.id", lambda r: global_id("Person", r.id)),
+        "social_insurance_code": ("Person.socialInsuranceCode", lambda r: r.social_insurance_code),
+        "full_name": ("Person.fullName", lambda r: r.full_name),
+        "gender": ("Person.gender", lambda r: GENDERS.get(r.gender)),
+        "birth_year": ("Person.birthYear", lambda r: r.date_of_birth.year if r.date_of_birth else None),
+        "date_of_birth": ("Person.dateOfBirth", lambda r: r.date_of_birth),
+        "id_document": (
+            "Person.idDocument",
+            lambda r: IdDocument(type=ID_TYPES[r.id_type], number=r.id_number) if r.id_type else None,
+        ),
+        "phone": ("Person.phone", lambda r: r.phone),
+        "email": ("Person.email", lambda r: r.email),
+    }
 
     @classmethod
     def wrap(cls, context: Context, row: Any) -> Person:
-        relation = relation_to_person(context.viewer, row.id, row.province_scope)
-        return cls._build(row, relation, context.access)
+        return cls.make(row, relation_to_person(context.viewer, row.id, row.province_scope), context.access)
 
     @classmethod
     def wrapper(cls, context: Context) -> Any:
-        viewer, access = context.viewer, context.access
+        viewer, access, make = context.viewer, context.access, cls.make
+        return lambda row: make(row, relation_to_person(viewer, row.id, row.province_scope), access)
 
-        def wrap(row: Any) -> Person:
-            return cls._build(row, relation_to_person(viewer, row.id, row.province_scope), access)
-
-        return wrap
-
-    @classmethod
-    def _build(cls, row: Any, relation: Relation, access: AccessRecorder) -> Person:
-        seal = Sealer(access, relation, row.id)
-        born: date | None = row.date_of_birth
-        fields: dict[str, Any] = {
-            "id": global_id("Person", row.id),
-            "social_insurance_code": seal("Person.socialInsuranceCode", row.social_insurance_code),
-            "full_name": seal("Person.fullName", row.full_name),
-            "gender": seal("Person.gender", GENDERS.get(row.gender)),
-            "birth_year": seal("Person.birthYear", born.year if born else None),
-            "date_of_birth": seal("Person.dateOfBirth", born),
-            "id_document": seal(
-                "Person.idDocument",
-                IdDocument(type=ID_TYPES[row.id_type], number=row.id_number) if row.id_type else None,
-            ),
-            "phone": seal("Person.phone", row.phone),
-            "email": seal("Person.email", row.email),
-            "address": seal("Person.address", address_of(row)),
-        }
-        return cls(_row=row, _rel=relation, _access=access, **fields)
+    @strawberry.field
+    def address(self) -> Address | None:
+        decision = allow(self._access, self._rel, self._row.id, "Person.address")
+        address = address_of(self._row)
+        # Analysts see where, not who: no street line.
+        return address.without_street() if address and decision is Decision.MASK else address
 
     @strawberry.field(description="The card in force (the latest issued).")
     async def health_insurance_card(

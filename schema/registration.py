@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 
-from auth.guard import AccessRecorder, Sealer, allow
-from auth.policy import Relation, relation_to_registration
+from auth.guard import Guarded, Readers, allow
+from auth.policy import relation_to_registration
 from resolvers import registration as resolve
 from resolvers.context import Context, Info
 from schema.enums import IdDocumentType, RegistrationStatus, SubmissionMethod, TransactionChannel
@@ -22,10 +22,7 @@ ID_TYPES = {t.value: t for t in IdDocumentType}
 
 
 @strawberry.type(description="Tờ khai mẫu 01: a request for an electronic-transaction account.")
-class Registration(Node):
-    _row: strawberry.Private[Any]
-    _rel: strawberry.Private[Relation]
-    _access: strawberry.Private[AccessRecorder]
+class Registration(Guarded, Node):
     reference_number: str = strawberry.field(description="Given to the applicant to follow up.")
     status: RegistrationStatus
     applicant_name: str
@@ -47,32 +44,34 @@ class Registration(Node):
         allow(self._access, self._rel, 0, "Registration.receivingOffice")
         return Office.from_row(await info.context.loaders.offices_by_id.load(self._row.receiving_office_id))
 
+    # A form is not yet a person's record: the access log does not key it (person 0 is skipped).
+    _owner: ClassVar[str] = ""
+    _readers: ClassVar[Readers] = {
+        "id": ("Registration.id", lambda r: global_id("Registration", r.id)),
+        "reference_number": ("Registration.referenceNumber", lambda r: r.reference_number),
+        "status": ("Registration.status", lambda r: STATUSES[r.status]),
+        "applicant_name": ("Registration.applicantName", lambda r: r.applicant_name),
+        "social_insurance_code": ("Registration.socialInsuranceCode", lambda r: r.social_insurance_code),
+        "id_document": (
+            "Registration.idDocument",
+            lambda r: IdDocument(type=ID_TYPES[r.id_type], number=r.id_number),
+        ),
+        "contact_address": ("Registration.contactAddress", address_of),
+        "contact_person": ("Registration.contactPerson", lambda r: r.contact_person),
+        "email": ("Registration.email", lambda r: r.email),
+        "phone": ("Registration.phone", lambda r: r.phone),
+        "start_date": ("Registration.startDate", lambda r: r.start_date),
+        "channel": ("Registration.channel", lambda r: CHANNELS[r.channel]),
+        "submission_method": ("Registration.submissionMethod", lambda r: METHODS[r.submission_method]),
+        "submitted_at": ("Registration.submittedAt", lambda r: r.submitted_at),
+        "decided_at": ("Registration.decidedAt", lambda r: r.decided_at),
+        "rejection_reason": ("Registration.rejectionReason", lambda r: r.rejection_reason),
+    }
+
     @classmethod
     def wrap(cls, context: Context, row: Any) -> Registration:
         relation = relation_to_registration(context.viewer, row.social_insurance_code, row.province_scope)
-        # A form is not yet a person's record: the access log does not key it (person 0 is skipped).
-        seal = Sealer(context.access, relation, 0)
-        fields: dict[str, Any] = {
-            "id": global_id("Registration", row.id),
-            "reference_number": seal("Registration.referenceNumber", row.reference_number),
-            "status": seal("Registration.status", STATUSES[row.status]),
-            "applicant_name": seal("Registration.applicantName", row.applicant_name),
-            "social_insurance_code": seal("Registration.socialInsuranceCode", row.social_insurance_code),
-            "id_document": seal(
-                "Registration.idDocument", IdDocument(type=ID_TYPES[row.id_type], number=row.id_number)
-            ),
-            "contact_address": seal("Registration.contactAddress", address_of(row)),
-            "contact_person": seal("Registration.contactPerson", row.contact_person),
-            "email": seal("Registration.email", row.email),
-            "phone": seal("Registration.phone", row.phone),
-            "start_date": seal("Registration.startDate", row.start_date),
-            "channel": seal("Registration.channel", CHANNELS[row.channel]),
-            "submission_method": seal("Registration.submissionMethod", METHODS[row.submission_method]),
-            "submitted_at": seal("Registration.submittedAt", row.submitted_at),
-            "decided_at": seal("Registration.decidedAt", row.decided_at),
-            "rejection_reason": seal("Registration.rejectionReason", row.rejection_reason),
-        }
-        return cls(_row=row, _rel=relation, _access=context.access, **fields)
+        return cls.make(row, relation, context.access)
 
     @classmethod
     def wrapper(cls, context: Context) -> Any:

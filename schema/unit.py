@@ -8,7 +8,7 @@ from auth.guard import AccessRecorder, allow
 from auth.policy import Relation, relation_to_unit
 from resolvers import unit as resolve
 from resolvers.context import Context, Info
-from resolvers.loaders import PERIOD_ORDER, PERSON_ORDER
+from resolvers.loaders import PERIOD_ORDER, ROSTER_ORDER
 from resolvers.pagination import page
 from schema.enums import InsuranceType
 from schema.geo import Address, AdministrativeUnit, address_of
@@ -53,7 +53,7 @@ class Unit(Node):
 
         allow(self._access, self._rel, 0, "Unit.employees")
         slice_ = await info.context.loaders.employees_by_unit.slice(
-            self._row.id, (), page(first, after, PERSON_ORDER)
+            self._row.id, (), page(first, after, ROSTER_ORDER)
         )
         return connection(slice_, Person.wrapper(info.context))
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
-from auth.guard import AccessRecorder, Sealer, allow
-from auth.policy import Relation, relation_to_visit
+from auth.guard import Guarded, Readers, allow
+from auth.policy import relation_to_visit
 from resolvers.context import Context, Info
 from schema.enums import VisitType
 from schema.geo import HealthFacility
@@ -20,10 +20,7 @@ VISIT_TYPES = {t.value: t for t in VisitType}
 
 
 @strawberry.type(description="A medical visit (sổ khám chữa bệnh): sensitive health data.")
-class MedicalVisit(Node):
-    _row: strawberry.Private[Any]
-    _rel: strawberry.Private[Relation]
-    _access: strawberry.Private[AccessRecorder]
+class MedicalVisit(Guarded, Node):
     visit_type: VisitType
     admitted_at: datetime
     discharged_at: datetime | None
@@ -46,24 +43,21 @@ class MedicalVisit(Node):
             await info.context.loaders.facilities_by_id.load(self._row.facility_id)
         )
 
+    _readers: ClassVar[Readers] = {
+        "id": ("MedicalVisit.id", lambda r: global_id("MedicalVisit", r.id)),
+        "visit_type": ("MedicalVisit.visitType", lambda r: VISIT_TYPES[r.visit_type]),
+        "admitted_at": ("MedicalVisit.admittedAt", lambda r: r.admitted_at),
+        "discharged_at": ("MedicalVisit.dischargedAt", lambda r: r.discharged_at),
+        "diagnosis_code": ("MedicalVisit.diagnosisCode", lambda r: r.diagnosis_code),
+        "diagnosis": ("MedicalVisit.diagnosis", lambda r: r.diagnosis),
+        "total_cost": ("MedicalVisit.totalCost", lambda r: r.total_cost),
+        "insurance_paid": ("MedicalVisit.insurancePaid", lambda r: r.insurance_paid),
+        "patient_paid": ("MedicalVisit.patientPaid", lambda r: r.patient_paid),
+    }
+
     @classmethod
     def wrapper(cls, context: Context) -> Any:
-        viewer, access = context.viewer, context.access
-
-        def wrap(row: Any) -> MedicalVisit:
-            relation = relation_to_visit(viewer, row.person_id, row.owner_province, row.facility_id)
-            seal = Sealer(access, relation, row.person_id)
-            fields: dict[str, Any] = {
-                "id": global_id("MedicalVisit", row.id),
-                "visit_type": seal("MedicalVisit.visitType", VISIT_TYPES[row.visit_type]),
-                "admitted_at": seal("MedicalVisit.admittedAt", row.admitted_at),
-                "discharged_at": seal("MedicalVisit.dischargedAt", row.discharged_at),
-                "diagnosis_code": seal("MedicalVisit.diagnosisCode", row.diagnosis_code),
-                "diagnosis": seal("MedicalVisit.diagnosis", row.diagnosis),
-                "total_cost": seal("MedicalVisit.totalCost", row.total_cost),
-                "insurance_paid": seal("MedicalVisit.insurancePaid", row.insurance_paid),
-                "patient_paid": seal("MedicalVisit.patientPaid", row.patient_paid),
-            }
-            return cls(_row=row, _rel=relation, _access=access, **fields)
-
-        return wrap
+        viewer, access, make = context.viewer, context.access, cls.make
+        return lambda row: make(
+            row, relation_to_visit(viewer, row.person_id, row.owner_province, row.facility_id), access
+        )

@@ -26,6 +26,7 @@ from models.tables import (
     period_t,
     person_t,
     registration_t,
+    unit_member_t,
     unit_t,
     visit_t,
 )
@@ -161,6 +162,26 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
     return len(fresh_persons)
 
 
+async def fill_rosters(conn: AsyncConnection) -> None:
+    """Every (unit, person) pair of the periods in the unit's roster; adds only what is missing."""
+    pairs = (
+        select(period_t.c.unit_id, period_t.c.person_id, person_t.c.social_insurance_code)
+        .join(person_t, person_t.c.id == period_t.c.person_id)
+        .where(
+            ~select(unit_member_t.c.unit_id)
+            .where(
+                unit_member_t.c.unit_id == period_t.c.unit_id,
+                unit_member_t.c.person_id == period_t.c.person_id,
+            )
+            .exists()
+        )
+        .distinct()
+    )
+    await conn.execute(
+        insert(unit_member_t).from_select(["unit_id", "person_id", "social_insurance_code"], pairs)
+    )
+
+
 async def seed_accounts(conn: AsyncConnection, password: str) -> None:
     hashed = hash_password(password)
     now = utcnow()
@@ -211,6 +232,7 @@ async def run_seed(
             await seed_reference(conn, seed)
             await seed_golden(conn)
             added = await seed_people(conn, persons, seed, progress)
+            await fill_rosters(conn)
             password = settings.demo_password or demo_accounts.DEFAULT_DEMO_PASSWORD
             if demo:
                 await seed_accounts(conn, password)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 08:34:16.345947
+Create Date: 2026-11-26 08:42:00.267387
 """
 
 from collections.abc import Sequence
@@ -74,6 +74,18 @@ def upgrade() -> None:
     with op.batch_alter_table('rate_event', schema=None) as batch_op:
         batch_op.create_index('ix_rate_event_bucket', ['bucket', 'client', 'at'], unique=False)
 
+    op.create_table('unit_member',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('social_insurance_code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('unit_id', 'person_id')
+    )
+    with op.batch_alter_table('unit_member', schema=None) as batch_op:
+        batch_op.create_index('ix_unit_member_person', ['person_id'], unique=False)
+        batch_op.create_index('ix_unit_member_roster', ['unit_id', 'social_insurance_code', 'person_id'], unique=True)
+
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', models.types.UtcDateTime(), nullable=False),
@@ -117,6 +129,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_subject')
 
     op.drop_table('audit_entry')
+    with op.batch_alter_table('unit_member', schema=None) as batch_op:
+        batch_op.drop_index('ix_unit_member_roster')
+        batch_op.drop_index('ix_unit_member_person')
+
+    op.drop_table('unit_member')
     with op.batch_alter_table('rate_event', schema=None) as batch_op:
         batch_op.drop_index('ix_rate_event_bucket')
 
