@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 
 from auth import scopes, throttle
+from auth.viewer import Role
 from models.tables import period_t, person_t, unit_t
 from models.text import fold, like_pattern, normalize_name
 from models.types import VIETNAM_TZ, utcnow
@@ -22,12 +23,11 @@ from resolvers.slices import Slice, fetch_page, where_all
 
 async def person_by_code(context: Context, code: str) -> Any | None:
     validate.social_insurance_code(code)
-    statement = select(person_t).where(
-        person_t.c.social_insurance_code == code, scopes.persons(context.viewer)
-    )
-    if context.viewer is not None and context.viewer.role.value == "ANALYST":
+    viewer = require_viewer(context)
+    if viewer.role is Role.ANALYST:
         # Analysts work on de-identified data: no lookup by identifier.
         return None
+    statement = select(person_t).where(person_t.c.social_insurance_code == code, scopes.persons(viewer))
     return (await context.session.execute(statement)).first()
 
 

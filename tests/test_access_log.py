@@ -1,0 +1,58 @@
+"""'Who looked at my data': reads of someone else's private fields are logged once per request."""
+
+from __future__ import annotations
+
+from tests.conftest import Api, Factory, codes
+
+LOG = """query { viewer { person { dataAccessLog(first: 100) {
+  totalCount nodes { at actorUsername actorRole fields operationName } } } } }"""
+
+
+async def test_data_access_log_records_officer_read_with_fields_and_operation(
+    api: Api, factory: Factory
+) -> None:
+    username = await factory.citizen()
+    before = (await api.data(LOG, as_=username))["viewer"]["person"]["dataAccessLog"]["totalCount"]
+    await api.data(
+        f'query LookAtPhone {{ person(socialInsuranceCode: "{username}") {{ fullName phone email }} }}',
+        as_="officer.hanoi" if username.startswith("01") else "admin",
+    )
+    log = (await api.data(LOG, as_=username))["viewer"]["person"]["dataAccessLog"]
+    assert log["totalCount"] == before + 1
+    newest = log["nodes"][0]
+    assert newest["operationName"] == "LookAtPhone"
+    assert newest["fields"] == ["Person.email", "Person.phone"]  # identity fields are not private
+    assert newest["actorRole"] in ("OFFICER", "ADMIN")
+
+
+async def test_data_access_log_self_reads_not_logged(api: Api, factory: Factory) -> None:
+    username = await factory.citizen()
+    await api.data("{ viewer { person { phone email dateOfBirth } } }", as_=username)
+    log = (await api.data(LOG, as_=username))["viewer"]["person"]["dataAccessLog"]
+    assert log["totalCount"] == 0
+
+
+async def test_data_access_log_one_row_per_person_per_request(api: Api) -> None:
+    before = await api.data(
+        '{ person(socialInsuranceCode: "0113099841") { dataAccessLog { totalCount } } }', as_="admin"
+    )
+    await api.data(
+        """{ a: persons(search: "nguyen thanh bien") { nodes { phone } }
+             b: persons(search: "nguyen thanh bien") { nodes { email dateOfBirth } } }""",
+        as_="officer.hanoi",
+    )
+    after = await api.data(
+        '{ person(socialInsuranceCode: "0113099841") { dataAccessLog { totalCount } } }', as_="admin"
+    )
+    # Read twice in one request: one entry.
+    assert (
+        after["person"]["dataAccessLog"]["totalCount"] == before["person"]["dataAccessLog"]["totalCount"] + 1
+    )
+
+
+async def test_data_access_log_forbidden_to_officers(api: Api) -> None:
+    body = await api.post(
+        '{ person(socialInsuranceCode: "0113099841") { dataAccessLog { totalCount } } }', as_="officer.hanoi"
+    )
+    assert codes(body) == ["FORBIDDEN"]
+    assert body["data"]["person"]["dataAccessLog"] is None
