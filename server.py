@@ -23,15 +23,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from auth import access_log, tokens
-from models.engine import StatementCounter, _current_counter, make_engine, make_sessionmaker
+from models.engine import (
+    StatementCounter,
+    _current_counter,
+    make_engine,
+    make_sessionmaker,
+    on_events_committed,
+)
 from models.migrate import migrations_current, upgrade_to_head
+from resolvers.broker import make_broker
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
 from resolvers.outbox import MessageLogSender, Outbox
+from resolvers.subscription import EventHub
 from schema import schema
 from settings import Settings
 
@@ -95,6 +104,21 @@ class GraphQLApp(GraphQL[Context, None]):
             extra={"token_rejected": bearer is not None and viewer is None},
         )
 
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:  # type: ignore[override]
+        """The token of `connection_init` ({"Authorization": "Bearer …"}) signs the connection in."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        raw = params.get("Authorization") or params.get("authorization")
+        bearer = tokens.bearer(raw) if isinstance(raw, str) else None
+        if bearer is None:
+            return None  # anonymous: each subscription that needs an account says so
+        found = await tokens.viewer_for(context.session, bearer)
+        await context.session.close()
+        if found is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "The token is expired or revoked."})
+        context.viewer, context.account = found
+        context.loaders = Loaders(context.session, context.viewer)
+        return None
+
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
@@ -143,12 +167,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
+    broker = make_broker(settings.broker_url, settings.database_url)
     runtime = Runtime(
         settings=settings,
         engine=engine,
         sessionmaker=sessions,
         outbox=Outbox(sessions, MessageLogSender(settings.message_log)),
+        hub=EventHub(sessions, broker),
+        broker=broker,
     )
+    on_events_committed(engine, runtime.events_committed)
     graphql = GraphQLApp(runtime)
 
     async def healthz(_: Request) -> Response:
@@ -168,12 +196,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
+        await runtime.hub.start()
         try:
             yield
         finally:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
+            await runtime.hub.stop()
+            await broker.close()
             await engine.dispose()
 
     app = Starlette(

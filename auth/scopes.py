@@ -5,6 +5,8 @@ Each function returns a WHERE clause for the viewer. `true()` means every row, `
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, select, true
 
 from auth.viewer import Role, Viewer
@@ -118,3 +120,27 @@ def registrations(viewer: Viewer | None) -> ColumnElement[bool]:
         case Role.CITIZEN:
             return registration_t.c.social_insurance_code == viewer.username
     return false()
+
+
+# Which events a subscriber sees: exactly what it could query (privacy.md). Decided from the
+# scope facts copied into the event row, before any per-subscriber database work.
+_HEALTH = frozenset({"MEDICAL_VISIT_RECORDED"})
+_REGISTRATION = frozenset({"REGISTRATION_SUBMITTED", "REGISTRATION_APPROVED", "REGISTRATION_REJECTED"})
+
+
+def event_visible(viewer: Viewer, event: Any) -> bool:
+    kind = event.type
+    match viewer.role:
+        case Role.ADMIN:
+            return kind not in _HEALTH
+        case Role.OFFICER:
+            return viewer.province_code is None or event.province_code == viewer.province_code
+        case Role.ANALYST:
+            return kind not in _HEALTH and kind not in _REGISTRATION
+        case Role.CITIZEN:
+            return event.person_id is not None and event.person_id == viewer.person_id
+        case Role.PARTNER if viewer.facility_id is not None:
+            return kind in _HEALTH and event.facility_id == viewer.facility_id
+        case Role.PARTNER:
+            return kind == "CONTRIBUTION_RECORDED" and event.unit_id == viewer.unit_id
+    return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -66,3 +66,23 @@ def make_engine(url: str) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
+
+
+def on_events_committed(engine: AsyncEngine, callback: Callable[[], None]) -> None:
+    """Calls `callback` after each commit of a transaction that inserted into the event table."""
+    sync: Engine = engine.sync_engine
+
+    def after_execute(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO event "):
+            connection.info["ansinh.events"] = True
+
+    def after_commit(connection: Any) -> None:
+        if connection.info.pop("ansinh.events", False):
+            callback()
+
+    def after_rollback(connection: Any) -> None:
+        connection.info.pop("ansinh.events", None)
+
+    event.listen(sync, "after_cursor_execute", after_execute)
+    event.listen(sync, "commit", after_commit)
+    event.listen(sync, "rollback", after_rollback)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,9 @@ from strawberry.types import Info as _Info
 from auth.captcha import random_text
 from auth.guard import AccessRecorder
 from auth.viewer import Viewer
+from resolvers.broker import Broker
 from resolvers.outbox import Outbox
+from resolvers.subscription import EventHub
 from settings import Settings
 
 if TYPE_CHECKING:
@@ -30,8 +33,18 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     outbox: Outbox
+    hub: EventHub
+    broker: Broker
     # What a new captcha says; tests swap in a known text.
     captcha_text: Callable[[], str] = random_text
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def events_committed(self) -> None:
+        """A transaction that wrote events committed: wake this process's hub and the others."""
+        self.hub.wake()
+        task = asyncio.get_running_loop().create_task(self.broker.publish())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def outbox_wake(self) -> None:
         """A message was committed: deliver now rather than at the next poll."""
@@ -52,6 +65,8 @@ class Context:
     # The client's reason for reading health data (ADMIN), from the X-Ansinh-Access-Reason header.
     access_reason: str | None = None
     operation_name: str | None = None
+    # The WebSocket connection_init payload (strawberry sets it): where the token comes from there.
+    connection_params: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -221,3 +221,44 @@ def messages(path: Path, template: str | None = None) -> list[dict[str, Any]]:
         return []
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [m for m in lines if template is None or m["template"] == template]
+
+
+@pytest.fixture(scope="session")
+async def live_server(app: Any) -> AsyncIterator[str]:
+    """The app on a real TCP port (uvicorn), for WebSocket clients: yields the ws:// URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"ws://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task
+
+
+async def emit_event(app: Any, type_: str, subject_type: str, subject_id: int, **facts: Any) -> int:
+    """An event row as a committed change writes it (the hub is woken by the commit)."""
+    from sqlalchemy import insert
+
+    from models.tables import event_t
+    from models.types import utcnow
+
+    async with app.state.runtime.sessionmaker() as session:
+        result = await session.execute(
+            insert(event_t)
+            .values(
+                type=type_, occurred_at=utcnow(), subject_type=subject_type, subject_id=subject_id, **facts
+            )
+            .returning(event_t.c.id)
+        )
+        event_id = int(result.scalar_one())
+        await session.commit()
+    return event_id

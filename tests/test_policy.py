@@ -73,7 +73,7 @@ def test_policy_covers_every_field_of_guarded_types() -> None:
 
 
 # The ways into the golden person's records, with the field path down to the object.
-WAYS: dict[str, tuple[str, tuple[str, ...]]] = {
+WAYS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "person(code)": (f'{{ target: person(socialInsuranceCode: "{GOLDEN}") {{ SEL }} }}', ("target",)),
     "persons(search)": (
         '{ target: persons(search: "nguyen thanh bien", first: 1) { nodes { SEL } } }',

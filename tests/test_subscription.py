@@ -1,0 +1,162 @@
+"""Subscriptions over a real WebSocket (graphql-transport-ws): scoped, ordered, resumable."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from models.tables import registration_t
+from resolvers import subscription
+from resolvers.subscription import SubscriptionEnded
+from tests.conftest import Api, emit_event
+from tests.wsclient import connect
+
+EVENTS = """subscription($after: String, $types: [EventType!]) { events(after: $after, types: $types) {
+  cursor type subjectId node { id ... on Registration { referenceNumber } } } }"""
+
+
+def error_of(message: dict[str, Any]) -> dict[str, Any]:
+    """The first error of a message: `error` (request refused) or `next` carrying errors."""
+    if message["type"] == "error":
+        return dict(message["payload"][0])
+    assert message["type"] == "next" and message["payload"].get("errors"), message
+    return dict(message["payload"]["errors"][0])
+
+
+async def golden_registration(api: Api) -> int:
+    async with api.app.state.runtime.sessionmaker() as session:
+        return int(
+            (
+                await session.execute(
+                    select(registration_t.c.id).where(registration_t.c.social_insurance_code == "0113099841")
+                )
+            ).scalar_one()
+        )
+
+
+async def test_events_without_token_clear_error(live_server: str) -> None:
+    async with connect(live_server) as ws:
+        op = await ws.subscribe(EVENTS)
+        message = await ws.receive()
+        assert message["id"] == op
+        assert error_of(message)["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_events_bad_token_connection_rejected(live_server: str) -> None:
+    import websockets
+
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+        async with connect(live_server, token="not-a-token"):
+            pass
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_events_live_only_what_the_officer_may_see(api: Api, live_server: str) -> None:
+    registration = await golden_registration(api)
+    async with connect(live_server, await api.token("officer.hanoi")) as ws:
+        await ws.subscribe(EVENTS, {"types": ["REGISTRATION_SUBMITTED"]})
+        await asyncio.sleep(0.2)
+        await emit_event(api.app, "REGISTRATION_SUBMITTED", "Registration", registration, province_code="79")
+        await emit_event(api.app, "CARD_ISSUED", "HealthInsuranceCard", 1, province_code="01")
+        mine = await emit_event(
+            api.app, "REGISTRATION_SUBMITTED", "Registration", registration, province_code="01"
+        )
+        message = await ws.receive()
+        event = message["payload"]["data"]["events"]
+        assert event["type"] == "REGISTRATION_SUBMITTED"
+        assert event["node"]["referenceNumber"] == "01-2020-000817"
+        assert mine > 0
+
+
+async def test_events_replay_after_cursor_then_live_no_gap_no_duplicate(api: Api, live_server: str) -> None:
+    registration = await golden_registration(api)
+    token = await api.token("officer.hanoi")
+    ids = [
+        await emit_event(api.app, "REGISTRATION_APPROVED", "Registration", registration, province_code="01")
+        for _ in range(3)
+    ]
+    async with connect(live_server, token) as ws:
+        await ws.subscribe(EVENTS, {"types": ["REGISTRATION_APPROVED"]})
+        await asyncio.sleep(0.2)
+        await emit_event(api.app, "REGISTRATION_APPROVED", "Registration", registration, province_code="01")
+        first = (await ws.receive())["payload"]["data"]["events"]["cursor"]
+    async with connect(live_server, token) as ws:
+        # Resume from the first of the three: replay the other two and the live one, then go live.
+        from resolvers.pagination import encode_cursor
+
+        await ws.subscribe(
+            EVENTS, {"types": ["REGISTRATION_APPROVED"], "after": encode_cursor("event", (ids[0],))}
+        )
+        replayed = [(await ws.receive())["payload"]["data"]["events"]["cursor"] for _ in range(3)]
+        assert replayed[-1] == first
+        await emit_event(api.app, "REGISTRATION_APPROVED", "Registration", registration, province_code="01")
+        live = (await ws.receive())["payload"]["data"]["events"]["cursor"]
+        assert len({*replayed, live}) == 4
+        with pytest.raises(TimeoutError):
+            await ws.receive(timeout=0.5)
+
+
+@pytest.mark.parametrize(
+    ("after", "message"),
+    [("garbage", "malformed cursor"), ("WyJldmVudCIsOTk5OTk5OV0", "no event has this cursor")],
+)
+async def test_events_bad_cursor_clear_error(api: Api, live_server: str, after: str, message: str) -> None:
+    async with connect(live_server, await api.token("officer.hanoi")) as ws:
+        await ws.subscribe(EVENTS, {"after": after})
+        error = error_of(await ws.receive())
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert message in error["message"]
+
+
+async def test_events_unknown_type_clear_error(api: Api, live_server: str) -> None:
+    async with connect(live_server, await api.token("officer.hanoi")) as ws:
+        await ws.subscribe(EVENTS, {"types": ["NOT_A_TYPE"]})
+        assert "NOT_A_TYPE" in error_of(await ws.receive())["message"]
+
+
+async def test_events_logout_closes_the_subscription(api: Api, live_server: str) -> None:
+    from tests.test_account import LOGIN, call, login_input
+    from tests.conftest import DEMO_PASSWORD
+
+    import websockets
+
+    token = (await call(api.client, LOGIN, login_input("officer.hcm", DEMO_PASSWORD, "tablet")))["data"][
+        "login"
+    ]["token"]
+    async with connect(live_server, token) as ws:
+        await ws.subscribe(EVENTS)
+        await asyncio.sleep(0.2)
+        await call(api.client, "mutation { logout }", {}, token)
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            for _ in range(5):
+                await ws.receive(timeout=6)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_events_slow_consumer_closed_naming_what_to_do(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscription, "QUEUE_SIZE", 3)
+    registration = await golden_registration(api)
+    hub = api.app.state.runtime.hub
+    viewer_token = await api.token("admin")
+    from auth.tokens import viewer_for
+
+    async with api.app.state.runtime.sessionmaker() as session:
+        found = await viewer_for(session, viewer_token)
+    assert found is not None
+    stream = hub.stream(found[0], frozenset({"REGISTRATION_REJECTED"}), None)
+    first: Any = asyncio.ensure_future(stream.__anext__())
+    await asyncio.sleep(0.1)
+    for _ in range(6):
+        await emit_event(api.app, "REGISTRATION_REJECTED", "Registration", registration, province_code="01")
+    await hub.read_new()
+    with pytest.raises(SubscriptionEnded) as ended:
+        await first
+        for _ in range(10):
+            await stream.__anext__()
+    assert ended.value.code == "SLOW_CONSUMER" and "after" in str(ended.value)
+    await stream.aclose()
