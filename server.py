@@ -59,6 +59,31 @@ CODES = frozenset(
 )
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def wants_graphql_response(accept: str) -> bool:
+    """Whether the client prefers application/graphql-response+json to application/json."""
+    best: tuple[float, int] | None = None
+    chosen = None
+    for position, part in enumerate(accept.split(",")):
+        media, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media = media.strip().lower()
+        if media in (GRAPHQL_RESPONSE, "application/json") and quality > 0:
+            rank = (quality, -position)
+            if best is None or rank > best:
+                best, chosen = rank, media
+    return chosen == GRAPHQL_RESPONSE
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with our per-request context, error codes and debug output."""
 
@@ -114,15 +139,37 @@ class GraphQLApp(GraphQL[Context, None]):
         found = await tokens.viewer_for(context.session, bearer)
         await context.session.close()
         if found is None:
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "The token is expired or revoked."})
+            raise ConnectionRejectionError(
+                {"code": "UNAUTHENTICATED", "message": "The token is expired or revoked."}
+            )
         context.viewer, context.account = found
         context.loaders = Loaders(context.session, context.viewer)
         return None
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = None
+        request.scope["ansinh.sub_response"] = sub_response
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type:
+            response.headers["content-type"] = sub_response.media_type
+        return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             response["errors"] = [self._format_error(e) for e in result.errors]
+        sub_response: Response | None = request.scope.get("ansinh.sub_response")
+        if sub_response is not None and wants_graphql_response(request.headers.get("accept", "")):
+            # GraphQL over HTTP: a request error (unparsable, invalid, bad variables: no data was
+            # executed) is a 400 without a data entry for clients that accept the new media type.
+            sub_response.media_type = GRAPHQL_RESPONSE
+            if result.errors and result.data is None and all(e.path is None for e in result.errors):
+                sub_response.status_code = 400
+                del response["data"]
         extensions: dict[str, Any] = dict(result.extensions or {})
         ctx: Context | None = request.scope.get("ansinh.context")
         if (
