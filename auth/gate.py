@@ -16,6 +16,9 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from auth import limits
+
+INTROSPECTION = frozenset({"__schema", "__type"})
 # What a token that must change its password may still do.
 PASSWORD_CHANGE_FIELDS = frozenset({"viewer", "changePassword", "logout", "__typename"})
 
@@ -43,7 +46,8 @@ def root_fields(document: DocumentNode, operation_name: str | None) -> set[str]:
 
 
 class OperationGate(SchemaExtension):
-    """Records the operation name, and holds a must-change-password token to what it may do."""
+    """Before execution: the operation name, the query limits of the viewer's role, introspection
+    for staff only in production, and a must-change-password token held to what it may do."""
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
@@ -51,6 +55,25 @@ class OperationGate(SchemaExtension):
         context.operation_name = execution.operation_name
         viewer = getattr(context, "viewer", None)
         document = execution.graphql_document
+        staff = viewer is not None and viewer.is_staff
+        if document is not None:
+            shape = limits.measure(document, execution.operation_name, execution.variables)
+            found = limits.problems(shape, limits.STAFF if staff else limits.PUBLIC)
+            if found:
+                execution.pre_execution_errors = [
+                    GraphQLError(message, extensions={"code": code, "cost": shape.cost, "depth": shape.depth})
+                    for code, message in found
+                ]
+                yield
+                return
+            runtime = getattr(context, "runtime", None)
+            production = runtime is not None and runtime.settings.production
+            if production and not staff and INTROSPECTION & root_fields(document, execution.operation_name):
+                execution.pre_execution_errors = [
+                    GraphQLError("Introspection is for staff accounts.", extensions={"code": "FORBIDDEN"})
+                ]
+                yield
+                return
         if viewer is not None and viewer.must_change_password and document is not None:
             extra = root_fields(document, execution.operation_name) - PASSWORD_CHANGE_FIELDS
             if extra:

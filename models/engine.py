@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -64,8 +65,37 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
+class SerialSession(AsyncSession):
+    """A session whose statements run one at a time.
+
+    GraphQL resolves sibling fields concurrently (and DataLoaders dispatch their batches as
+    separate tasks), but a session has one connection, which runs one statement at a time: the
+    lock queues them instead of failing with "concurrent operations are not permitted".
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._serial = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._serial:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._serial:
+            return await super().scalar(*args, **kwargs)
+
+    async def commit(self) -> None:
+        async with self._serial:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self._serial:
+            await super().rollback()
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=False)
 
 
 def on_events_committed(engine: AsyncEngine, callback: Callable[[], None]) -> None:

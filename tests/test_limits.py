@@ -1,0 +1,49 @@
+"""Abusive queries are refused before they run, with the computed figures in the message."""
+
+from __future__ import annotations
+
+from tests.conftest import Api, codes
+
+
+async def test_query_cost_over_public_limit_refused_with_cost_and_limit(api: Api) -> None:
+    query = "{ offices(first: 100) { nodes { code name address { text } } } healthFacilities(first: 100) { nodes { code name address { province { name } ward { name } district { name } text street } } } }"
+    body = await api.post(query)
+    assert body.get("errors") is None  # a few thousand: fine (and two root lists share one session)
+    deep = "{ persons(first: 100) { nodes { contributionPeriods(first: 100) { nodes { unit { employees(first: 100) { nodes { id } } } } } } } }"
+    body = await api.post(deep, as_="0113099841")
+    assert codes(body) == ["QUERY_TOO_COMPLEX"]
+    error = body["errors"][0]
+    assert error["extensions"]["cost"] > 20_000
+    assert "the limit is 20,000" in error["message"]
+
+
+async def test_query_cost_staff_limit_higher(api: Api) -> None:
+    query = "{ units(first: 100) { nodes { code employees(first: 100) { nodes { id fullName } } } } }"
+    assert "errors" not in await api.post(query, as_="admin")
+    refused = await api.post(query, as_="0113099841")
+    assert codes(refused) == ["QUERY_TOO_COMPLEX"]
+
+
+async def test_query_depth_and_aliases_refused(api: Api) -> None:
+    nested = "{ viewer { person { contributionPeriods { nodes { unit { contributionPeriods { nodes { person { contributionPeriods { nodes { unit { contributionPeriods { nodes { id } } } } } } } } } } } } } }"
+    body = await api.post(nested, as_="0113099841")
+    # Every limit it breaks is named, depth and cost alike.
+    assert set(codes(body)) == {"QUERY_TOO_COMPLEX"}
+    assert any("nested 14 levels deep; the limit is 12" in e["message"] for e in body["errors"])
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
+    body = await api.post(aliases)
+    assert codes(body) == ["QUERY_TOO_COMPLEX"] and "31 aliases" in body["errors"][0]["message"]
+
+
+async def test_query_directives_limit(api: Api) -> None:
+    query = "{ __typename " + " ".join("__typename @skip(if: false)" for _ in range(21)) + " }"
+    body = await api.post(query)
+    assert codes(body) == ["QUERY_TOO_COMPLEX"] and "21 directives" in body["errors"][0]["message"]
+
+
+async def test_query_cost_counts_variables(api: Api) -> None:
+    query = "query($n: Int) { units(first: $n) { nodes { employees(first: $n) { nodes { id } } } } }"
+    small = await api.post(query, {"n": 10}, as_="0113099841")
+    assert "QUERY_TOO_COMPLEX" not in codes(small)
+    big = await api.post(query, {"n": 100}, as_="0113099841")
+    assert codes(big) == ["QUERY_TOO_COMPLEX"]
