@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import time
 import uuid
@@ -16,8 +17,9 @@ from typing import Any
 import orjson
 import uvicorn
 from graphql import GraphQLError
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -36,6 +38,8 @@ from models.engine import (
     on_events_committed,
 )
 from models.migrate import migrations_current, upgrade_to_head
+from models.tables import event_t, outbox_t
+from observability import METRICS_CONTENT_TYPE, BodyLimit, Metrics, SecurityHeaders, configure_logging
 from resolvers.broker import make_broker
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
@@ -87,9 +91,10 @@ def wants_graphql_response(accept: str) -> bool:
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with our per-request context, error codes and debug output."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, metrics: Metrics) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.runtime = runtime
+        self.metrics = metrics
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:  # type: ignore[override]
         counter = StatementCounter()
@@ -104,10 +109,50 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await super().run(request, context=ctx)
             if not isinstance(request, WebSocket):
                 await access_log.flush(session, ctx.access, ctx.viewer, ctx.operation_name, ctx.access_reason)
+                self._observe(ctx, getattr(response, "status_code", 200), started)
             return response
         finally:
             await session.close()
             _current_counter.reset(token)
+
+    def _observe(self, ctx: Context, status: int, started: float) -> None:
+        seconds = time.perf_counter() - started
+        operation = ctx.operation_name or "anonymous"
+        metrics = self.metrics
+        metrics.requests.labels(operation=operation, status=str(status)).inc()
+        metrics.latency.labels(operation=operation).observe(seconds)
+        log.info(
+            "graphql request",
+            extra={
+                "operation": operation,
+                "role": ctx.viewer.role.value if ctx.viewer else "ANONYMOUS",
+                "status": status,
+                "durationMs": round(seconds * 1000, 2),
+            },
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self.runtime.settings.production:
+            # Production: GraphiQL only for staff, who send their token; nobody anonymous.
+            bearer = tokens.bearer(request.headers.get("authorization"))
+            viewer = None
+            if bearer is not None:
+                async with self.runtime.sessionmaker() as session:
+                    found = await tokens.viewer_for(session, bearer)
+                viewer = found[0] if found else None
+            if viewer is None or not viewer.is_staff:
+                return JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "GraphiQL is for staff accounts.",
+                                "extensions": {"code": "FORBIDDEN"},
+                            }
+                        ]
+                    },
+                    status_code=403,
+                )
+        return await super().render_graphql_ide(request)
 
     async def _context(self, request: Request | WebSocket, session: Any) -> Context:
         headers = request.headers
@@ -206,7 +251,11 @@ class GraphQLApp(GraphQL[Context, None]):
                 extensions["reference"] = reference
                 if self.runtime.settings.production:
                     formatted["message"] = f"Internal error (reference {reference})."
+        if self.runtime.settings.production and extensions.get("code") == "BAD_USER_INPUT":
+            # No field suggestions in production: they map the schema for whoever probes it.
+            formatted["message"] = formatted["message"].split(" Did you mean")[0]
         formatted["extensions"] = extensions
+        self.metrics.errors.labels(code=str(extensions.get("code"))).inc()
         return formatted
 
 
@@ -224,7 +273,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         broker=broker,
     )
     on_events_committed(engine, runtime.events_committed)
-    graphql = GraphQLApp(runtime)
+    metrics = Metrics()
+    graphql = GraphQLApp(runtime, metrics)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -239,6 +289,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if not current:
             return JSONResponse({"status": "unavailable", "migrations": "behind"}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    async def metrics_endpoint(_: Request) -> Response:
+        metrics.subscriptions.set(len(runtime.hub.subscribers))
+        pool = engine.sync_engine.pool
+        checked_out = getattr(pool, "checkedout", None)
+        if callable(checked_out):
+            metrics.pool_in_use.set(checked_out())
+        try:
+            async with runtime.sessionmaker() as session:
+                backlog = await session.scalar(select(func.count()).where(outbox_t.c.sent_at.is_(None)))
+                newest = await session.scalar(select(func.coalesce(func.max(event_t.c.id), 0)))
+            metrics.outbox_backlog.set(int(backlog or 0))
+            if runtime.hub.position:
+                metrics.event_lag.set(max(0, int(newest or 0) - runtime.hub.position))
+        except Exception as exc:  # the database may be away: the other figures still count
+            log.warning("metrics: %s", exc)
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -260,8 +327,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(SecurityHeaders, production=settings.production),
+            Middleware(BodyLimit),
+        ],
     )
     app.state.runtime = runtime
     return app
@@ -313,7 +385,7 @@ def _migrate(_: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(json_logs=os.environ.get("ANSINH_LOG_FORMAT", "") == "json")
     parser = argparse.ArgumentParser(prog="ansinh", description="The ansinh GraphQL platform.")
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="migrate the database, then serve /graphql")
