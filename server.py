@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -30,6 +31,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from auth import access_log, tokens
+from auth.viewer import Role
 from models.engine import (
     StatementCounter,
     _current_counter,
@@ -158,10 +160,13 @@ class GraphQLApp(GraphQL[Context, None]):
         headers = request.headers
         viewer, account = None, None
         bearer = tokens.bearer(headers.get("authorization"))
+        reason = (headers.get("x-ansinh-access-reason") or "").strip()[:500] or None
         if bearer is not None:
             found = await tokens.viewer_for(session, bearer)
             if found is not None:
                 viewer, account = found
+                if reason and viewer.role is Role.ADMIN:
+                    viewer = dataclasses.replace(viewer, access_reason=reason)
         return Context(
             request=request,
             response=None,
@@ -169,7 +174,7 @@ class GraphQLApp(GraphQL[Context, None]):
             session=session,
             viewer=viewer,
             loaders=Loaders(session, viewer),
-            access_reason=headers.get("x-ansinh-access-reason") or None,
+            access_reason=reason,
             account=account,
             extra={"token_rejected": bearer is not None and viewer is None},
         )

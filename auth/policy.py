@@ -26,6 +26,7 @@ class Relation(StrEnum):
     SELF = "SELF"
     STAFF = "STAFF"  # an officer of the row's province (or of the national level)
     ADMIN = "ADMIN"
+    AUDITED = "AUDITED"  # ADMIN who gave a reason for this request: health data too, logged
     ANALYST = "ANALYST"
     HOSPITAL = "HOSPITAL"  # the facility that recorded the visit / checks the card
     EMPLOYER = "EMPLOYER"  # the unit the person works for, and only its periods
@@ -57,6 +58,7 @@ _PRIVATE = {
     R.SELF: A,
     R.STAFF: A,
     R.ADMIN: A,
+    R.AUDITED: A,
     R.ANALYST: M,
     R.HOSPITAL: F,
     R.EMPLOYER: F,
@@ -70,16 +72,18 @@ RULES: dict[FieldClass, dict[Relation, Decision]] = {
     FieldClass.PRIVATE: _PRIVATE,
     FieldClass.EMPLOYMENT: {**_PRIVATE, R.EMPLOYER: A},
     FieldClass.CARD: {**_PRIVATE, R.HOSPITAL: A},
-    # ADMIN runs the system but reads no diagnosis; analysts get health data as aggregates only.
+    # ADMIN runs the system but reads no diagnosis without a reason (AUDITED, logged with it);
+    # analysts get health data as aggregates only.
     FieldClass.SENSITIVE: {**_PRIVATE, R.ADMIN: F, R.ANALYST: F, R.HOSPITAL: A},
     FieldClass.UNIT_DETAIL: {
         **dict.fromkeys(Relation, F),
         R.STAFF: A,
         R.ADMIN: A,
+        R.AUDITED: A,
         R.ANALYST: A,
         R.EMPLOYER: A,
     },
-    FieldClass.OWN_LOG: {**dict.fromkeys(Relation, F), R.SELF: A, R.ADMIN: A},
+    FieldClass.OWN_LOG: {**dict.fromkeys(Relation, F), R.SELF: A, R.ADMIN: A, R.AUDITED: A},
 }
 
 P, ID_, PR, EM, CA, S, UD = (
@@ -244,7 +248,7 @@ def relation_to_person(viewer: Viewer | None, person_id: int, province_code: str
             return R.STAFF
         return R.OTHER
     if role is Role.ADMIN:
-        return R.ADMIN
+        return R.AUDITED if viewer.access_reason else R.ADMIN
     if role is Role.ANALYST:
         return R.ANALYST
     # Partners only ever receive persons their row scope let through (their patients, their
@@ -289,7 +293,7 @@ def relation_to_registration(viewer: Viewer | None, code: str, province_code: st
             return R.STAFF
         return R.OTHER
     if viewer.role is Role.ADMIN:
-        return R.ADMIN
+        return R.AUDITED if viewer.access_reason else R.ADMIN
     return R.OTHER
 
 
@@ -300,7 +304,7 @@ def relation_to_unit(viewer: Viewer | None, unit_id: int, province_code: str) ->
     if role is Role.OFFICER:
         return R.STAFF if viewer.province_code in (None, province_code) else R.OTHER
     if role is Role.ADMIN:
-        return R.ADMIN
+        return R.AUDITED if viewer.access_reason else R.ADMIN
     if role is Role.ANALYST:
         return R.ANALYST
     if role is Role.PARTNER and viewer.unit_id == unit_id:

@@ -86,6 +86,8 @@ def visits(viewer: Viewer | None) -> ColumnElement[bool]:
     match viewer.role:
         case Role.PARTNER:
             return visit_t.c.facility_id == viewer.facility_id if viewer.facility_id is not None else false()
+        case Role.ADMIN if viewer.audited_admin:
+            return true()
         case Role.ANALYST | Role.ADMIN:
             # Health data: aggregates only for analysts, an audited reason for operators.
             return false()

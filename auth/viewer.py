@@ -27,6 +27,13 @@ class Viewer:
     facility_id: int | None = None  # hospital PARTNER
     unit_id: int | None = None  # employer PARTNER
     must_change_password: bool = False
+    # ADMIN only: the reason given (X-Ansinh-Access-Reason) to read health data in this request;
+    # every such read is logged with it.
+    access_reason: str | None = None
+
+    @property
+    def audited_admin(self) -> bool:
+        return self.role is Role.ADMIN and bool(self.access_reason)
 
     @property
     def is_national_officer(self) -> bool:

@@ -15,6 +15,7 @@ class AccessLogEntry:
     actor_role: Role
     fields: list[str] = strawberry.field(description='e.g. ["Person.phone", "MedicalVisit.diagnosis"]')
     operation_name: str | None
+    reason: str | None = strawberry.field(description="The reason an operator gave to read health data.")
 
     @classmethod
     def from_row(cls, row: Any) -> AccessLogEntry:
@@ -24,4 +25,5 @@ class AccessLogEntry:
             actor_role=Role(row.actor_role),
             fields=row.fields.split(),
             operation_name=row.operation_name,
+            reason=row.reason,
         )

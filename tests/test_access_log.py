@@ -56,3 +56,25 @@ async def test_data_access_log_forbidden_to_officers(api: Api) -> None:
     )
     assert codes(body) == ["FORBIDDEN"]
     assert body["data"]["person"]["dataAccessLog"] is None
+
+
+async def test_medical_visits_admin_needs_a_reason_and_is_logged_with_it(api: Api) -> None:
+    query = (
+        '{ person(socialInsuranceCode: "0113099841") { medicalVisits(first: 1) { nodes { diagnosis } } } }'
+    )
+    refused = await api.post(query, as_="admin")
+    assert codes(refused) == ["FORBIDDEN"]
+    headers = {
+        "Authorization": f"Bearer {await api.token('admin')}",
+        "X-Ansinh-Access-Reason": "Ticket 4711: claim dispute",
+    }
+    allowed = (await api.client.post("/graphql", json={"query": query}, headers=headers)).json()
+    assert "errors" not in allowed
+    assert allowed["data"]["person"]["medicalVisits"]["nodes"][0]["diagnosis"]
+    log = await api.data(
+        '{ person(socialInsuranceCode: "0113099841") { dataAccessLog(first: 1) { nodes { actorRole fields reason } } } }',
+        as_="admin",
+    )
+    entry = log["person"]["dataAccessLog"]["nodes"][0]
+    assert entry["reason"] == "Ticket 4711: claim dispute"
+    assert "MedicalVisit.diagnosis" in entry["fields"]

@@ -72,6 +72,13 @@ def test_policy_covers_every_field_of_guarded_types() -> None:
         assert in_policy - in_schema == set(), f"policy entries for no field: {in_policy - in_schema}"
 
 
+def test_policy_rules_decide_every_relation() -> None:
+    from auth.policy import RULES
+
+    for field_class, decisions in RULES.items():
+        assert set(decisions) == set(Relation), field_class
+
+
 # The ways into the golden person's records, with the field path down to the object.
 WAYS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "person(code)": (f'{{ target: person(socialInsuranceCode: "{GOLDEN}") {{ SEL }} }}', ("target",)),
