@@ -203,3 +203,25 @@ async def test_logout_ends_the_session(api: Api) -> None:
     after = await call(api.client, "{ persons(first: 1) { totalCount } }", {}, token)
     assert codes(after) == ["UNAUTHENTICATED"]
     assert "expired or was signed out" in after["errors"][0]["message"]
+
+
+async def test_login_rehashes_when_parameters_change(api: Api, factory: Factory) -> None:
+    from argon2 import PasswordHasher
+    from sqlalchemy import select, update
+
+    from models.tables import account_t
+
+    username = await factory.citizen("Weakly-Hashed-1")
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("Weakly-Hashed-1")
+    async with api.app.state.runtime.sessionmaker() as session:
+        await session.execute(
+            update(account_t).where(account_t.c.username == username).values(password_hash=weak)
+        )
+        await session.commit()
+    result = (await call(api.client, LOGIN, login_input(username, "Weakly-Hashed-1")))["data"]["login"]
+    assert result["__typename"] == "LoginSuccess"
+    async with api.app.state.runtime.sessionmaker() as session:
+        stored = (
+            await session.execute(select(account_t.c.password_hash).where(account_t.c.username == username))
+        ).scalar_one()
+    assert stored != weak and stored.startswith("$argon2id$") and "m=65536" in stored
