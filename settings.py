@@ -20,6 +20,8 @@ class Settings:
     captcha: str = "adaptive"
     message_log: str | None = None
     demo_password: str | None = None
+    # Where the photos of registration forms are stored (by content hash), outside the database.
+    upload_dir: str = "./var/uploads"
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -53,4 +55,5 @@ class Settings:
             captcha=captcha,
             message_log=env.get("ANSINH_MESSAGE_LOG") or None,
             demo_password=env.get("ANSINH_DEMO_PASSWORD") or None,
+            upload_dir=env.get("ANSINH_UPLOAD_DIR") or "./var/uploads",
         )

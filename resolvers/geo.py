@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select
 
 from models.tables import agent_t, facility_t, office_t
 from models.text import like_pattern
@@ -19,9 +19,10 @@ from resolvers.reference import known_province
 from resolvers.slices import Slice, fetch_page, where_all
 
 EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = 111.32
-# Search radii tried in turn: a near query rarely needs more than the first.
-RADII_KM = (10.0, 40.0, 160.0, 640.0, 2560.0, math.inf)
+# Candidate radii of a `near` query; one aggregate statement finds the smallest that is enough.
+RADII_KM = (2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0, 1280.0, 2560.0, 5120.0)
+# Float rounding must never shrink the outer box below the circle it has to contain.
+SLACK_DEGREES = 1e-9
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -41,6 +42,50 @@ def check_point(latitude: float, longitude: float, argument: str = "near") -> No
         raise BadUserInput("; ".join(problems) + ".", argument)
 
 
+def outer_box(lat: float, radius_km: float) -> tuple[float, float | None]:
+    """Half-widths in degrees of a box that contains every point within `radius_km` of (lat, _).
+
+    Exact on the sphere of the haversine: the latitude reach is r/R; the longitude reach is
+    asin(sin(r/R) / cos(lat)), unless the circle reaches a pole (then every longitude).
+    """
+    angle = radius_km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle) + SLACK_DEGREES
+    if angle >= math.pi / 2 - abs(math.radians(lat)) or angle >= math.pi / 2:
+        return dlat, None
+    dlon = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(lat))))) + SLACK_DEGREES
+    return dlat, dlon
+
+
+def inner_box(lat: float, radius_km: float) -> tuple[float, float]:
+    """Half-widths in degrees of a box whose every point is within `radius_km` of (lat, _).
+
+    With |dφ| ≤ a and |dλ| ≤ b, haversine's sin²(dφ/2) + cos φ0 cos φ sin²(dλ/2) stays below
+    sin²(r/2R) when each term takes at most half of it (cos φ bounded over the box).
+    """
+    half = math.sin(min(math.pi / 2, radius_km / (2 * EARTH_RADIUS_KM))) ** 2 / 2
+    a = 2 * math.asin(math.sqrt(half))
+    p0 = math.radians(lat)
+    widest = math.cos(p0) * math.cos(max(0.0, abs(p0) - a))
+    b = math.pi if widest <= half else 2 * math.asin(min(1.0, math.sqrt(half / widest)))
+    return math.degrees(a) * (1 - 1e-9), math.degrees(b) * (1 - 1e-9)
+
+
+def _in_box(table: Table, lat: float, lon: float, dlat: float, dlon: float | None) -> ColumnElement[bool]:
+    condition = table.c.latitude.between(lat - dlat, lat + dlat)
+    if dlon is None or lon - dlon < -180 or lon + dlon > 180:
+        # The box would wrap around the antimeridian: any longitude (a superset, still correct).
+        return condition
+    return and_(condition, table.c.longitude.between(lon - dlon, lon + dlon))
+
+
+def _in_inner_box(table: Table, lat: float, lon: float, dlat: float, dlon: float) -> ColumnElement[bool]:
+    # Clamped to the map: a subset of the inner box, so its count stays a lower bound.
+    return and_(
+        table.c.latitude.between(max(-90.0, lat - dlat), min(90.0, lat + dlat)),
+        table.c.longitude.between(max(-180.0, lon - dlon), min(180.0, lon + dlon)),
+    )
+
+
 def _orderings(table: Table, tag: str) -> tuple[Ordering, Ordering]:
     by_code = Ordering(tag, (table.c.code,), kinds=("str",))
     # The distance is computed in Python: the column here only names the key's first part.
@@ -48,6 +93,10 @@ def _orderings(table: Table, tag: str) -> tuple[Ordering, Ordering]:
         tag + "-near", (table.c.latitude.label("distance_km"), table.c.id), kinds=("float", "int")
     )
     return by_code, by_distance
+
+
+def _count(column: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
 
 
 async def _near(
@@ -58,39 +107,50 @@ async def _near(
     ordering: Ordering,
     page_: Page,
 ) -> Slice:
-    """Bounding-box prefilter in SQL, exact haversine distance and ordering in Python.
+    """Nearest first: a bounding-box prefilter in SQL, the exact haversine distance in Python.
 
-    Every row within radius r lies in the box of half-width r, so once a radius yields more
-    than a page of rows beyond the cursor, no row outside it can come earlier.
+    Two statements whatever the page size or the data. The first counts, in one pass, the rows
+    inside the inner box (surely within r) of every candidate radius r, and those inside the
+    outer box of the cursor's distance (a superset of the rows already shown). The smallest r
+    whose inner count, less the rows already shown, exceeds the page is enough: more than a page
+    of rows beyond the cursor lie within r, so no row outside r can be on this page. The second
+    fetches the rows of r's outer box (a superset of the circle) and orders them exactly.
     """
     lat, lon = point
     after: Key | None = page_.after
-    located: list[SimpleNamespace] = []
-    for radius in RADII_KM:
-        bounded = statement
-        if math.isfinite(radius):
-            dlat = radius / KM_PER_DEGREE
-            dlon = radius / (KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
-            bounded = statement.where(
-                table.c.latitude.between(lat - dlat, lat + dlat),
-                table.c.longitude.between(lon - dlon, lon + dlon),
+    located = statement.where(table.c.latitude.is_not(None), table.c.longitude.is_not(None))
+    shown: ColumnElement[Any]
+    if after is not None:
+        if not (math.isfinite(after[0]) and after[0] >= 0):
+            raise BadUserInput(
+                "after: malformed cursor; pass an endCursor or cursor returned by this same list.", "after"
             )
-        bounded = bounded.where(table.c.latitude.is_not(None))
-        located = []
-        for row in (await context.session.execute(bounded)).all():
-            distance = haversine_km(lat, lon, row.latitude, row.longitude)
-            key = (distance, row.id)
-            if distance <= radius and (after is None or key > after):
-                located.append(SimpleNamespace(**row._mapping, distance_km=distance))
-        if len(located) > page_.first:
-            break
-    located.sort(key=lambda r: (r.distance_km, r.id))
-    window, has_next = page_.window(located)
+        dlat, dlon = outer_box(lat, float(after[0]))
+        shown = _count(_in_box(table, lat, lon, dlat, dlon))
+    else:
+        shown = literal(0)
+    inner = [_count(_in_inner_box(table, lat, lon, *inner_box(lat, r))) for r in RADII_KM]
+    counts = (await context.session.execute(located.with_only_columns(shown, *inner))).one()
+    already = int(counts[0] or 0)
+    radius = next(
+        (r for r, n in zip(RADII_KM, counts[1:], strict=True) if int(n or 0) - already > page_.first),
+        math.inf,
+    )
+    bounded = located
+    if math.isfinite(radius):
+        dlat, dlon = outer_box(lat, radius)
+        bounded = located.where(_in_box(table, lat, lon, dlat, dlon))
+    rows: list[SimpleNamespace] = []
+    for row in (await context.session.execute(bounded)).all():
+        distance = haversine_km(lat, lon, row.latitude, row.longitude)
+        if distance <= radius and (after is None or (distance, row.id) > after):
+            rows.append(SimpleNamespace(**row._mapping, distance_km=distance))
+    rows.sort(key=lambda r: (r.distance_km, r.id))
+    window, has_next = page_.window(rows)
 
     async def count() -> int:
-        from sqlalchemy import func
-
-        total = await context.session.scalar(select(func.count()).select_from(statement.subquery()))
+        # The rows a `near` list can show: those with a location.
+        total = await context.session.scalar(select(func.count()).select_from(located.subquery()))
         return int(total or 0)
 
     return Slice(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, literal, tuple_
 
 from resolvers.errors import BadUserInput
 
@@ -44,7 +44,11 @@ class Ordering:
         # Row values compare lexicographically on both SQLite (>= 3.15) and PostgreSQL, and
         # PostgreSQL answers them from a composite index.
         left = tuple_(*self.columns)
-        right = tuple_(*key)
+        # Typed literals: the column's type processes the value (a datetime becomes the stored
+        # naive UTC on SQLite), so the comparison is the same on both backends.
+        right = tuple_(
+            *(literal(value, column.type) for column, value in zip(self.columns, key, strict=True))
+        )
         return left < right if self.descending else left > right
 
 

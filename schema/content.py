@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from resolvers import content as resolve
 from resolvers.context import Info
+from resolvers.outcomes import Invalid
+from schema.errors import InvalidInput
 from schema.node import Node, global_id
 from schema.pagination import Connection, connection
 
@@ -55,3 +57,49 @@ class ContentQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[NewsArticle]:
         return connection(await resolve.news(info.context, first, after), NewsArticle.from_row)
+
+
+@strawberry.input(description="Gửi câu hỏi, phản ánh, kiến nghị: an e-mail or a mobile number is required.")
+class SubmitFeedbackInput:
+    full_name: str
+    email: str | None = None
+    phone: str | None = None
+    topic: str
+    content: str
+    captcha_id: strawberry.ID
+    captcha_answer: str
+
+
+@strawberry.type(description="Received: quote the reference number when following up.")
+class SubmitFeedbackSuccess:
+    reference_number: str = strawberry.field(description='Such as "PA-2026-000123".')
+
+
+SubmitFeedbackResult = Annotated[
+    SubmitFeedbackSuccess | InvalidInput, strawberry.union("SubmitFeedbackResult")
+]
+
+
+@strawberry.type
+class ContentMutation:
+    @strawberry.mutation(
+        description=(
+            "Phản ánh, kiến nghị. A captcha is required; every bad field is listed at once (InvalidInput). "
+            "More than 5 accepted submissions an hour from one address: the error RATE_LIMITED, with "
+            "extensions.retryAfterSeconds."
+        )
+    )
+    async def submit_feedback(self, info: Info, input: SubmitFeedbackInput) -> SubmitFeedbackResult:
+        outcome = await resolve.submit_feedback(
+            info.context,
+            input.full_name,
+            input.email,
+            input.phone,
+            input.topic,
+            input.content,
+            input.captcha_id,
+            input.captcha_answer,
+        )
+        if isinstance(outcome, Invalid):
+            return InvalidInput.of(outcome)
+        return SubmitFeedbackSuccess(reference_number=outcome)

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from auth.guard import Guarded, Readers, allow
-from auth.policy import relation_to_registration
+from auth.policy import Relation, relation_to_registration
 from resolvers import registration as resolve
 from resolvers.context import Context, Info
+from resolvers.outcomes import Invalid, Refused
+from schema.account import Account
 from schema.enums import IdDocumentType, RegistrationStatus, SubmissionMethod, TransactionChannel
+from schema.errors import InvalidInput, NotAllowed
 from schema.geo import Address, Office, address_of
 from schema.node import Node, global_id
 from schema.pagination import Connection, connection
@@ -77,6 +81,12 @@ class Registration(Guarded, Node):
     def wrapper(cls, context: Context) -> Any:
         return lambda row: cls.wrap(context, row)
 
+    @classmethod
+    def for_applicant(cls, context: Context, row: Any) -> Registration:
+        """The form as its sender sees it right after sending: what they wrote, shown back to them
+        (an anonymous sender has no other relation to it)."""
+        return cls.make(row, Relation.SELF, context.access)
+
 
 @strawberry.type
 class RegistrationQuery:
@@ -90,3 +100,153 @@ class RegistrationQuery:
     ) -> Connection[Registration]:
         slice_ = await resolve.registrations(info.context, status.value if status else None, first, after)
         return connection(slice_, Registration.wrapper(info.context))
+
+
+@strawberry.input(
+    description="An address in the shape it is written in: with districtCode, the three levels in force "
+    "until 2025-06-30; without, the two levels (province, commune) since 2025-07-01."
+)
+class AddressInput:
+    province_code: str
+    district_code: str | None = None
+    ward_code: str
+    street: str | None = strawberry.field(default=None, description="Thôn, số nhà, đường.")
+
+    def value(self) -> resolve.AddressValue:
+        return resolve.AddressValue(
+            province_code=self.province_code,
+            district_code=self.district_code,
+            ward_code=self.ward_code,
+            street=self.street,
+        )
+
+
+@strawberry.input(description="Tờ khai mẫu 01. Every field is checked, and every problem reported at once.")
+class SubmitRegistrationInput:
+    applicant_name: str = strawberry.field(description="As on the insured person's record.")
+    social_insurance_code: str
+    id_document_type: IdDocumentType
+    id_document_number: str
+    contact_address: AddressInput
+    contact_person: str | None = None
+    email: str | None = None
+    phone: str = strawberry.field(description="A Vietnamese mobile number; the password is sent there.")
+    start_date: date = strawberry.field(description="Đăng ký sử dụng từ ngày: today or later.")
+    channel: TransactionChannel
+    receiving_office_code: str = strawberry.field(description='Office.code, e.g. "01".')
+    submission_method: SubmissionMethod
+    portrait: Upload | None = strawberry.field(default=None, description="Ảnh cá nhân: JPEG or PNG, ≤ 5 MB.")
+    id_front: Upload | None = strawberry.field(
+        default=None, description="Mặt trước giấy tờ: JPEG or PNG, ≤ 5 MB."
+    )
+    id_back: Upload | None = strawberry.field(
+        default=None, description="Mặt sau giấy tờ: JPEG or PNG, ≤ 5 MB."
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Idempotency: the same id twice creates one registration."
+    )
+
+
+@strawberry.type
+class SubmitRegistrationSuccess:
+    registration: Registration
+
+
+SubmitRegistrationResult = Annotated[
+    SubmitRegistrationSuccess | InvalidInput, strawberry.union("SubmitRegistrationResult")
+]
+
+
+@strawberry.input
+class ApproveRegistrationInput:
+    registration_id: strawberry.ID
+    document_verified: bool = strawberry.field(description="Giấy tờ đã đối chiếu: required to approve.")
+
+
+@strawberry.input
+class RejectRegistrationInput:
+    registration_id: strawberry.ID
+    reason: str = strawberry.field(description="Sent to the applicant; at most 1000 characters.")
+
+
+@strawberry.type(
+    description="On approval an account is created (username = socialInsuranceCode, a one-time "
+    "password sent by SMS/e-mail)."
+)
+class DecideRegistrationSuccess:
+    registration: Registration
+    account: Account | None
+
+
+DecideRegistrationResult = Annotated[
+    DecideRegistrationSuccess | InvalidInput | NotAllowed, strawberry.union("DecideRegistrationResult")
+]
+
+
+def _decision(
+    context: Context, outcome: resolve.Decided | Invalid | Refused
+) -> DecideRegistrationSuccess | InvalidInput | NotAllowed:
+    if isinstance(outcome, Invalid):
+        return InvalidInput.of(outcome)
+    if isinstance(outcome, Refused):
+        return NotAllowed(message=outcome.message)
+    return DecideRegistrationSuccess(
+        registration=Registration.wrap(context, outcome.registration),
+        account=Account.from_row(outcome.account) if outcome.account is not None else None,
+    )
+
+
+@strawberry.type
+class RegistrationMutation:
+    @strawberry.mutation(
+        description="Send tờ khai mẫu 01 (open to anyone). Photos by the multipart request spec, with an "
+        "`Apollo-Require-Preflight` header."
+    )
+    async def submit_registration(
+        self, info: Info, input: SubmitRegistrationInput
+    ) -> SubmitRegistrationResult:
+        outcome = await resolve.submit_registration(
+            info.context,
+            resolve.Submission(
+                applicant_name=input.applicant_name,
+                social_insurance_code=input.social_insurance_code,
+                id_document_type=input.id_document_type.value,
+                id_document_number=input.id_document_number,
+                contact_address=input.contact_address.value(),
+                contact_person=input.contact_person,
+                email=input.email,
+                phone=input.phone,
+                start_date=input.start_date,
+                channel=input.channel.value,
+                receiving_office_code=input.receiving_office_code,
+                submission_method=input.submission_method.value,
+                portrait=input.portrait,
+                id_front=input.id_front,
+                id_back=input.id_back,
+                client_mutation_id=input.client_mutation_id,
+            ),
+        )
+        if isinstance(outcome, Invalid):
+            return InvalidInput.of(outcome)
+        return SubmitRegistrationSuccess(
+            registration=Registration.for_applicant(info.context, outcome.registration)
+        )
+
+    @strawberry.mutation(
+        description="Approve a pending form (officers of its province): creates the account and sends "
+        "the temporary password."
+    )
+    async def approve_registration(
+        self, info: Info, input: ApproveRegistrationInput
+    ) -> DecideRegistrationResult:
+        outcome = await resolve.approve_registration(
+            info.context, str(input.registration_id), input.document_verified
+        )
+        return _decision(info.context, outcome)
+
+    @strawberry.mutation(description="Reject a pending form with a reason, which is sent to the applicant.")
+    async def reject_registration(
+        self, info: Info, input: RejectRegistrationInput
+    ) -> DecideRegistrationResult:
+        outcome = await resolve.reject_registration(info.context, str(input.registration_id), input.reason)
+        return _decision(info.context, outcome)

@@ -12,12 +12,13 @@ from resolvers.context import Context, Info
 from schema.account import AccountMutation, AccountQuery
 from schema.benefit import Benefit
 from schema.card import CardQuery, HealthInsuranceCard
-from schema.content import ContentQuery, Faq, NewsArticle
+from schema.content import ContentMutation, ContentQuery, Faq, NewsArticle
 from schema.contribution import ContributionPeriod
+from schema.entry import EntryMutation
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
 from schema.node import Node, parse_global_id
 from schema.person import LookupQuery, Person, PersonQuery
-from schema.registration import Registration, RegistrationQuery
+from schema.registration import Registration, RegistrationMutation, RegistrationQuery
 from schema.unit import Unit, UnitQuery
 from schema.visit import MedicalVisit
 
@@ -67,5 +68,5 @@ class Query(
 
 
 @strawberry.type
-class Mutation(AccountMutation):
+class Mutation(AccountMutation, ContentMutation, RegistrationMutation, EntryMutation):
     pass

@@ -122,7 +122,9 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
     facilities: dict[str, list[tuple[int, bool]]] = {}
     for fid, province, accepts in (
         await conn.execute(
-            select(facility_t.c.id, facility_t.c.province_code, facility_t.c.accepts_health_insurance)
+            select(
+                facility_t.c.id, facility_t.c.province_code, facility_t.c.accepts_health_insurance
+            ).order_by(facility_t.c.id)
         )
     ).all():
         facilities.setdefault(province, []).append((fid, accepts))
