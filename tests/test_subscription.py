@@ -96,7 +96,7 @@ async def test_events_replay_after_cursor_then_live_no_gap_no_duplicate(api: Api
         live = (await ws.receive())["payload"]["data"]["events"]["cursor"]
         assert len({*replayed, live}) == 4
         with pytest.raises(TimeoutError):
-            await ws.receive(timeout=0.5)
+            await ws.receive(within=0.5)
 
 
 @pytest.mark.parametrize(
@@ -118,10 +118,10 @@ async def test_events_unknown_type_clear_error(api: Api, live_server: str) -> No
 
 
 async def test_events_logout_closes_the_subscription(api: Api, live_server: str) -> None:
-    from tests.test_account import LOGIN, call, login_input
-    from tests.conftest import DEMO_PASSWORD
-
     import websockets
+
+    from tests.conftest import DEMO_PASSWORD
+    from tests.test_account import LOGIN, call, login_input
 
     token = (await call(api.client, LOGIN, login_input("officer.hcm", DEMO_PASSWORD, "tablet")))["data"][
         "login"
@@ -132,7 +132,7 @@ async def test_events_logout_closes_the_subscription(api: Api, live_server: str)
         await call(api.client, "mutation { logout }", {}, token)
         with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
             for _ in range(5):
-                await ws.receive(timeout=6)
+                await ws.receive(within=6)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 

@@ -20,12 +20,12 @@ class GraphQLWebSocket:
     async def send(self, message: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(message))
 
-    async def receive(self, timeout: float = 10.0) -> dict[str, Any]:
-        raw = await asyncio.wait_for(self.connection.recv(), timeout=timeout)
+    async def receive(self, within: float = 10.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.connection.recv(), timeout=within)
         message: dict[str, Any] = json.loads(raw)
         if message.get("type") == "ping":
             await self.send({"type": "pong"})
-            return await self.receive(timeout)
+            return await self.receive(within)
         return message
 
     async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
@@ -36,9 +36,9 @@ class GraphQLWebSocket:
         )
         return op_id
 
-    async def events(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    async def events(self, count: int, within: float = 10.0) -> list[dict[str, Any]]:
         """The next `count` messages of the stream (next, error or complete)."""
-        return [await self.receive(timeout) for _ in range(count)]
+        return [await self.receive(within) for _ in range(count)]
 
 
 @asynccontextmanager
