@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import uvicorn
-from graphql import GraphQLError
+from graphql import GraphQLError, lexicographic_sort_schema, print_schema
 from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -382,7 +382,8 @@ def _export_schema(_: argparse.Namespace) -> None:
 
 
 def export_schema() -> str:
-    return schema.as_str() + "\n"
+    # Sorted, so that the file does not depend on the order in which modules happened to load.
+    return print_schema(lexicographic_sort_schema(schema._schema)) + "\n"
 
 
 def _migrate(_: argparse.Namespace) -> None:

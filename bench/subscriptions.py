@@ -852,6 +852,13 @@ async def main_async(args: argparse.Namespace) -> int:
                     else "n/a",
                 ),
                 (
+                    "  per delivery",
+                    f"{(cpu_after - cpu_before) * 1000 / outcome.delivered:.2f} ms of server CPU per event "
+                    "delivered (robust to other load on the CPU)"
+                    if cpu_before is not None and cpu_after is not None and outcome.delivered
+                    else "n/a",
+                ),
+                (
                     "bench CPU while producing",
                     f"{bench_cpu_after - bench_cpu_before:.1f} s ({(bench_cpu_after - bench_cpu_before) / window:.0%} of a core)",
                 ),

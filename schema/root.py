@@ -19,6 +19,7 @@ from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
 from schema.node import Node, parse_global_id
 from schema.person import LookupQuery, Person, PersonQuery
 from schema.registration import Registration, RegistrationMutation, RegistrationQuery
+from schema.statistics import StatisticsQuery
 from schema.unit import Unit, UnitQuery
 from schema.visit import MedicalVisit
 
@@ -63,6 +64,7 @@ class Query(
     PlaceQuery,
     ContentQuery,
     LookupQuery,
+    StatisticsQuery,
 ):
     pass
 
