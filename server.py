@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import sys
@@ -236,9 +237,10 @@ class GraphQLApp(GraphQL[Context, None]):
             response["extensions"] = extensions
         return response
 
-    def encode_json(self, data: object) -> bytes:
-        # Large views are megabytes of JSON: orjson encodes them several times faster.
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # Large views are megabytes of JSON: orjson encodes them several times faster. A str, so
+        # that WebSocket messages go out as text frames, as graphql-ws clients expect.
+        return orjson.dumps(data).decode()
 
     def _format_error(self, error: GraphQLError) -> dict[str, Any]:
         formatted: dict[str, Any] = dict(error.formatted)
@@ -316,6 +318,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
         await runtime.hub.start()
+        # Everything loaded so far lives as long as the process: keep the collector off it.
+        gc.freeze()
         try:
             yield
         finally:

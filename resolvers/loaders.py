@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, select, tuple_
@@ -88,64 +89,100 @@ def _optional(condition: ColumnElement[bool], value: object) -> list[ColumnEleme
 
 
 class Loaders:
-    """Every relation of the schema, batched. Child lists carry the viewer's row scope."""
+    """Every relation of the schema, batched. Child lists carry the viewer's row scope.
+
+    Each loader is made on first use: a request (or a subscription event) pays only for the
+    relations it follows.
+    """
 
     def __init__(self, session: AsyncSession, viewer: Viewer | None) -> None:
         self.session = session
         self.viewer = viewer
-        self.persons_by_id = _by_key(session, person_t, "id")
-        self.units_by_id = _by_key(session, unit_t, "id")
-        self.facilities_by_id = _by_key(session, facility_t, "id")
-        self.offices_by_id = _by_key(session, office_t, "id")
-        self.admin_units_by_code: DataLoader[tuple[str, str], Any | None] = DataLoader(
-            load_fn=self._admin_units
-        )
-        self.cards_by_person: DataLoader[int, Any | None] = DataLoader(load_fn=self._current_cards)
-        self.participation_by_person: DataLoader[tuple[int, str], Participation | None] = DataLoader(
-            load_fn=self._participation
-        )
 
-        periods_scope = scopes.periods(viewer)
-        self.periods_by_person = Children.of(
-            session,
+    @cached_property
+    def persons_by_id(self) -> DataLoader[Hashable, Any | None]:
+        return _by_key(self.session, person_t, "id")
+
+    @cached_property
+    def units_by_id(self) -> DataLoader[Hashable, Any | None]:
+        return _by_key(self.session, unit_t, "id")
+
+    @cached_property
+    def facilities_by_id(self) -> DataLoader[Hashable, Any | None]:
+        return _by_key(self.session, facility_t, "id")
+
+    @cached_property
+    def offices_by_id(self) -> DataLoader[Hashable, Any | None]:
+        return _by_key(self.session, office_t, "id")
+
+    @cached_property
+    def admin_units_by_code(self) -> DataLoader[tuple[str, str], Any | None]:
+        return DataLoader(load_fn=self._admin_units)
+
+    @cached_property
+    def cards_by_person(self) -> DataLoader[int, Any | None]:
+        return DataLoader(load_fn=self._current_cards)
+
+    @cached_property
+    def participation_by_person(self) -> DataLoader[tuple[int, str], Participation | None]:
+        return DataLoader(load_fn=self._participation)
+
+    @cached_property
+    def periods_by_person(self) -> Children:
+        scope = scopes.periods(self.viewer)
+        return Children.of(
+            self.session,
             ChildList(
-                base=lambda ids: periods_with_owner().where(period_t.c.person_id.in_(ids), periods_scope),
+                base=lambda ids: periods_with_owner().where(period_t.c.person_id.in_(ids), scope),
                 parent="person_id",
                 ordering=PERIOD_ORDER,
                 filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
             ),
         )
-        self.periods_by_unit = Children.of(
-            session,
+
+    @cached_property
+    def periods_by_unit(self) -> Children:
+        scope = scopes.periods(self.viewer)
+        return Children.of(
+            self.session,
             ChildList(
-                base=lambda ids: periods_with_owner().where(period_t.c.unit_id.in_(ids), periods_scope),
+                base=lambda ids: periods_with_owner().where(period_t.c.unit_id.in_(ids), scope),
                 parent="unit_id",
                 ordering=PERIOD_ORDER,
                 filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
             ),
         )
-        benefits_scope = scopes.benefits(viewer, benefit_t.c.person_id)
-        self.benefits_by_person = Children.of(
-            session,
+
+    @cached_property
+    def benefits_by_person(self) -> Children:
+        scope = scopes.benefits(self.viewer, benefit_t.c.person_id)
+        return Children.of(
+            self.session,
             ChildList(
-                base=lambda ids: benefits_with_owner().where(benefit_t.c.person_id.in_(ids), benefits_scope),
+                base=lambda ids: benefits_with_owner().where(benefit_t.c.person_id.in_(ids), scope),
                 parent="person_id",
                 ordering=BENEFIT_ORDER,
                 filters=lambda a: _optional(benefit_t.c.regime == a[0], a[0]),
             ),
         )
-        visits_scope = scopes.visits(viewer)
-        self.visits_by_person = Children.of(
-            session,
+
+    @cached_property
+    def visits_by_person(self) -> Children:
+        scope = scopes.visits(self.viewer)
+        return Children.of(
+            self.session,
             ChildList(
-                base=lambda ids: visits_with_owner().where(visit_t.c.person_id.in_(ids), visits_scope),
+                base=lambda ids: visits_with_owner().where(visit_t.c.person_id.in_(ids), scope),
                 parent="person_id",
                 ordering=VISIT_ORDER,
                 filters=lambda a: _optional(visit_t.c.year == a[0], a[0]),
             ),
         )
-        self.access_log_by_person = Children.of(
-            session,
+
+    @cached_property
+    def access_log_by_person(self) -> Children:
+        return Children.of(
+            self.session,
             ChildList(
                 base=lambda ids: select(access_log_t).where(access_log_t.c.person_id.in_(ids)),
                 parent="person_id",
@@ -153,11 +190,14 @@ class Loaders:
                 filters=lambda a: (),
             ),
         )
-        persons_scope = scopes.persons(viewer)
-        self.employees_by_unit = Children.of(
-            session,
+
+    @cached_property
+    def employees_by_unit(self) -> Children:
+        scope = scopes.persons(self.viewer)
+        return Children.of(
+            self.session,
             ChildList(
-                base=lambda ids: employees_of(ids, persons_scope),
+                base=lambda ids: employees_of(ids, scope),
                 parent="unit_id",
                 ordering=ROSTER_ORDER,
                 filters=lambda a: (),

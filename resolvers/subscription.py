@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.scopes import event_visible
-from auth.viewer import Viewer
+from auth.viewer import Role, Viewer
 from models.tables import auth_session_t, event_t
 from models.types import utcnow
 from resolvers.broker import Broker
@@ -53,6 +53,35 @@ class Subscriber:
         return (self.types is None or row.type in self.types) and event_visible(self.viewer, row)
 
 
+Key = tuple[str, object]
+
+
+def audience(viewer: Viewer) -> Key:
+    """The one fact an event must match for this viewer to possibly see it (an index key)."""
+    match viewer.role:
+        case Role.OFFICER if viewer.province_code is not None:
+            return ("province", viewer.province_code)
+        case Role.CITIZEN:
+            return ("person", viewer.person_id)
+        case Role.PARTNER if viewer.facility_id is not None:
+            return ("facility", viewer.facility_id)
+        case Role.PARTNER:
+            return ("unit", viewer.unit_id)
+    return ("role", viewer.role.value)  # national officers, analysts, admins: any event
+
+
+def audiences(row: Any) -> tuple[Key, ...]:
+    return (
+        ("role", "OFFICER"),
+        ("role", "ANALYST"),
+        ("role", "ADMIN"),
+        ("province", row.province_code),
+        ("person", row.person_id),
+        ("facility", row.facility_id),
+        ("unit", row.unit_id),
+    )
+
+
 class EventHub:
     def __init__(
         self,
@@ -67,6 +96,8 @@ class EventHub:
         self.session_check_interval = session_check_interval
         self.position = 0
         self.subscribers: set[Subscriber] = set()
+        # Subscribers by audience: an event touches only those who could possibly see it.
+        self._index: dict[Key, set[Subscriber]] = {}
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._started: asyncio.Future[None] | None = None
@@ -135,25 +166,32 @@ class EventHub:
                         .limit(BATCH)
                     )
                 ).all()
-            for row in rows:
+            for position, row in enumerate(rows):
                 self.position = row.id
                 self._dispatch(row)
+                if position % 50 == 49:
+                    await asyncio.sleep(0)  # let subscribers drain between chunks of a burst
             if len(rows) < BATCH:
                 return
 
     def _dispatch(self, row: Any) -> None:
-        for subscriber in self.subscribers:
-            if subscriber.ended is not None or row.id <= subscriber.seen or not subscriber.wants(row):
-                continue
-            try:
-                subscriber.queue.put_nowait(row)
-            except asyncio.QueueFull:
-                subscriber.ended = SubscriptionEnded(
-                    "This subscription fell too far behind and was closed; subscribe again with `after` "
-                    "set to the cursor of the last event received.",
-                    "SLOW_CONSUMER",
-                )
-                self._kick(subscriber)
+        index = self._index
+        for key in audiences(row):
+            for subscriber in index.get(key, ()):
+                self._offer(subscriber, row)
+
+    def _offer(self, subscriber: Subscriber, row: Any) -> None:
+        if subscriber.ended is not None or row.id <= subscriber.seen or not subscriber.wants(row):
+            return
+        try:
+            subscriber.queue.put_nowait(row)
+        except asyncio.QueueFull:
+            subscriber.ended = SubscriptionEnded(
+                "This subscription fell too far behind and was closed; subscribe again with `after` "
+                "set to the cursor of the last event received.",
+                "SLOW_CONSUMER",
+            )
+            self._kick(subscriber)
 
     def _kick(self, subscriber: Subscriber) -> None:
         # Make room for the wake-up: what is queued will not be delivered anyway.
@@ -208,6 +246,8 @@ class EventHub:
         start = self.position
         subscriber.seen = max(start, after or 0)
         self.subscribers.add(subscriber)
+        key = audience(viewer)
+        self._index.setdefault(key, set()).add(subscriber)
         try:
             if after is not None and after < start:
                 async for row in self._replay(subscriber, after, start):
@@ -221,6 +261,11 @@ class EventHub:
                 yield item
         finally:
             self.subscribers.discard(subscriber)
+            members = self._index.get(key)
+            if members is not None:
+                members.discard(subscriber)
+                if not members:
+                    del self._index[key]
 
     async def _replay(self, subscriber: Subscriber, after: int, until: int) -> AsyncIterator[Any]:
         position = after

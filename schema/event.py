@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,8 @@ EVENT_TYPES = {t.value: t for t in EventType}
 @strawberry.type(description="A change: pass its cursor as `after` to continue with no gap.")
 class Event:
     _row: strawberry.Private[Any]
-    _context: strawberry.Private[Context]
+    # Makes a short-lived context (its own session) for reading `node`; only if `node` is asked.
+    _context: strawberry.Private[Callable[[], Awaitable[Context]]]
     cursor: str
     type: EventType
     occurred_at: datetime
@@ -41,12 +42,13 @@ class Event:
         from schema.root import WRAPPERS
 
         subject_type, pk = self._row.subject_type, self._row.subject_id
-        row = await node_row(self._context, subject_type, pk)
+        context = await self._context()
+        row = await node_row(context, subject_type, pk)
         wrap = WRAPPERS.get(subject_type)
-        return wrap(self._context, row) if row is not None and wrap is not None else None
+        return wrap(context, row) if row is not None and wrap is not None else None
 
     @classmethod
-    def of(cls, row: Any, context: Context) -> Event:
+    def of(cls, row: Any, context: Callable[[], Awaitable[Context]]) -> Event:
         return cls(
             _row=row,
             _context=context,
@@ -77,23 +79,34 @@ class Subscription:
                 )
         wanted = frozenset(t.value for t in types) if types else None
         runtime = context.runtime
+        opened: list[Context] = []
+
+        async def event_context() -> Context:
+            # The node is read with the subscriber's rights in a session of its own, closed as
+            # soon as the event is sent: no connection is held while the subscriber waits.
+            session = runtime.sessionmaker()
+            made = Context(
+                request=context.request,
+                response=None,
+                runtime=runtime,
+                session=session,
+                viewer=viewer,
+                loaders=Loaders(session, viewer),
+                access=AccessRecorder(),
+                operation_name=context.operation_name,
+            )
+            opened.append(made)
+            return made
+
         try:
             async for row in hub.stream(viewer, wanted, after_id):
-                # A short-lived session per event: the node is read with the subscriber's rights,
-                # and no connection is held while the subscriber waits.
-                async with runtime.sessionmaker() as session:
-                    event_context = Context(
-                        request=context.request,
-                        response=None,
-                        runtime=runtime,
-                        session=session,
-                        viewer=viewer,
-                        loaders=Loaders(session, viewer),
-                        access=AccessRecorder(),
-                        operation_name=context.operation_name,
-                    )
-                    yield Event.of(row, event_context)
-                    await access_log.flush(session, event_context.access, viewer, context.operation_name)
+                yield Event.of(row, event_context)
+                while opened:
+                    done = opened.pop()
+                    try:
+                        await access_log.flush(done.session, done.access, viewer, context.operation_name)
+                    finally:
+                        await done.session.close()
         except SubscriptionEnded as ended:
             if ended.close_code is not None:
                 websocket = context.request

@@ -22,6 +22,8 @@ class GraphQLWebSocket:
 
     async def receive(self, within: float = 10.0) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.connection.recv(), timeout=within)
+        # graphql-ws clients (browsers) expect text frames: a binary one would be a Blob to them.
+        assert isinstance(raw, str), "the server sent a binary frame"
         message: dict[str, Any] = json.loads(raw)
         if message.get("type") == "ping":
             await self.send({"type": "pong"})
