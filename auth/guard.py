@@ -42,6 +42,9 @@ Readers = dict[str, tuple[str, Callable[[Any], Any]]]
 class Guarded:
     """An object whose fields are read from its row through the policy, at read time.
 
+    Enum fields are read as the stored strings (the enum values): strawberry serialises a value
+    by a dictionary lookup, an enum member by a scan of the members.
+
     Subclasses (strawberry types) list their guarded fields in `_readers`: attribute name ->
     (policy name, function of the row). Instances are made by `make`, without running the
     dataclass `__init__`: on a list of 10,000 people nothing is computed for a field nobody asked

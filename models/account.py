@@ -44,7 +44,12 @@ class AuthSession(SQLModel, table=True):
     """A signed-in device. Only the SHA-256 of the bearer token is stored."""
 
     __tablename__ = "auth_session"
-    __table_args__ = (Index("ix_session_account", "account_id", "revoked_at"),)
+    __table_args__ = (
+        Index("ix_session_account", "account_id", "revoked_at"),
+        # What the subscription hubs ask every round: which sessions ended lately.
+        Index("ix_session_revoked_at", "revoked_at"),
+        Index("ix_session_expires_at", "expires_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.scopes import event_visible
@@ -201,41 +202,52 @@ class EventHub:
         subscriber.queue.put_nowait(None)
 
     async def _check_sessions(self) -> None:
-        """Expired, revoked or signed-out sessions close their subscriptions: one query per round."""
+        """Expired, revoked or signed-out sessions close their subscriptions.
+
+        One indexed query per round for the sessions that ended since the last round, whatever
+        the number of subscribers (a session must be valid to subscribe at all).
+        """
+        since = utcnow() - timedelta(seconds=self.session_check_interval * 2)
         while True:
             await asyncio.sleep(self.session_check_interval)
-            by_session: dict[int, list[Subscriber]] = {}
-            for subscriber in self.subscribers:
-                if subscriber.viewer.session_id is not None and subscriber.ended is None:
-                    by_session.setdefault(subscriber.viewer.session_id, []).append(subscriber)
-            if not by_session:
+            now = utcnow()
+            watched = {s.viewer.session_id for s in self.subscribers if s.viewer.session_id is not None}
+            if not watched:
+                since = now
                 continue
             try:
                 async with self.sessions() as session:
                     rows = (
                         await session.execute(
-                            select(
-                                auth_session_t.c.id, auth_session_t.c.revoked_at, auth_session_t.c.expires_at
-                            ).where(auth_session_t.c.id.in_(list(by_session)))
+                            select(auth_session_t.c.id, auth_session_t.c.revoked_at).where(
+                                or_(
+                                    auth_session_t.c.revoked_at >= since,
+                                    and_(
+                                        auth_session_t.c.expires_at > since,
+                                        auth_session_t.c.expires_at <= now,
+                                    ),
+                                )
+                            )
                         )
                     ).all()
             except Exception as exc:
                 log.warning("session check: %s", exc)
                 continue
-            now = utcnow()
-            alive = {r.id for r in rows if r.revoked_at is None and r.expires_at > now}
-            revoked = {r.id for r in rows if r.revoked_at is not None}
-            for session_id, subscribers in by_session.items():
-                if session_id in alive:
+            # The next round looks back a little: a revocation committed during this one counts.
+            since = now - timedelta(seconds=1)
+            ended = {r.id: r.revoked_at is not None for r in rows if r.id in watched}
+            if not ended:
+                continue
+            for subscriber in list(self.subscribers):
+                revoked = ended.get(subscriber.viewer.session_id)  # type: ignore[arg-type]
+                if revoked is None or subscriber.ended is not None:
                     continue
-                ended = (
+                subscriber.ended = (
                     SubscriptionEnded("Signed out: this session was ended.", "UNAUTHENTICATED", 4403)
-                    if session_id in revoked or session_id not in {r.id for r in rows}
+                    if revoked
                     else SubscriptionEnded("The session expired: sign in again.", "UNAUTHENTICATED", 4401)
                 )
-                for subscriber in subscribers:
-                    subscriber.ended = ended
-                    self._kick(subscriber)
+                self._kick(subscriber)
 
     async def stream(
         self, viewer: Viewer, types: frozenset[str] | None, after: int | None

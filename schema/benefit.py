@@ -16,8 +16,6 @@ from schema.node import Node, global_id
 if TYPE_CHECKING:
     from schema.person import Person
 
-REGIMES = {r.value: r for r in BenefitRegime}
-
 
 @strawberry.type(description="Thông tin hưởng: a benefit decision.")
 class Benefit(Guarded, Node):
@@ -43,7 +41,7 @@ class Benefit(Guarded, Node):
 
     _readers: ClassVar[Readers] = {
         "id": ("Benefit.id", lambda r: global_id("Benefit", r.id)),
-        "regime": ("Benefit.regime", lambda r: REGIMES[r.regime]),
+        "regime": ("Benefit.regime", lambda r: r.regime),
         "decision_number": ("Benefit.decisionNumber", lambda r: r.decision_number),
         "decided_on": ("Benefit.decidedOn", lambda r: r.decided_on),
         "period_from": ("Benefit.periodFrom", lambda r: r.period_from),

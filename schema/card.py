@@ -16,8 +16,6 @@ from schema.node import Node, global_id
 if TYPE_CHECKING:
     from schema.person import Person
 
-STATUSES = {s.value: s for s in CardStatus}
-
 
 @strawberry.type(description="Thẻ BHYT.")
 class HealthInsuranceCard(Guarded, Node):
@@ -50,7 +48,7 @@ class HealthInsuranceCard(Guarded, Node):
         "benefit_level": ("HealthInsuranceCard.benefitLevel", lambda r: r.benefit_level),
         "valid_from": ("HealthInsuranceCard.validFrom", lambda r: r.valid_from),
         "valid_to": ("HealthInsuranceCard.validTo", lambda r: r.valid_to),
-        "status": ("HealthInsuranceCard.status", lambda r: STATUSES[resolve.card_status(r)]),
+        "status": ("HealthInsuranceCard.status", resolve.card_status),
         "five_years_continuous_from": (
             "HealthInsuranceCard.fiveYearsContinuousFrom",
             lambda r: r.five_years_continuous_from,

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from schema.person import Person
     from schema.unit import Unit
 
-INSURANCE_TYPES = {t.value: t for t in InsuranceType}
-
 
 @strawberry.type(description="Quá trình tham gia: a span of contribution months at a unit.")
 class ContributionPeriod(Guarded, Node):
@@ -46,7 +44,7 @@ class ContributionPeriod(Guarded, Node):
 
     _readers: ClassVar[Readers] = {
         "id": ("ContributionPeriod.id", lambda r: global_id("ContributionPeriod", r.id)),
-        "insurance_type": ("ContributionPeriod.insuranceType", lambda r: INSURANCE_TYPES[r.insurance_type]),
+        "insurance_type": ("ContributionPeriod.insuranceType", lambda r: r.insurance_type),
         "from_month": ("ContributionPeriod.fromMonth", lambda r: r.from_month),
         "to_month": ("ContributionPeriod.toMonth", lambda r: r.to_month),
         "months": (

@@ -22,7 +22,6 @@ from schema.enums import EventType
 from schema.node import Node, global_id
 
 EVENT_ORDER = Ordering("event", (event_t.c.id,), kinds=("int",))
-EVENT_TYPES = {t.value: t for t in EventType}
 
 
 @strawberry.type(description="A change: pass its cursor as `after` to continue with no gap.")
@@ -53,7 +52,7 @@ class Event:
             _row=row,
             _context=context,
             cursor=encode_cursor(EVENT_ORDER.tag, (row.id,)),
-            type=EVENT_TYPES[row.type],
+            type=row.type,  # the stored value: serialised by lookup, not by a scan of members
             occurred_at=row.occurred_at,
             subject_id=global_id(row.subject_type, row.subject_id),
         )

@@ -45,7 +45,6 @@ class ParticipationSummary:
     last_month: YearMonth | None
 
 
-GENDERS = {g.value: g for g in Gender}
 ID_TYPES = {t.value: t for t in IdDocumentType}
 
 
@@ -69,7 +68,7 @@ class Person(Guarded, Node):
         "id": ("Person.id", lambda r: global_id("Person", r.id)),
         "social_insurance_code": ("Person.socialInsuranceCode", lambda r: r.social_insurance_code),
         "full_name": ("Person.fullName", lambda r: r.full_name),
-        "gender": ("Person.gender", lambda r: GENDERS.get(r.gender)),
+        "gender": ("Person.gender", lambda r: r.gender),
         "birth_year": ("Person.birthYear", lambda r: r.date_of_birth.year if r.date_of_birth else None),
         "date_of_birth": ("Person.dateOfBirth", lambda r: r.date_of_birth),
         "id_document": (

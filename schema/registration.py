@@ -19,9 +19,6 @@ from schema.node import Node, global_id
 from schema.pagination import Connection, connection
 from schema.person import IdDocument
 
-STATUSES = {s.value: s for s in RegistrationStatus}
-CHANNELS = {c.value: c for c in TransactionChannel}
-METHODS = {m.value: m for m in SubmissionMethod}
 ID_TYPES = {t.value: t for t in IdDocumentType}
 
 
@@ -53,7 +50,7 @@ class Registration(Guarded, Node):
     _readers: ClassVar[Readers] = {
         "id": ("Registration.id", lambda r: global_id("Registration", r.id)),
         "reference_number": ("Registration.referenceNumber", lambda r: r.reference_number),
-        "status": ("Registration.status", lambda r: STATUSES[r.status]),
+        "status": ("Registration.status", lambda r: r.status),
         "applicant_name": ("Registration.applicantName", lambda r: r.applicant_name),
         "social_insurance_code": ("Registration.socialInsuranceCode", lambda r: r.social_insurance_code),
         "id_document": (
@@ -65,8 +62,8 @@ class Registration(Guarded, Node):
         "email": ("Registration.email", lambda r: r.email),
         "phone": ("Registration.phone", lambda r: r.phone),
         "start_date": ("Registration.startDate", lambda r: r.start_date),
-        "channel": ("Registration.channel", lambda r: CHANNELS[r.channel]),
-        "submission_method": ("Registration.submissionMethod", lambda r: METHODS[r.submission_method]),
+        "channel": ("Registration.channel", lambda r: r.channel),
+        "submission_method": ("Registration.submissionMethod", lambda r: r.submission_method),
         "submitted_at": ("Registration.submittedAt", lambda r: r.submitted_at),
         "decided_at": ("Registration.decidedAt", lambda r: r.decided_at),
         "rejection_reason": ("Registration.rejectionReason", lambda r: r.rejection_reason),

@@ -16,8 +16,6 @@ from schema.node import Node, global_id
 if TYPE_CHECKING:
     from schema.person import Person
 
-VISIT_TYPES = {t.value: t for t in VisitType}
-
 
 @strawberry.type(description="A medical visit (sổ khám chữa bệnh): sensitive health data.")
 class MedicalVisit(Guarded, Node):
@@ -45,7 +43,7 @@ class MedicalVisit(Guarded, Node):
 
     _readers: ClassVar[Readers] = {
         "id": ("MedicalVisit.id", lambda r: global_id("MedicalVisit", r.id)),
-        "visit_type": ("MedicalVisit.visitType", lambda r: VISIT_TYPES[r.visit_type]),
+        "visit_type": ("MedicalVisit.visitType", lambda r: r.visit_type),
         "admitted_at": ("MedicalVisit.admittedAt", lambda r: r.admitted_at),
         "discharged_at": ("MedicalVisit.dischargedAt", lambda r: r.discharged_at),
         "diagnosis_code": ("MedicalVisit.diagnosisCode", lambda r: r.diagnosis_code),
