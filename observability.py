@@ -205,3 +205,26 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+async def garbage_collector_pacing(freeze_every: float = 5.0, full_every: float = 900.0) -> None:
+    """Keeps full garbage collections off the request path.
+
+    A worker holding thousands of WebSocket connections has millions of long-lived objects; a
+    full collection walks them all (about a second here), stalling every subscriber. Freezing
+    the survivors every few seconds moves them out of the collector's way (cheap: a list splice),
+    so collections look at new objects only. Every `full_every` seconds they are unfrozen and
+    collected once, so cyclic garbage among old objects is still freed.
+    """
+    import asyncio
+    import gc
+
+    elapsed = 0.0
+    while True:
+        await asyncio.sleep(freeze_every)
+        elapsed += freeze_every
+        if elapsed >= full_every:
+            elapsed = 0.0
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()

