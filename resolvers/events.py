@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, insert
+from sqlalchemy import CursorResult, Result, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Viewer
@@ -31,6 +31,7 @@ EVENT_TYPES = frozenset(
     }
 )
 DETAIL_MAX = 2000
+EVENT_ORDER_LOCK = 0x616E73696E68  # "ansinh": one lock for the order of all events
 
 
 async def record_event(
@@ -43,9 +44,19 @@ async def record_event(
     facility_id: int | None = None,
     unit_id: int | None = None,
 ) -> None:
-    """Adds one event in the caller's transaction (not committed here)."""
+    """Adds one event in the caller's transaction (not committed here).
+
+    Subscribers read events by id, so ids must become visible in id order. On PostgreSQL a
+    sequence hands out ids at insert, not at commit; a transaction-scoped advisory lock taken
+    just before the insert (and held until commit) makes event-writing transactions commit one
+    after the other from that point, so no smaller id can appear after a larger one was read.
+    (SQLite has a single writer: its ids are already commit order.)
+    """
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
     await session.execute(
         insert(event_t).values(
             type=type,
