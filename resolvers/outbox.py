@@ -40,6 +40,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
 }
 
 
+# Templates whose values are secrets (a temporary password, an OTP): once sent, the outbox row
+# keeps who and when, not what.
+SECRET_TEMPLATES = frozenset({"account_created", "device_otp"})
+
+
 async def enqueue(session: AsyncSession, channel: str, to: str, template: str, **params: str) -> None:
     """Adds a message in the caller's transaction: it exists if and only if the change commits."""
     text = TEMPLATES[template][channel].format(**params)

@@ -43,3 +43,19 @@ async def test_outbox_failed_send_kept_and_retried_with_backoff(api: Api) -> Non
     assert await later.deliver_due() >= 1
     assert [m.params["otp"] for m in sender.sent if m.to == "0900000001"] == ["123456"]
     assert await later.deliver_due() == 0
+
+
+async def test_outbox_secrets_erased_once_sent(api: Api) -> None:
+    sessions = api.app.state.runtime.sessionmaker
+    async with sessions() as session:
+        await enqueue(
+            session, "sms", "0900000002", "account_created", username="0100000002", password="Tmp-Secret-1"
+        )
+        await session.commit()
+    sender = FlakySender(failures=0)
+    await Outbox(sessions, sender).deliver_due()
+    assert [m.params["password"] for m in sender.sent if m.to == "0900000002"] == ["Tmp-Secret-1"]
+    async with sessions() as session:
+        row = (await session.execute(select(outbox_t).where(outbox_t.c.recipient == "0900000002"))).one()
+    assert row.sent_at is not None
+    assert "Tmp-Secret-1" not in row.params and "Tmp-Secret-1" not in row.text

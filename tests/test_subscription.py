@@ -160,3 +160,34 @@ async def test_events_slow_consumer_closed_naming_what_to_do(
             await stream.__anext__()
     assert ended.value.code == "SLOW_CONSUMER" and "after" in str(ended.value)
     await stream.aclose()
+
+
+async def test_events_legacy_graphql_ws_protocol_delivers(api: Api, live_server: str) -> None:
+    import json
+
+    import websockets
+
+    registration = await golden_registration(api)
+    token = await api.token("officer.hanoi")
+    async with websockets.connect(live_server, subprotocols=[websockets.Subprotocol("graphql-ws")]) as ws:
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "start",
+                    "payload": {"query": EVENTS, "variables": {"types": ["BENEFIT_DECIDED"]}},
+                }
+            )
+        )
+        await asyncio.sleep(0.2)
+        await emit_event(api.app, "BENEFIT_DECIDED", "Registration", registration, province_code="01")
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if message["type"] != "ka":
+                break
+        assert message["type"] == "data"
+        assert message["payload"]["data"]["events"]["type"] == "BENEFIT_DECIDED"
