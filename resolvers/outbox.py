@@ -152,11 +152,10 @@ class Outbox:
                     )
                     log.warning("outbox: message %s not sent (%s); retrying", row.id, exc)
                     continue
-                await session.execute(
-                    update(outbox_t)
-                    .where(outbox_t.c.id == row.id)
-                    .values(sent_at=now, attempts=row.attempts + 1)
-                )
+                sent: dict[str, Any] = {"sent_at": now, "attempts": row.attempts + 1}
+                if row.template in SECRET_TEMPLATES:
+                    sent.update(params="{}", text="(sent; the content held a secret and was erased)")
+                await session.execute(update(outbox_t).where(outbox_t.c.id == row.id).values(**sent))
                 delivered += 1
             await session.commit()
         return delivered
