@@ -27,7 +27,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from auth import access_log, tokens
@@ -49,10 +49,12 @@ from observability import (
     configure_logging,
     garbage_collector_pacing,
 )
+from resolvers import persisted
 from resolvers.broker import make_broker
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
 from resolvers.outbox import MessageLogSender, Outbox
+from resolvers.persisted import PersistedQueries
 from resolvers.subscription import EventHub
 from schema import schema
 from settings import Settings
@@ -68,6 +70,9 @@ CODES = frozenset(
         "RATE_LIMITED",
         "QUERY_TOO_COMPLEX",
         "INTERNAL",
+        # Apollo's automatic persisted queries: clients react to these two by name.
+        "PERSISTED_QUERY_NOT_FOUND",
+        "PERSISTED_QUERY_NOT_SUPPORTED",
     }
 )
 
@@ -104,6 +109,26 @@ class GraphQLApp(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.runtime = runtime
         self.metrics = metrics
+        self.persisted = PersistedQueries(runtime.sessionmaker)
+
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: Any,
+        sub_response: Response,
+    ) -> Any:
+        if isinstance(request_data, GraphQLRequestData):
+            problem = await persisted.resolve(
+                self.persisted, request_data, context.viewer, allow_list=self.runtime.settings.production
+            )
+            if problem is not None:
+                return ExecutionResult(data=None, errors=[problem])
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:  # type: ignore[override]
         counter = StatementCounter()
@@ -139,6 +164,10 @@ class GraphQLApp(GraphQL[Context, None]):
                 "durationMs": round(seconds * 1000, 2),
             },
         )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A hash-only GET (persisted query) is an operation, not a browser asking for GraphiQL.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self.runtime.settings.production:
@@ -396,6 +425,37 @@ def export_schema() -> str:
     return print_schema(lexicographic_sort_schema(schema._schema)) + "\n"
 
 
+def _allow_query(args: argparse.Namespace) -> None:
+    """Puts operations on the partners' allow-list: the file's text is the query, byte for byte."""
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    from models.tables import persisted_t
+    from resolvers.persisted import sha256
+
+    async def run() -> None:
+        settings = Settings.from_env()
+        await migrate(settings)
+        engine = make_engine(settings.database_url)
+        store = PersistedQueries(make_sessionmaker(engine))
+        try:
+            for name in args.files:
+                query = Path(name).read_text(encoding="utf-8")
+                digest = sha256(query)
+                await store.put(digest, query, allowed=True)
+                async with store.sessions() as session:
+                    await session.execute(
+                        update(persisted_t).where(persisted_t.c.sha256 == digest).values(allowed=True)
+                    )
+                    await session.commit()
+                sys.stdout.write(f"{digest}  {name}\n")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 def _migrate(_: argparse.Namespace) -> None:
     asyncio.run(migrate(Settings.from_env()))
 
@@ -417,6 +477,9 @@ def main(argv: list[str] | None = None) -> None:
     seed.set_defaults(handler=_seed)
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(handler=_export_schema)
+    allow = commands.add_parser("allow-query", help="put persisted queries on the partners' allow-list")
+    allow.add_argument("files", nargs="+", help="files holding one GraphQL document each")
+    allow.set_defaults(handler=_allow_query)
     migrate_ = commands.add_parser("migrate", help="bring the database to the current schema")
     migrate_.set_defaults(handler=_migrate)
     args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ from models.contribution import ContributionPeriod
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
 from models.outbox import OutboxMessage
+from models.persisted import PersistedQuery
 from models.person import Person
 from models.registration import Registration
 from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
@@ -41,6 +42,7 @@ __all__ = [
     "NewsArticle",
     "Office",
     "OutboxMessage",
+    "PersistedQuery",
     "Person",
     "RateEvent",
     "Registration",

@@ -15,6 +15,7 @@ from models.contribution import ContributionPeriod
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
 from models.outbox import OutboxMessage
+from models.persisted import PersistedQuery
 from models.person import Person
 from models.registration import Registration
 from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
@@ -47,6 +48,7 @@ news_t = _table(NewsArticle)
 office_t = _table(Office)
 period_t = _table(ContributionPeriod)
 person_t = _table(Person)
+persisted_t = _table(PersistedQuery)
 registration_t = _table(Registration)
 unit_t = _table(Unit)
 unit_member_t = _table(UnitMember)
