@@ -434,14 +434,15 @@ def _allow_query(args: argparse.Namespace) -> None:
     from models.tables import persisted_t
     from resolvers.persisted import sha256
 
+    documents = [(name, Path(name).read_text(encoding="utf-8")) for name in args.files]
+
     async def run() -> None:
         settings = Settings.from_env()
         await migrate(settings)
         engine = make_engine(settings.database_url)
         store = PersistedQueries(make_sessionmaker(engine))
         try:
-            for name in args.files:
-                query = Path(name).read_text(encoding="utf-8")
+            for name, query in documents:
                 digest = sha256(query)
                 await store.put(digest, query, allowed=True)
                 async with store.sessions() as session:
