@@ -21,6 +21,7 @@ from graphql import GraphQLError, lexicographic_sort_schema, print_schema
 from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -375,6 +376,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=[
+            *(
+                [
+                    Middleware(
+                        CORSMiddleware,
+                        allow_origins=list(settings.cors_origins),
+                        allow_methods=["GET", "POST"],
+                        allow_headers=[
+                            "Authorization",
+                            "Content-Type",
+                            "Apollo-Require-Preflight",
+                            "X-Apollo-Operation-Name",
+                        ],
+                        allow_credentials=False,
+                        max_age=600,
+                    )
+                ]
+                if settings.cors_origins
+                else []
+            ),
             Middleware(SecurityHeaders, production=settings.production),
             Middleware(BodyLimit),
         ],

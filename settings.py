@@ -22,6 +22,9 @@ class Settings:
     demo_password: str | None = None
     # Where the photos of registration forms are stored (by content hash), outside the database.
     upload_dir: str = "./var/uploads"
+    # Browser origins allowed to call the API (CORS). Tokens travel in the Authorization header,
+    # never in cookies, so credentials are never allowed and "*" cannot leak a session.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -47,6 +50,16 @@ class Settings:
                 raise SystemExit("ANSINH_SECRET_KEY is required when ANSINH_ENV=production")
             if captcha == "off":
                 raise SystemExit("ANSINH_CAPTCHA=off is refused when ANSINH_ENV=production")
+        origins = tuple(
+            o.strip().rstrip("/") for o in env.get("ANSINH_CORS_ORIGINS", "").split(",") if o.strip()
+        )
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("https://", "http://")):
+                raise SystemExit(
+                    f"ANSINH_CORS_ORIGINS: {origin!r} is not an origin such as https://vssid.example.vn"
+                )
+        if mode == "production" and "*" in origins:
+            raise SystemExit("ANSINH_CORS_ORIGINS=* is refused in production: list the origins")
         return cls(
             database_url=env.get("ANSINH_DATABASE_URL", DEFAULT_DATABASE_URL),
             broker_url=env.get("ANSINH_BROKER_URL") or None,
@@ -56,4 +69,5 @@ class Settings:
             message_log=env.get("ANSINH_MESSAGE_LOG") or None,
             demo_password=env.get("ANSINH_DEMO_PASSWORD") or None,
             upload_dir=env.get("ANSINH_UPLOAD_DIR") or "./var/uploads",
+            cors_origins=origins,
         )

@@ -28,3 +28,59 @@ async def test_metrics_counts_requests_errors_and_subscriptions(api: Api) -> Non
     assert 'ansinh_graphql_requests_total{operation="MetricsProbe",status="200"}' in text
     assert 'ansinh_graphql_errors_total{code="UNAUTHENTICATED"}' in text
     assert "ansinh_active_subscriptions" in text and "ansinh_outbox_backlog" in text
+
+
+async def test_cors_configured_origin_allowed_without_credentials(seeded: object) -> None:
+    import dataclasses
+
+    import httpx
+
+    from server import create_app
+
+    app = create_app(dataclasses.replace(seeded, cors_origins=("https://vssid.example.vn",)))  # type: ignore[type-var]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        preflight = await client.options(
+            "/graphql",
+            headers={
+                "Origin": "https://vssid.example.vn",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+        assert preflight.headers["access-control-allow-origin"] == "https://vssid.example.vn"
+        assert "access-control-allow-credentials" not in preflight.headers
+        other = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://evil.example"}
+        )
+        assert "access-control-allow-origin" not in other.headers
+    await app.state.runtime.engine.dispose()
+
+
+def test_settings_cors_wildcard_refused_in_production() -> None:
+    import pytest
+
+    from settings import Settings
+
+    with pytest.raises(SystemExit, match="refused in production"):
+        Settings.from_env(
+            {"ANSINH_ENV": "production", "ANSINH_SECRET_KEY": "k" * 32, "ANSINH_CORS_ORIGINS": "*"}
+        )
+    with pytest.raises(SystemExit, match="ANSINH_SECRET_KEY is required"):
+        Settings.from_env({"ANSINH_ENV": "production"})
+    with pytest.raises(SystemExit, match="ANSINH_CAPTCHA=off is refused"):
+        Settings.from_env(
+            {"ANSINH_ENV": "production", "ANSINH_SECRET_KEY": "k" * 32, "ANSINH_CAPTCHA": "off"}
+        )
+
+
+def test_seed_demo_refused_in_production(monkeypatch: object) -> None:
+    import pytest
+
+    from server import main
+
+    monkeypatch.setenv("ANSINH_ENV", "production")  # type: ignore[attr-defined]
+    monkeypatch.setenv("ANSINH_SECRET_KEY", "k" * 32)  # type: ignore[attr-defined]
+    with pytest.raises(SystemExit, match="refused"):
+        main(["seed", "--demo"])
