@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -79,6 +80,7 @@ CODES = frozenset(
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+EXAMPLES = Path(__file__).resolve().parent / "docs" / "graphiql-examples.graphql"
 
 
 def wants_graphql_response(accept: str) -> bool:
@@ -165,6 +167,22 @@ class GraphQLApp(GraphQL[Context, None]):
                 "durationMs": round(seconds * 1000, 2),
             },
         )
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL opening on how to sign in and the analysts' ready-made aggregates."""
+        html = super().graphql_ide_html
+        start = html.find("const EXAMPLE_QUERY = `")
+        end = html.find("`;", start)
+        if start < 0 or end < 0:
+            return html
+        examples = (
+            EXAMPLES.read_text(encoding="utf-8")
+            .replace("\\", "\\\\")
+            .replace("`", "\\`")
+            .replace("${", "\\${")
+        )
+        return html[: start + len("const EXAMPLE_QUERY = `")] + examples + html[end:]
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A hash-only GET (persisted query) is an operation, not a browser asking for GraphiQL.

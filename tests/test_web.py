@@ -84,3 +84,22 @@ def test_seed_demo_refused_in_production(monkeypatch: object) -> None:
     monkeypatch.setenv("ANSINH_SECRET_KEY", "k" * 32)  # type: ignore[attr-defined]
     with pytest.raises(SystemExit, match="refused"):
         main(["seed", "--demo"])
+
+
+async def test_graphiql_opens_on_sign_in_and_analyst_examples(api: Api) -> None:
+    page = await api.client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "mutation SignIn" in page.text and "query ContributorsByProvinceAndYear" in page.text
+
+
+def test_graphiql_examples_are_valid_operations() -> None:
+    from pathlib import Path
+
+    from graphql import parse, validate
+
+    from schema import schema
+
+    document = parse(
+        (Path(__file__).resolve().parent.parent / "docs" / "graphiql-examples.graphql").read_text()
+    )
+    assert validate(schema._schema, document) == []
