@@ -53,10 +53,20 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+STATEMENT_TIMEOUT_MS = 30_000
+
+
 def make_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if not is_sqlite(url):
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        kwargs.update(
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+            # No statement may hold a connection for long: a runaway query is cancelled by the
+            # database, not left to starve the pool (aggregates set their own, shorter, limit).
+            connect_args={"server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_MS)}},
+        )
     engine = create_async_engine(url, **kwargs)
     sync: Engine = engine.sync_engine
     event.listen(sync, "before_cursor_execute", _on_execute)
