@@ -52,7 +52,8 @@ class OperationGate(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
         context = execution.context
-        context.operation_name = execution.operation_name
+        if context is not None:
+            context.operation_name = execution.operation_name
         viewer = getattr(context, "viewer", None)
         document = execution.graphql_document
         staff = viewer is not None and viewer.is_staff

@@ -7,6 +7,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from auth.gate import OperationGate
 from auth.guard import open_field
+from observability import tracing_extensions
 from schema.event import Subscription
 from schema.root import Mutation, Query
 from schema.scalars import SCALARS
@@ -16,5 +17,5 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     config=StrawberryConfig(scalar_map=SCALARS, default_resolver=open_field),
-    extensions=[OperationGate],
+    extensions=[OperationGate, *tracing_extensions()],
 )

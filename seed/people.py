@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -217,6 +218,25 @@ def generate(
 ) -> Generated:
     """`count` people with careers, a card, visits and sometimes a benefit."""
     out = Generated()
+    for chunk in generate_chunks(
+        rng, count, taken_codes, units, facilities_by_province, offices_by_province, chunk_size=max(count, 1)
+    ):
+        out = chunk
+    return out
+
+
+def generate_chunks(
+    rng: random.Random,
+    count: int,
+    taken_codes: set[str],
+    units: list[tuple[int, UnitSpec]],
+    facilities_by_province: dict[str, list[tuple[int, bool]]],
+    offices_by_province: dict[str, int],
+    chunk_size: int = 10_000,
+) -> Iterator[Generated]:
+    """What `generate` makes, `chunk_size` people at a time (the same people for the same `rng`),
+    so that a large seed never holds more than one chunk of rows."""
+    out = Generated()
     other = [p.code for p in ref.PROVINCES if p.code not in dict(BIG_CITIES)]
     provinces = [c for c, _ in BIG_CITIES] + other
     weights = [w for _, w in BIG_CITIES] + [OTHER_PROVINCES_WEIGHT / len(other)] * len(other)
@@ -311,7 +331,11 @@ def generate(
             out.benefits.append(
                 _benefit(rng, code, male, born, employed_now, age, offices_by_province[province])
             )
-    return out
+        if len(out.persons) >= chunk_size:
+            yield out
+            out = Generated()
+    if out.persons or count == 0:
+        yield out
 
 
 def _benefit(
