@@ -159,7 +159,10 @@ class GraphQLApp(GraphQL[Context, None]):
         metrics.requests.labels(operation=operation, status=str(status)).inc()
         metrics.latency.labels(operation=operation).observe(seconds)
         log.info(
-            "graphql request",
+            "graphql %s %s %.1f ms",
+            operation,
+            status,
+            seconds * 1000,
             extra={
                 "operation": operation,
                 "role": ctx.viewer.role.value if ctx.viewer else "ANONYMOUS",

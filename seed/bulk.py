@@ -61,8 +61,13 @@ class Encoder:
             default = column.default
             scalar = getattr(default, "arg", None) if default is not None and default.is_scalar else None
             self.defaults.append((column.name, scalar))
-            if isinstance(column.type, TypeDecorator):
-                self.converters.append((index, column.type.process_bind_param))
+            kind = column.type
+            # Money, UtcDateTime: the types that change the value on the way in (not AutoString).
+            if (
+                isinstance(kind, TypeDecorator)
+                and type(kind).process_bind_param is not TypeDecorator.process_bind_param
+            ):
+                self.converters.append((index, kind.process_bind_param))
 
     def record(self, row: dict[str, Any]) -> Record:
         values = [row.get(name, default) for name, default in self.defaults]
@@ -164,9 +169,6 @@ class Producer:
     def start(self) -> None:
         self.thread.start()
 
-    async def batches(self) -> Iterator[Batch] | Any:
-        raise NotImplementedError  # replaced by `next_batch`; kept out of the public surface
-
     async def next_batch(self) -> Batch | None:
         item = await asyncio.to_thread(self.queue.get)
         if isinstance(item, BaseException):
@@ -191,18 +193,18 @@ async def _drop_secondary(conn: AsyncConnection, tables: Sequence[Table]) -> Reb
     unique: list[str] = []
     indexes: list[str] = []
     foreign: list[str] = []
-    drops: list[str] = []
+    drops: dict[str, list[str]] = {"f": [], "u": [], "i": []}
     for table in tables:
         constraints = (
             await conn.execute(
                 text(
                     """
-                    SELECT quote_ident(c.conname), c.contype, pg_get_constraintdef(c.oid)
+                    SELECT quote_ident(c.conname), CAST(c.contype AS text), pg_get_constraintdef(c.oid)
                     FROM pg_constraint c
                     WHERE c.conrelid = CAST(:table AS regclass) AND c.contype IN ('u', 'f')
                       AND NOT (c.contype = 'u' AND EXISTS (
                           SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))
-                    ORDER BY c.contype DESC, c.conname
+                    ORDER BY c.conname
                     """
                 ),
                 {"table": table.name},
@@ -228,22 +230,24 @@ async def _drop_secondary(conn: AsyncConnection, tables: Sequence[Table]) -> Reb
         ).all()
         quoted = conn.dialect.identifier_preparer.quote(table.name)
         for name, kind, definition in constraints:
-            drops.append(f"ALTER TABLE {quoted} DROP CONSTRAINT {name}")
-            (foreign if kind == "f" else unique).append(f"ALTER TABLE {quoted} ADD CONSTRAINT {name} {definition}")
+            drops[kind].append(f"ALTER TABLE {quoted} DROP CONSTRAINT {name}")
+            restore = f"ALTER TABLE {quoted} ADD CONSTRAINT {name} {definition}"
+            (foreign if kind == "f" else unique).append(restore)
         for name, definition in plain:
-            drops.append(f"DROP INDEX {name}")
+            drops["i"].append(f"DROP INDEX {name}")
             indexes.append(definition)
-    # Foreign keys first (they may lean on the unique constraints), then the rest.
-    drops.sort(key=lambda statement: "DROP INDEX" in statement)
-    for statement in drops:
+    # Foreign keys first (they reference the tables whose constraints go next).
+    for statement in drops["f"] + drops["u"] + drops["i"]:
         await conn.execute(text(statement))
+    # Put back in the other order: foreign keys are validated last, against complete indexes.
     return Rebuild(restore=unique + indexes + foreign)
 
 
 async def _max_ids(conn: AsyncConnection) -> dict[str, int]:
     ids = {}
     for table in WITH_IDS:
-        ids[table.name] = int((await conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}"))).scalar_one()) + 1  # noqa: S608
+        statement = text(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}")  # noqa: S608
+        ids[table.name] = int((await conn.execute(statement)).scalar_one())
     return ids
 
 

@@ -31,7 +31,7 @@ from models.tables import (
     visit_t,
 )
 from models.types import utcnow
-from seed import content, golden, people, places
+from seed import bulk, content, golden, people, places
 from seed import demo as demo_accounts
 from settings import Settings
 
@@ -112,7 +112,13 @@ async def seed_golden(conn: AsyncConnection) -> None:
     await insert_missing(conn, registration_t, [golden.registration(offices["01"])], ("reference_number",))
 
 
-async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bool) -> int:
+async def people_context(
+    conn: AsyncConnection, count: int, seed: int
+) -> tuple[
+    random.Random, list[tuple[int, people.UnitSpec]], dict[str, list[tuple[int, bool]]], dict[str, int]
+]:
+    """The random stream of the people, and what they reference: their units (inserted here),
+    the health facilities by province and the provincial offices."""
     rng = random.Random(f"people:{seed}")
     unit_count = max(30, count // 50)
     specs = people.unit_rows(rng, unit_count)
@@ -136,6 +142,19 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
             )
         ).all()
     }
+    return rng, units, facilities, offices
+
+
+async def seed_people_bulk(conn: AsyncConnection, count: int, seed: int, progress: bool) -> int:
+    """PostgreSQL: the same people as `seed_people`, with COPY (and their rosters: see seed.bulk)."""
+    rng, units, facilities, offices = await people_context(conn, count, seed)
+    return await bulk.load_people(
+        conn, rng, count, units, facilities, offices, progress, taken_codes={golden.CODE}
+    )
+
+
+async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bool) -> int:
+    rng, units, facilities, offices = await people_context(conn, count, seed)
     # The golden code is reserved even before the golden record exists.
     generated = people.generate(rng, count, {golden.CODE}, units, facilities, offices)
     have = await _existing(conn, person_t, ("social_insurance_code",))
@@ -233,8 +252,13 @@ async def run_seed(
         async with engine.begin() as conn:
             await seed_reference(conn, seed)
             await seed_golden(conn)
-            added = await seed_people(conn, persons, seed, progress)
-            await fill_rosters(conn)
+            if conn.dialect.name == "postgresql":
+                # COPY; the load writes the rosters of the people it adds, so only the rest first.
+                await fill_rosters(conn)
+                added = await seed_people_bulk(conn, persons, seed, progress)
+            else:
+                added = await seed_people(conn, persons, seed, progress)
+                await fill_rosters(conn)
             password = settings.demo_password or demo_accounts.DEFAULT_DEMO_PASSWORD
             if demo:
                 await seed_accounts(conn, password)

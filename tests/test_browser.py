@@ -175,6 +175,22 @@ def _editor_value(driver: Any, selector: str, value: str | None = None) -> str:
     return str(driver.execute_script(script, selector, value))
 
 
+def _click(driver: Any, locator: tuple[str, str]) -> None:
+    """Clicks once the element is clickable; React may re-render it in between (stale: try again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def clicked(d: Any) -> bool:
+        try:
+            expected_conditions.element_to_be_clickable(locator)(d).click()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    WebDriverWait(driver, WAIT).until(clicked)
+
+
 def _graphiql_session(chromium: str, chromedriver: str, url: str, files: dict[str, bytes]) -> dict[str, Any]:
     """The whole browser scenario (blocking: runs in a thread while the server serves)."""
     from selenium import webdriver
@@ -207,18 +223,24 @@ def _graphiql_session(chromium: str, chromedriver: str, url: str, files: dict[st
 
             # Sign in: the login mutation, typed into the editor and run with the run button.
             _editor_value(driver, query_editor, LOGIN % json.dumps(DEMO_PASSWORD))
-            wait.until(expected_conditions.element_to_be_clickable(run_button)).click()
-            wait.until(lambda d: '"token"' in _editor_value(d, f"{result_pane} .CodeMirror"))
+            _click(driver, run_button)
+            try:
+                wait.until(lambda d: '"token"' in _editor_value(d, f"{result_pane} .CodeMirror"))
+            except Exception:
+                driver.save_screenshot("/tmp/graphiql.png")
+                print(driver.find_element(By.CSS_SELECTOR, "body").text[:3000])
+                print(driver.get_log("browser"))
+                raise
             login = json.loads(_editor_value(driver, f"{result_pane} .CodeMirror"))
             token = login["data"]["login"]["token"]
 
             # The token into the headers pane, then the viewer query.
-            driver.find_element(By.XPATH, "//button[normalize-space()='Headers']").click()
+            _click(driver, (By.XPATH, "//button[normalize-space()='Headers']"))
             headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
             wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, headers_editor))
             _editor_value(driver, headers_editor, json.dumps({"Authorization": f"Bearer {token}"}))
             _editor_value(driver, query_editor, VIEWER)
-            wait.until(expected_conditions.element_to_be_clickable(run_button)).click()
+            _click(driver, run_button)
             wait.until(
                 lambda d: "OFFICER" in d.find_element(By.CSS_SELECTOR, result_pane).text
                 or "errors" in d.find_element(By.CSS_SELECTOR, result_pane).text
