@@ -219,6 +219,9 @@ async def garbage_collector_pacing(freeze_every: float = 5.0, full_every: float 
     import asyncio
     import gc
 
+    # Young collections less often: a request allocates thousands of short-lived objects, and
+    # collecting every 700 allocations cost about a tenth of a small request's CPU here.
+    gc.set_threshold(50_000, 50, 100)
     elapsed = 0.0
     while True:
         await asyncio.sleep(freeze_every)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -45,6 +48,29 @@ def root_fields(document: DocumentNode, operation_name: str | None) -> set[str]:
     return names
 
 
+_SHAPES: OrderedDict[tuple[str, str | None, str], limits.Shape] = OrderedDict()
+_SHAPES_MAX = 512
+
+
+def _measure(
+    query: str | None, document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None
+) -> limits.Shape:
+    """The shape of an operation, remembered by its text and variables (the same text, the same shape)."""
+    if query is None:
+        return limits.measure(document, operation_name, variables)
+    try:
+        key = (query, operation_name, json.dumps(variables or {}, sort_keys=True, default=str))
+    except (TypeError, ValueError):
+        return limits.measure(document, operation_name, variables)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        shape = limits.measure(document, operation_name, variables)
+        _SHAPES[key] = shape
+        if len(_SHAPES) > _SHAPES_MAX:
+            _SHAPES.popitem(last=False)
+    return shape
+
+
 class OperationGate(SchemaExtension):
     """Before execution: the operation name, the query limits of the viewer's role, introspection
     for staff only in production, and a must-change-password token held to what it may do."""
@@ -58,7 +84,7 @@ class OperationGate(SchemaExtension):
         document = execution.graphql_document
         staff = viewer is not None and viewer.is_staff
         if document is not None:
-            shape = limits.measure(document, execution.operation_name, execution.variables)
+            shape = _measure(execution.query, document, execution.operation_name, execution.variables)
             found = limits.problems(shape, limits.STAFF if staff else limits.PUBLIC)
             if found:
                 execution.pre_execution_errors = [

@@ -3,13 +3,15 @@
 Run from the project root (a benchmark, not a test; it prints numbers and exits non-zero when the
 goal is missed)::
 
-    python -m bench.throughput [--duration 15] [--connections 50] [--rounds 1] [--profile]
+    python -m bench.throughput [--duration 15] [--connections 50] [--rounds 1] [--persons 2000]
+                               [--database-url URL] [--profile [home|__typename]]
 
 Needs ``wrk`` (Debian/Ubuntu: ``apt-get install -y wrk``) and, for pinning, ``taskset``.
 
-1. Creates a fresh SQLite database in a temporary directory, migrates it and seeds the demo data
-   with ``--persons`` generated people (seed 1); issues a session token for the citizen
-   ``0113099841`` directly in the database, as the tests do.
+1. Creates a fresh SQLite database in a temporary directory (or uses ``--database-url``, SQLite or
+   ``postgresql+asyncpg://…``, which must be empty or already seeded with the same seed), migrates
+   it and seeds the demo data with ``--persons`` generated people (seed 1); issues a session token
+   for the citizen ``0113099841`` directly in the database, as the tests do.
 2. Starts **one** uvicorn worker of the app (``server:create_app --factory``) pinned to CPU 0 and
    loads it with wrk pinned to CPU 1: strawberry's ``{ __typename }`` and the signed-in citizen's
    home query (account, person, BHYT card, social insurance participation). Stops it.
@@ -23,9 +25,11 @@ the median round (by rps) is shown.
 
 Goal: the home query at **15 % or more of the plain route's requests per second** (ratio ≥ 0.15).
 
-``--profile`` then samples the worker with py-spy (dev only: ``pip install py-spy``) while wrk
-sends the home query, and prints CPU self time by package and by function, and the inclusive
-time of the project's functions.
+``--profile [home|__typename]`` then samples the worker with py-spy (dev only: ``pip install
+py-spy``) while wrk sends that load (the home query if not named), and prints CPU self time by
+package and by function, and the inclusive time of the project's functions. py-spy samples every
+thread: aiosqlite's connection threads show up as ``aiosqlite`` (the SQLite work and the hand-over
+between threads).
 """
 
 from __future__ import annotations
@@ -325,7 +329,7 @@ def profile(worker: Worker, wrk: Wrk, load: Load, seconds: float, folder: Path) 
     if spy.returncode != 0 or not output.exists():
         print(f"\npy-spy failed ({spy.returncode}): {out.decode(errors='replace')[-500:]}")
         return
-    print_profile(output)
+    print_profile(output, load.name)
 
 
 def short_file(path: str) -> str:
@@ -343,12 +347,22 @@ def package_of(file: str) -> str:
     return file.split("/", 1)[0].removesuffix(".py")
 
 
-def print_profile(raw: Path, top: int = 25) -> None:
+def print_profile(raw: Path, load_name: str, top: int = 25) -> None:
     by_function: Counter[str] = Counter()
     by_package: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
-    project = ("auth", "bench", "models", "resolvers", "schema", "seed", "server", "observability", "settings")
+    project = (
+        "auth",
+        "bench",
+        "models",
+        "resolvers",
+        "schema",
+        "seed",
+        "server",
+        "observability",
+        "settings",
+    )
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -376,7 +390,7 @@ def print_profile(raw: Path, top: int = 25) -> None:
         for key, count in counts.most_common(n):
             print(f"  {100 * count / total:5.1f} %  {key}")
 
-    print(f"\nprofile: {total} samples of the worker under the home query")
+    print(f"\nprofile: {total} samples of the worker under the {load_name} load")
     show("CPU self time by package", by_package, 15)
     show("CPU self time by function", by_function, top)
     show("inclusive time of the project's functions", inclusive, top)
@@ -410,8 +424,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before each measurement (3)")
     parser.add_argument("--rounds", type=int, default=1, help="measure everything N times, show the median")
     parser.add_argument("--persons", type=int, default=2000, help="generated people (default 2000)")
+    parser.add_argument("--database-url", help="use this database instead of a fresh SQLite file")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the worker and wrk to CPUs 0 and 1")
-    parser.add_argument("--profile", action="store_true", help="sample the worker with py-spy (home query)")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="home",
+        choices=("home", "__typename"),
+        help="sample the worker with py-spy under this load (home if not given)",
+    )
     args = parser.parse_args(argv)
     if args.duration < 1 or args.connections < 1 or args.rounds < 1:
         parser.error("--duration, --connections and --rounds must be 1 or more")
@@ -423,7 +444,7 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="ansinh-throughput-") as name:
         folder = Path(name)
-        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+        url = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         settings = Settings(database_url=url, env="development", captcha="off")
         token = asyncio.run(prepare(settings, args.persons))
         env = {
@@ -449,7 +470,8 @@ def main(argv: list[str] | None = None) -> None:
                 for load in (typename, home):
                     measured[load.name] = wrk.measure(worker, load, args.duration, args.warmup)
                 if args.profile and number == args.rounds - 1:
-                    profile(worker, wrk, home, min(args.duration, 10), folder)
+                    chosen = home if args.profile == "home" else typename
+                    profile(worker, wrk, chosen, min(args.duration, 10), folder)
             with running(["bench.plain_app:app"], env, folder, worker_cpu) as worker:
                 measured[plain.name] = wrk.measure(worker, plain, args.duration, args.warmup)
             rounds.append(measured)

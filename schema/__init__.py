@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from auth.gate import OperationGate
@@ -17,5 +18,10 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     config=StrawberryConfig(scalar_map=SCALARS, default_resolver=open_field),
-    extensions=[OperationGate, *tracing_extensions()],
+    # Parsing and validating a small query costs more than executing it: both are cached by the
+    # query's text (bounded LRU, 128 entries; the documents are immutable, so sharing is safe).
+    # ValidationCache must come before OperationGate: it assigns pre_execution_errors (the
+    # cached validation result), and the gate, running after it, replaces that with its own
+    # refusal. In the other order the cache would overwrite the gate's refusal.
+    extensions=[ParserCache, ValidationCache, OperationGate, *tracing_extensions()],
 )
