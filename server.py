@@ -20,6 +20,7 @@ import orjson
 import uvicorn
 from graphql import GraphQLError, lexicographic_sort_schema, print_schema
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -72,6 +73,8 @@ CODES = frozenset(
         "RATE_LIMITED",
         "QUERY_TOO_COMPLEX",
         "INTERNAL",
+        # The database is down or restarting: retry (the HTTP answer is 503 with Retry-After).
+        "UNAVAILABLE",
         # Apollo's automatic persisted queries: clients react to these two by name.
         "PERSISTED_QUERY_NOT_FOUND",
         "PERSISTED_QUERY_NOT_SUPPORTED",
@@ -80,6 +83,21 @@ CODES = frozenset(
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def unavailable() -> Response:
+    """The database cannot be reached: 503 and Retry-After, so clients and balancers retry."""
+    body = {
+        "errors": [
+            {
+                "message": "The database is unavailable; try again shortly.",
+                "extensions": {"code": "UNAVAILABLE"},
+            }
+        ]
+    }
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+
+
 EXAMPLES = Path(__file__).resolve().parent / "docs" / "graphiql-examples.graphql"
 
 
@@ -139,7 +157,13 @@ class GraphQLApp(GraphQL[Context, None]):
         started = time.perf_counter()
         session = self.runtime.sessionmaker()
         try:
-            ctx = await self._context(request, session)
+            try:
+                ctx = await self._context(request, session)
+            except (DBAPIError, OSError) as exc:
+                if isinstance(request, WebSocket):
+                    raise
+                log.warning("database unavailable: %s", type(exc).__name__)
+                return unavailable()
             ctx.extra["counter"] = counter
             ctx.extra["started"] = started
             request.scope["ansinh.context"] = ctx
@@ -149,7 +173,8 @@ class GraphQLApp(GraphQL[Context, None]):
                 self._observe(ctx, getattr(response, "status_code", 200), started)
             return response
         finally:
-            await session.close()
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await session.close()
             _current_counter.reset(token)
 
     def _observe(self, ctx: Context, status: int, started: float) -> None:
@@ -305,7 +330,10 @@ class GraphQLApp(GraphQL[Context, None]):
         code = extensions.get("code")
         if code not in CODES:
             original = error.original_error
-            if original is None or isinstance(original, GraphQLError):
+            if isinstance(original, DBAPIError | OSError):
+                extensions["code"] = "UNAVAILABLE"
+                formatted["message"] = "The database is unavailable; try again shortly."
+            elif original is None or isinstance(original, GraphQLError):
                 # Parse and validation errors: the request itself is wrong.
                 extensions["code"] = "BAD_USER_INPUT"
             else:

@@ -106,9 +106,11 @@ def measure(document: DocumentNode, operation_name: str | None, variables: dict[
             if isinstance(selection, FieldNode):
                 if selection.name.value.startswith("__") and selection.selection_set is None:
                     continue
-                child_cost, child_depth = (0, depth + 1)
+                # Introspection's `ofType` chains (how GraphiQL reads wrapped types) are not nesting.
+                step = 0 if selection.name.value == "ofType" else 1
+                child_cost, child_depth = (0, depth + step)
                 if selection.selection_set is not None:
-                    child_cost, child_depth = walk(selection.selection_set, depth + 1, seen)
+                    child_cost, child_depth = walk(selection.selection_set, depth + step, seen)
                 cost += 1 + _page_size(selection, variables) * child_cost
                 deepest = max(deepest, child_depth)
             elif isinstance(selection, InlineFragmentNode):

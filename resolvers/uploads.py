@@ -83,7 +83,10 @@ async def _read_limited(upload: Any, limit: int) -> bytes:
 
 
 async def read_photo(upload: Any, path: tuple[str, ...], label: str, problems: Problems) -> Photo | None:
-    """The photo, or None with a problem added (too large, empty, not a JPEG or PNG)."""
+    """The photo, or None with a problem added (not a file, too large, empty, not a JPEG or PNG)."""
+    if not callable(getattr(upload, "read", None)):
+        problems.add(path, "NOT_A_FILE", f"{label} must be a file sent as a multipart upload, not a value.")
+        return None
     data = await _read_limited(upload, MAX_PHOTO_BYTES)
     if len(data) > MAX_PHOTO_BYTES:
         problems.add(path, "FILE_TOO_LARGE", f"{label} is larger than 5 MB; send a smaller image.")

@@ -1,15 +1,16 @@
 """The generated people on PostgreSQL: COPY, streamed in chunks, ids assigned here.
 
-The same people as the executemany path for the same seed (one random stream, `people.generate_chunks`),
-written with asyncpg's binary COPY on the connection of the seed's transaction:
+The same people as the executemany path for the same seed (one random stream,
+`people.generate_chunks`), written with COPY on the connection of the seed's transaction:
 
 * ids are assigned here, above the largest id of each table (the tables are locked against other
   writers for the load), so child rows reference their person without a round trip; the sequences
   are moved past the block afterwards;
-* a producer thread generates and encodes chunk n + 1 while the database takes chunk n, and at most
-  `QUEUE_DEPTH` chunks wait in between: memory stays bounded whatever the count;
+* a large load generates and encodes in a worker process (the random stream is sequential, and one
+  Python process cannot both generate and feed the database) while the database takes the previous
+  chunk; at most `QUEUE_DEPTH` chunks wait in between, so memory stays bounded whatever the count;
 * values are converted as the columns' types would (`Money` to integer hundredths, `UtcDateTime` to
-  naive UTC), since COPY bypasses SQLAlchemy's bind processing;
+  naive UTC), since COPY bypasses SQLAlchemy's bind processing, then written in COPY's text format;
 * each person's unit roster (`unit_member`) is written with the periods;
 * a large load into small tables drops the secondary indexes, unique and foreign keys of the loaded
   tables and rebuilds them once at the end (faster than maintaining them row by row), all inside the
@@ -19,14 +20,17 @@ written with asyncpg's binary COPY on the connection of the seed's transaction:
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import queue
 import random
-import threading
-from collections.abc import Callable, Iterator, Sequence
+import traceback
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
@@ -36,7 +40,9 @@ from models.tables import benefit_t, card_t, period_t, person_t, unit_member_t, 
 from seed import people
 
 CHUNK_PERSONS = 10_000
-QUEUE_DEPTH = 2
+QUEUE_DEPTH = 3
+# From this many people the generation runs in a worker process.
+WORKER_FROM = 20_000
 # Rebuilding indexes pays off when the load is large and at least as big as what is there already.
 REBUILD_FROM = 50_000
 MAINTENANCE_WORK_MEM = "1GB"
@@ -45,99 +51,141 @@ MAINTENANCE_WORK_MEM = "1GB"
 LOADED: tuple[Table, ...] = (person_t, period_t, card_t, visit_t, benefit_t, unit_member_t)
 WITH_IDS: tuple[Table, ...] = (person_t, period_t, card_t, visit_t, benefit_t)
 
-Record = tuple[Any, ...]
+
+NULL = "\\N"
+
+
+def _string(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _optional_string(value: str | None) -> str:
+    return NULL if value is None else _string(value)
+
+
+def _optional(value: Any) -> Any:
+    return NULL if value is None else value
+
+
+# COPY's text format of a value whose column type says too little, by the value's own type.
+_FORMAT: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _: NULL,
+    str: _string,
+    int: int.__repr__,
+    bool: lambda value: "t" if value else "f",
+    date: date.isoformat,
+    datetime: lambda value: value.isoformat(" "),
+}
+
+
+def _any(value: Any) -> str:
+    return _FORMAT[type(value)](value)  # anything else (a Decimal, an aware datetime) is refused
+
+
+# Python types whose str() is already COPY's text format (bool: "True"/"False" are accepted).
+_PLAIN = (int, bool, date)
+
+
+def _python_type(kind: Any) -> type | None:
+    try:
+        python_type: type = kind.python_type
+        return python_type
+    except NotImplementedError:
+        return None
 
 
 class Encoder:
-    """Dict rows of the generator to COPY records of one table, converted as its column types would."""
+    """Dict rows of the generator to COPY text lines of one table, converted as its column types
+    would convert them (`Money` to hundredths, `UtcDateTime` to naive UTC).
+
+    The line of a row is one f-string compiled from the table's columns: this runs some 20 million
+    times for a million people, where a loop over the columns per row would cost twice as much.
+    """
 
     def __init__(self, table: Table, dialect: Dialect) -> None:
         self.table = table
-        self.dialect = dialect
         self.columns = [c.name for c in table.columns]
-        self.defaults: list[tuple[str, Any]] = []
-        self.converters: list[tuple[int, Callable[[Any, Dialect], Any]]] = []
+        names: dict[str, Any] = {
+            "_dialect": dialect,
+            "_string": _string,
+            "_optional_string": _optional_string,
+            "_optional": _optional,
+            "_any": _any,
+        }
+        fields = []
         for index, column in enumerate(table.columns):
             default = column.default
-            scalar = getattr(default, "arg", None) if default is not None and default.is_scalar else None
-            self.defaults.append((column.name, scalar))
+            names[f"_name{index}"] = column.name
+            names[f"_default{index}"] = (
+                getattr(default, "arg", None) if default is not None and default.is_scalar else None
+            )
+            value = f"row.get(_name{index}, _default{index})"
             kind = column.type
             # Money, UtcDateTime: the types that change the value on the way in (not AutoString).
-            if (
-                isinstance(kind, TypeDecorator)
-                and type(kind).process_bind_param is not TypeDecorator.process_bind_param
-            ):
-                self.converters.append((index, kind.process_bind_param))
-
-    def record(self, row: dict[str, Any]) -> Record:
-        values = [row.get(name, default) for name, default in self.defaults]
-        for index, convert in self.converters:
-            values[index] = convert(values[index], self.dialect)
-        return tuple(values)
+            if isinstance(kind, TypeDecorator):
+                if type(kind).process_bind_param is not TypeDecorator.process_bind_param:
+                    names[f"_convert{index}"] = kind.process_bind_param
+                    value = f"_convert{index}({value}, _dialect)"
+                kind = kind.impl_instance
+            python_type = _python_type(kind)
+            if python_type is str:
+                value = f"_optional_string({value})" if column.nullable else f"_string({value})"
+            elif python_type in _PLAIN and python_type is not datetime:
+                value = f"_optional({value})" if column.nullable else value
+            else:
+                value = f"_any({value})"
+            fields.append("{" + value + "}")
+        source = "lambda row: f" + repr("\t".join(fields))
+        # Built above from the table's column positions only: no outside text reaches it.
+        self.line: Callable[[dict[str, Any]], str] = eval(  # noqa: S307
+            compile(source, f"<COPY line of {table.name}>", "eval"), names
+        )
 
 
 @dataclass(slots=True)
 class Batch:
     generated: int  # people generated, written or not (the progress bar counts these)
-    records: dict[str, list[Record]] = field(default_factory=dict)
-
-    @property
-    def rows(self) -> int:
-        return sum(len(r) for r in self.records.values())
+    rows: dict[str, int] = field(default_factory=dict)
+    data: dict[str, bytes] = field(default_factory=dict)
 
 
-class Producer:
-    """Generates, filters and encodes chunks in a thread; hands them over through a bounded queue."""
+@dataclass(slots=True)
+class Job:
+    """Everything the generation needs; picklable, for the worker process."""
 
-    def __init__(
-        self,
-        chunks: Iterator[people.Generated],
-        have: set[str],
-        next_ids: dict[str, int],
-        encoders: dict[str, Encoder],
-    ) -> None:
-        self.chunks = chunks
-        self.have = have
-        self.next_ids = next_ids
-        self.encoders = encoders
-        self.queue: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=QUEUE_DEPTH)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="seed-producer", daemon=True)
+    rng: random.Random
+    count: int
+    taken_codes: set[str]
+    units: list[tuple[int, people.UnitSpec]]
+    facilities: dict[str, list[tuple[int, bool]]]
+    offices: dict[str, int]
+    have: set[str]  # codes already in the database: not written again
+    next_ids: dict[str, int]
 
-    def _put(self, item: Batch | BaseException | None) -> None:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
-
-    def _run(self) -> None:
-        try:
-            for chunk in self.chunks:
-                if self.stop.is_set():
-                    return
-                self._put(self.encode(chunk))
-            self._put(None)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            self._put(exc)
+    def batches(self) -> Iterator[Batch]:
+        dialect = postgresql.dialect()
+        encoders = {t.name: Encoder(t, dialect) for t in LOADED}
+        for chunk in people.generate_chunks(
+            self.rng, self.count, self.taken_codes, self.units, self.facilities, self.offices, CHUNK_PERSONS
+        ):
+            yield self.encode(chunk, encoders)
 
     def _id(self, table: Table) -> int:
         value = self.next_ids[table.name]
         self.next_ids[table.name] = value + 1
         return value
 
-    def encode(self, chunk: people.Generated) -> Batch:
-        batch = Batch(generated=len(chunk.persons))
+    def encode(self, chunk: people.Generated, encoders: dict[str, Encoder]) -> Batch:
+        lines: dict[str, list[str]] = {t.name: [] for t in LOADED}
         person_ids: dict[str, int] = {}
-        persons = []
         for row in chunk.persons:
             code = row["social_insurance_code"]
             if code in self.have:
                 continue
             person_ids[code] = row["id"] = self._id(person_t)
-            persons.append(self.encoders[person_t.name].record(row))
-        batch.records[person_t.name] = persons
+            lines[person_t.name].append(encoders[person_t.name].line(row))
         roster: dict[tuple[int, int], str] = {}
         for table, rows in (
             (period_t, chunk.periods),
@@ -145,8 +193,7 @@ class Producer:
             (visit_t, chunk.visits),
             (benefit_t, chunk.benefits),
         ):
-            encoder = self.encoders[table.name]
-            records = []
+            encoder, out = encoders[table.name], lines[table.name]
             for row in rows:
                 code = row["person_code"]
                 person_id = person_ids.get(code)
@@ -154,35 +201,82 @@ class Producer:
                     continue
                 row["person_id"] = person_id
                 row["id"] = self._id(table)
-                records.append(encoder.record(row))
+                out.append(encoder.line(row))
                 if table is period_t:
                     roster.setdefault((row["unit_id"], person_id), code)
-            batch.records[table.name] = records
-        batch.records[unit_member_t.name] = [
-            self.encoders[unit_member_t.name].record(
+        lines[unit_member_t.name] = [
+            encoders[unit_member_t.name].line(
                 {"unit_id": unit_id, "person_id": person_id, "social_insurance_code": code}
             )
             for (unit_id, person_id), code in roster.items()
         ]
+        batch = Batch(generated=len(chunk.persons))
+        for name, table_lines in lines.items():
+            batch.rows[name] = len(table_lines)
+            if table_lines:
+                table_lines.append("")
+                batch.data[name] = "\n".join(table_lines).encode()
         return batch
 
+
+@dataclass(slots=True)
+class Failed:
+    trace: str
+
+
+def _work(job: Job, out: Any) -> None:
+    """The worker process: every batch into `out`, then None (or what went wrong)."""
+    try:
+        for batch in job.batches():
+            out.put(batch)
+        out.put(None)
+    except BaseException:
+        out.put(Failed(traceback.format_exc()))
+
+
+class Worker:
+    """`job.batches()` in another process, handed over through a bounded queue."""
+
+    def __init__(self, job: Job) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.queue: Any = context.Queue(maxsize=QUEUE_DEPTH)
+        self.process = context.Process(
+            target=_work, args=(job, self.queue), name="seed-generator", daemon=True
+        )
+
     def start(self) -> None:
-        self.thread.start()
+        self.process.start()
+
+    def _get(self) -> Batch | Failed | None:
+        while True:
+            try:
+                item: Batch | Failed | None = self.queue.get(timeout=1)
+                return item
+            except queue.Empty:
+                if not self.process.is_alive():
+                    raise RuntimeError(
+                        f"the seed's generator process died ({self.process.exitcode})"
+                    ) from None
 
     async def next_batch(self) -> Batch | None:
-        item = await asyncio.to_thread(self.queue.get)
-        if isinstance(item, BaseException):
-            raise item
+        item = await asyncio.to_thread(self._get)
+        if isinstance(item, Failed):
+            raise RuntimeError(f"the seed's generator process failed:\n{item.trace}")
         return item
 
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
+    def close(self, finished: bool) -> None:
+        """Waits for the process after its last batch; stops it after a failure on this side."""
+        if finished:
+            self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=10)
+        self.queue.close()
 
 
 @dataclass(slots=True)
 class Rebuild:
-    """What was dropped from the loaded tables, to put back (statements in the order to run them)."""
+    """What was dropped from the loaded tables, as the statements that put it back, in order."""
 
     restore: list[str] = field(default_factory=list)
 
@@ -236,14 +330,13 @@ async def _drop_secondary(conn: AsyncConnection, tables: Sequence[Table]) -> Reb
         for name, definition in plain:
             drops["i"].append(f"DROP INDEX {name}")
             indexes.append(definition)
-    # Foreign keys first (they reference the tables whose constraints go next).
     for statement in drops["f"] + drops["u"] + drops["i"]:
         await conn.execute(text(statement))
-    # Put back in the other order: foreign keys are validated last, against complete indexes.
+    # Foreign keys last: each is validated by one join, against complete indexes.
     return Rebuild(restore=unique + indexes + foreign)
 
 
-async def _max_ids(conn: AsyncConnection) -> dict[str, int]:
+async def _next_ids(conn: AsyncConnection) -> dict[str, int]:
     ids = {}
     for table in WITH_IDS:
         statement = text(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}")  # noqa: S608
@@ -253,13 +346,16 @@ async def _max_ids(conn: AsyncConnection) -> dict[str, int]:
 
 async def _advance_sequences(conn: AsyncConnection) -> None:
     for table in WITH_IDS:
-        await conn.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence(:table, 'id'), "  # noqa: S608
-                f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
-            ),
-            {"table": table.name},
-        )
+        # The table names are the models' own, not input.
+        statement = f"SELECT setval(pg_get_serial_sequence(:table, 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"  # noqa: S608
+        await conn.execute(text(statement), {"table": table.name})
+
+
+async def _pieces(data: bytes, size: int = 1 << 20) -> AsyncIterator[memoryview]:
+    """COPY data as asyncpg takes it from memory (a bytes object would be taken for a path)."""
+    view = memoryview(data)
+    for start in range(0, len(view), size):
+        yield view[start : start + size]
 
 
 async def load_people(
@@ -274,45 +370,58 @@ async def load_people(
 ) -> int:
     """Generates `count` people (as `people.generate` would) and COPYs those not there yet, with
     their periods, roster entries, cards, visits and benefits; returns how many people were added."""
-    names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in LOADED)
+    quote = conn.dialect.identifier_preparer.quote
     # Other writers wait (readers do not): the id block read below stays ours.
-    await conn.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+    await conn.execute(text(f"LOCK TABLE {', '.join(quote(t.name) for t in LOADED)} IN EXCLUSIVE MODE"))
     have = {c for (c,) in (await conn.execute(text("SELECT social_insurance_code FROM person"))).all()}
     rebuild: Rebuild | None = None
     if count >= REBUILD_FROM and count >= len(have):
         await conn.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
         rebuild = await _drop_secondary(conn, LOADED)
-    next_ids = await _max_ids(conn)
-    first_person = next_ids[person_t.name]
-    encoders = {t.name: Encoder(t, conn.dialect) for t in LOADED}
-    chunks = people.generate_chunks(rng, count, taken_codes, units, facilities, offices, CHUNK_PERSONS)
-    producer = Producer(chunks, have, next_ids, encoders)
+    job = Job(rng, count, taken_codes, units, facilities, offices, have, await _next_ids(conn))
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    rows = 0
-    producer.start()
-    try:
-        with tqdm(total=count, desc="people (COPY)", unit="person", disable=not progress) as bar:
-            while (batch := await producer.next_batch()) is not None:
-                for table in LOADED:
-                    records = batch.records.get(table.name)
-                    if records:
-                        await driver.copy_records_to_table(
-                            table.name, records=records, columns=encoders[table.name].columns
-                        )
-                rows += batch.rows
-                bar.update(batch.generated)
-                bar.set_postfix(rows=f"{rows:,}", refresh=False)
-    finally:
-        producer.close()
-    added = producer.next_ids[person_t.name] - first_person
+    columns = {t.name: [c.name for c in t.columns] for t in LOADED}
+
+    async def write(batch: Batch) -> None:
+        for table in LOADED:
+            data = batch.data.get(table.name)
+            if data:
+                await driver.copy_to_table(
+                    table.name, source=_pieces(data), columns=columns[table.name], format="text"
+                )
+
+    added = rows = 0
+    with tqdm(total=count, desc="people (COPY)", unit="person", disable=not progress) as bar:
+
+        def advance(batch: Batch) -> None:
+            nonlocal added, rows
+            added += batch.rows[person_t.name]
+            rows += sum(batch.rows.values())
+            bar.set_postfix(rows=f"{rows:,}", refresh=False)
+            bar.update(batch.generated)
+
+        if count < WORKER_FROM:
+            for batch in job.batches():
+                await write(batch)
+                advance(batch)
+        else:
+            worker = Worker(job)
+            worker.start()
+            finished = False
+            try:
+                while (batch_ := await worker.next_batch()) is not None:
+                    await write(batch_)
+                    advance(batch_)
+                finished = True
+            finally:
+                worker.close(finished)
     if rebuild is not None:
-        statements = rebuild.restore
-        for statement in tqdm(statements, desc="indexes and keys", unit="step", disable=not progress):
+        for statement in tqdm(rebuild.restore, desc="indexes and keys", unit="step", disable=not progress):
             await conn.execute(text(statement))
     if added:
         await _advance_sequences(conn)
         for table in LOADED:
-            await conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
+            await conn.execute(text(f"ANALYZE {quote(table.name)}"))
     return added

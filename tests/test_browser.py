@@ -22,8 +22,11 @@ import tarfile
 import tempfile
 import threading
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -50,18 +53,14 @@ LOGIN = (
     " { __typename ... on LoginSuccess { token account { username role } } } }"
 )
 VIEWER = "{ viewer { account { username role } } }"
-
-
-def _browser() -> tuple[str, str]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if chromium is None or driver is None:
-        pytest.skip("needs Debian's chromium and chromium-driver (scripts/ci-deps installs them)")
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        pytest.skip("needs selenium (scripts/ci-deps installs it)")
-    return chromium, driver
+PARSED = """const cm = document.querySelector(arguments[0]).CodeMirror;
+return Boolean(cm.documentAST && cm.documentAST.loc && cm.documentAST.loc.source.body === cm.getValue());"""
+QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
+RESULT_PANE = ".graphiql-response"
+RESULT_EDITOR = ".graphiql-response .CodeMirror"
+HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+INTROSPECTION_DONE = """return performance.getEntriesByType('resource').some(
+  (e) => e.initiatorType === 'fetch' && new URL(e.name).pathname === '/graphql' && e.responseEnd > 0);"""
 
 
 def _npm_file(cache: Path, package: str, path: str) -> bytes:
@@ -165,7 +164,7 @@ class CdnFromNpm(threading.Thread):
         self.join(WAIT)
 
 
-def _editor_value(driver: Any, selector: str, value: str | None = None) -> str:
+def _editor(driver: Any, selector: str, value: str | None = None) -> str:
     """Reads (or sets) a GraphiQL editor through the CodeMirror instance on its element."""
     script = (
         "const cm = document.querySelector(arguments[0]).CodeMirror;"
@@ -173,6 +172,30 @@ def _editor_value(driver: Any, selector: str, value: str | None = None) -> str:
         "return cm.getValue();"
     )
     return str(driver.execute_script(script, selector, value))
+
+
+def _run_query(driver: Any) -> None:
+    """Ctrl-Enter in the query editor, the shortcut the page itself advertises, once GraphiQL has
+    parsed what the editor holds (it does so after a pause in typing, and sends the operation name
+    it found then: a stale one gets a plain-text 400 from strawberry)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(PARSED, QUERY_EDITOR))
+    driver.execute_script("document.querySelector(arguments[0]).CodeMirror.focus();", QUERY_EDITOR)
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+
+
+def _result_text(driver: Any) -> str:
+    """The result pane as the user sees it (rendered text), or "" while React replaces it."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return str(driver.find_element(By.CSS_SELECTOR, RESULT_PANE).text)
+    except (NoSuchElementException, StaleElementReferenceException):
+        return ""
 
 
 def _click(driver: Any, locator: tuple[str, str]) -> None:
@@ -183,7 +206,10 @@ def _click(driver: Any, locator: tuple[str, str]) -> None:
 
     def clicked(d: Any) -> bool:
         try:
-            expected_conditions.element_to_be_clickable(locator)(d).click()
+            element = expected_conditions.element_to_be_clickable(locator)(d)
+            if element is False:
+                return False
+            element.click()
         except StaleElementReferenceException:
             return False
         return True
@@ -191,14 +217,16 @@ def _click(driver: Any, locator: tuple[str, str]) -> None:
     WebDriverWait(driver, WAIT).until(clicked)
 
 
-def _graphiql_session(chromium: str, chromedriver: str, url: str, files: dict[str, bytes]) -> dict[str, Any]:
-    """The whole browser scenario (blocking: runs in a thread while the server serves)."""
+@contextmanager
+def _graphiql(
+    browser: tuple[str, str], url: str, files: dict[str, bytes], headers: dict[str, str] | None = None
+) -> Iterator[tuple[Any, CdnFromNpm]]:
+    """Chromium on GraphiQL (its headers pane filled with `headers`), once the schema was asked for."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    chromium, chromedriver = browser
     with tempfile.TemporaryDirectory() as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = chromium
@@ -209,66 +237,89 @@ def _graphiql_session(chromium: str, chromedriver: str, url: str, files: dict[st
         cdn: CdnFromNpm | None = None
         try:
             address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
-            with urllib.request.urlopen(f"http://{address}/json/list", timeout=WAIT) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"http://{address}/json/list", timeout=WAIT) as answer:
                 targets = json.load(answer)
             page = next(t for t in targets if t["id"] == driver.current_window_handle)
             cdn = CdnFromNpm(page["webSocketDebuggerUrl"], files)
-
+            if headers:
+                # The page's own `headers` parameter: what GraphiQL shows in its headers pane.
+                url += "?headers=" + quote(json.dumps(headers), safe="")  # decodeURIComponent: no "+"
             driver.get(url)
-            wait = WebDriverWait(driver, WAIT)
-            run_button = (By.CSS_SELECTOR, ".graphiql-execute-button")
-            wait.until(expected_conditions.element_to_be_clickable(run_button))
-            query_editor = ".graphiql-query-editor .CodeMirror"
-            result_pane = ".graphiql-response"
-
-            # Sign in: the login mutation, typed into the editor and run with the run button.
-            _editor_value(driver, query_editor, LOGIN % json.dumps(DEMO_PASSWORD))
-            _click(driver, run_button)
-            try:
-                wait.until(lambda d: '"token"' in _editor_value(d, f"{result_pane} .CodeMirror"))
-            except Exception:
-                driver.save_screenshot("/tmp/graphiql.png")
-                print(driver.find_element(By.CSS_SELECTOR, "body").text[:3000])
-                print(driver.get_log("browser"))
-                raise
-            login = json.loads(_editor_value(driver, f"{result_pane} .CodeMirror"))
-            token = login["data"]["login"]["token"]
-
-            # The token into the headers pane, then the viewer query.
-            _click(driver, (By.XPATH, "//button[normalize-space()='Headers']"))
-            headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, headers_editor))
-            _editor_value(driver, headers_editor, json.dumps({"Authorization": f"Bearer {token}"}))
-            _editor_value(driver, query_editor, VIEWER)
-            _click(driver, run_button)
-            wait.until(
-                lambda d: "OFFICER" in d.find_element(By.CSS_SELECTOR, result_pane).text
-                or "errors" in d.find_element(By.CSS_SELECTOR, result_pane).text
-            )
-            return {
-                "login": login,
-                "result_text": driver.find_element(By.CSS_SELECTOR, result_pane).text,
-                "result": json.loads(_editor_value(driver, f"{result_pane} .CodeMirror")),
-                "served": list(cdn.served),
-                "refused": list(cdn.refused),
-                "console": [
-                    entry["message"]
-                    for entry in driver.get_log("browser")
-                    if entry.get("level") == "SEVERE" and "favicon" not in entry["message"]
-                ],
-            }
+            # GraphiQL introspects the schema as it opens and shows a failure of that in the result
+            # pane: let that answer arrive before running anything, or it may overwrite ours.
+            WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(INTROSPECTION_DONE))
+            yield driver, cdn
         finally:
             if cdn is not None:
                 cdn.close()
             driver.quit()
 
 
-async def test_graphiql_signs_in_and_runs_a_query(api: Api, live_server: str, pytestconfig: Any) -> None:
-    chromium, chromedriver = _browser()
+def _severe_console(driver: Any) -> list[str]:
+    return [str(e["message"]) for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def _sign_in_and_query(
+    browser: tuple[str, str], url: str, files: dict[str, bytes], staff_token: str
+) -> dict[str, Any]:
+    """Opened with officer.hcm's token in the headers pane; signs in as officer.hanoi with the login
+    mutation typed into the editor, puts that token into the headers pane, asks who the viewer is.
+    Blocking: runs in a thread while the server (on the test's event loop) answers."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with _graphiql(browser, url, files, {"Authorization": f"Bearer {staff_token}"}) as (driver, cdn):
+        wait = WebDriverWait(driver, WAIT)
+        schema_answer = _editor(driver, RESULT_EDITOR)
+
+        _editor(driver, QUERY_EDITOR, LOGIN % json.dumps(DEMO_PASSWORD))
+        _run_query(driver)
+        wait.until(lambda d: '"token"' in _editor(d, RESULT_EDITOR))
+        login = json.loads(_editor(driver, RESULT_EDITOR))
+        token = login["data"]["login"]["token"]
+
+        _click(driver, (By.XPATH, "//button[normalize-space()='Headers']"))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, HEADERS_EDITOR))
+        _editor(driver, HEADERS_EDITOR, json.dumps({"Authorization": f"Bearer {token}"}))
+        _editor(driver, QUERY_EDITOR, VIEWER)
+        _run_query(driver)
+        wait.until(lambda d: '"viewer"' in _result_text(d))
+        return {
+            "schema_answer": schema_answer,
+            "login": login,
+            "result_text": _result_text(driver),
+            "result": json.loads(_editor(driver, RESULT_EDITOR)),
+            "served": list(cdn.served),
+            "refused": list(cdn.refused),
+            "console": _severe_console(driver),
+        }
+
+
+def _anonymous_schema_answer(browser: tuple[str, str], url: str, files: dict[str, bytes]) -> str:
+    """What the result pane shows when GraphiQL is opened without a token (empty: schema loaded)."""
+    with _graphiql(browser, url, files) as (driver, _):
+        return _editor(driver, RESULT_EDITOR)
+
+
+@pytest.fixture(scope="module")
+def browser() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        pytest.skip("needs Debian's chromium and chromium-driver (scripts/ci-deps installs them)")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        pytest.skip("needs selenium (scripts/ci-deps installs it)")
+    return chromium, driver
+
+
+@pytest.fixture(scope="module")
+async def cdn_files(api: Api, pytestconfig: Any) -> dict[str, bytes]:
+    """GraphiQL's page as the app serves it, and the CDN files it names, from the npm registry."""
     page = await api.client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-
     references = CDN_REFERENCE.findall(page.text)
     assert references, "GraphiQL's page names no scripts or styles"
     unsupported = [url for url in references if not UNPKG.fullmatch(url)]
@@ -283,16 +334,31 @@ async def test_graphiql_signs_in_and_runs_a_query(api: Api, live_server: str, py
         match = UNPKG.fullmatch(url)
         assert match is not None
         files[url] = await asyncio.to_thread(_npm_file, cache, match[1], match[2])
+    return files
 
+
+async def test_graphiql_signs_in_and_runs_a_query(
+    api: Api, live_server: str, browser: tuple[str, str], cdn_files: dict[str, bytes]
+) -> None:
     url = live_server.replace("ws://", "http://", 1)
-    outcome = await asyncio.to_thread(_graphiql_session, chromium, chromedriver, url, files)
+    staff = await api.token("officer.hcm")
+    outcome = await asyncio.to_thread(_sign_in_and_query, browser, url, cdn_files, staff)
 
+    assert outcome["schema_answer"] == "", outcome["schema_answer"]  # the schema loaded
     assert outcome["login"]["data"]["login"]["__typename"] == "LoginSuccess", outcome["login"]
     assert outcome["result"] == {
         "data": {"viewer": {"account": {"username": "officer.hanoi", "role": "OFFICER"}}}
     }, outcome["result"]
     # What the user sees in the result pane, not only the editor's model.
     assert '"username": "officer.hanoi"' in outcome["result_text"], outcome["result_text"]
-    assert set(outcome["served"]) == set(references), outcome["served"]
+    assert set(outcome["served"]) == set(cdn_files), outcome["served"]
     assert outcome["refused"] == []
     assert outcome["console"] == [], outcome["console"]
+
+
+async def test_graphiql_loads_the_schema_without_a_token(
+    live_server: str, browser: tuple[str, str], cdn_files: dict[str, bytes]
+) -> None:
+    url = live_server.replace("ws://", "http://", 1)
+    answer = await asyncio.to_thread(_anonymous_schema_answer, browser, url, cdn_files)
+    assert answer == "", answer

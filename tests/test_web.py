@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from settings import Settings
 from tests.conftest import Api
 
 
@@ -30,14 +31,14 @@ async def test_metrics_counts_requests_errors_and_subscriptions(api: Api) -> Non
     assert "ansinh_active_subscriptions" in text and "ansinh_outbox_backlog" in text
 
 
-async def test_cors_configured_origin_allowed_without_credentials(seeded: object) -> None:
+async def test_cors_configured_origin_allowed_without_credentials(seeded: Settings) -> None:
     import dataclasses
 
     import httpx
 
     from server import create_app
 
-    app = create_app(dataclasses.replace(seeded, cors_origins=("https://vssid.example.vn",)))  # type: ignore[type-var]
+    app = create_app(dataclasses.replace(seeded, cors_origins=("https://vssid.example.vn",)))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as client:
@@ -103,3 +104,24 @@ def test_graphiql_examples_are_valid_operations() -> None:
         (Path(__file__).resolve().parent.parent / "docs" / "graphiql-examples.graphql").read_text()
     )
     assert validate(schema._schema, document) == []
+
+
+async def test_graphql_database_down_503_unavailable_with_retry_after() -> None:
+    import httpx
+
+    from server import create_app
+
+    app = create_app(Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none"))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        signed_in = await client.post(
+            "/graphql",
+            json={"query": "{ viewer { account { username } } }"},
+            headers={"Authorization": "Bearer x"},
+        )
+        assert signed_in.status_code == 503 and signed_in.headers["retry-after"] == "1"
+        assert signed_in.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+        anonymous = await client.post("/graphql", json={"query": "{ offices { totalCount } }"})
+        assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    await app.state.runtime.engine.dispose()

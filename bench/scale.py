@@ -1,0 +1,320 @@
+"""National scale on PostgreSQL: the seed of a million people, deep pages, name search, aggregates.
+
+Run from the project root (a benchmark, not a test; it prints one table and exits non-zero when a
+goal is missed)::
+
+    python -m bench.scale --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/ansinh_scale
+                          [--persons 1000000] [--skip-seed] [--repeat 5] [--searches 50]
+
+The database is migrated, then seeded with ``--persons`` generated people (seed 1) unless it holds
+that many already or ``--skip-seed`` is given: it must be empty or seeded with the same
+``--persons``. The app is called in-process with ``X-Ansinh-Debug: 1`` as in ``bench.foundation``,
+whose harness and scenarios this reuses.
+
+Rows of the table:
+
+* ``seed`` — wall time of ``run_seed`` (goal: under 10 minutes for a million people);
+* ``persons p1`` / ``persons p1000`` — ``persons(provinceCode: "01", first: 100)`` as
+  ``officer.hanoi``, the first page and page 1,000 (its cursor is built from the 99,900th code of
+  the province, found in SQL): within 1.5× of each other;
+* ``name search`` — ``persons(search: …, first: 20)`` as ``officer.hanoi`` over ~50 realistic
+  searches (family + middle names, full names, given names): p50 under 50 ms;
+* the foundation scenarios (``citizen-home``, ``persons-5``, ``persons-100``, ``units-employees``)
+  with their goals;
+* ``contribution stats`` — ``contributionStatistics(groupBy: [PROVINCE, YEAR])`` and ``visit stats``
+  — ``visitStatistics(groupBy: [ICD_CHAPTER, YEAR])`` as ``analyst``: reported, and within the
+  resolvers' 10 s statement timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import func, select
+
+from bench.foundation import SCENARIOS, Bench, Result, Scenario, judge
+from models.engine import make_engine
+from models.tables import person_t
+from resolvers.pagination import encode_cursor
+from seed import reference as ref
+from server import create_app, migrate
+from settings import Settings
+
+OFFICER = "officer.hanoi"
+ANALYST = "analyst"
+PROVINCE = "01"
+PAGE = 100
+DEEP_PAGE = 1_000
+
+PERSONS_PAGE = """
+query Page($after: String) {
+  persons(provinceCode: "01", first: 100, after: $after) {
+    nodes { socialInsuranceCode fullName dateOfBirth gender }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+NAME_SEARCH = """
+query Search($search: String!) {
+  persons(search: $search, first: 20) {
+    nodes { socialInsuranceCode fullName dateOfBirth }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+CONTRIBUTION_STATS = """
+{ contributionStatistics(groupBy: [PROVINCE, YEAR]) { provinceCode year headcount personMonths contributions } }
+"""
+
+VISIT_STATS = """
+{ visitStatistics(groupBy: [ICD_CHAPTER, YEAR]) { icdChapter year visits patients totalCost } }
+"""
+
+
+def realistic_searches(count: int) -> list[str]:
+    """What an officer types: "nguyen van", "tran thi hoa", "le minh tuan", "huong" … (folded,
+    as the field folds them anyway), deterministic."""
+    from models.text import fold
+
+    surnames = [fold(s) for s, _ in ref.SURNAMES]
+    male_middle = [fold(m) for m in ref.MIDDLE_NAMES_MALE]
+    female_middle = [fold(m) for m in ref.MIDDLE_NAMES_FEMALE]
+    male = [fold(g) for g in ref.GIVEN_NAMES_MALE]
+    female = [fold(g) for g in ref.GIVEN_NAMES_FEMALE]
+    searches: list[str] = []
+    for i in range(count):
+        surname = surnames[i % len(surnames)]
+        kind = i % 5
+        if kind == 0:  # family + middle name: "nguyen van" (many matches)
+            searches.append(f"{surname} {(male_middle if i % 2 else female_middle)[i % 7]}")
+        elif kind == 1:  # a full name
+            searches.append(f"{surname} {male_middle[i % len(male_middle)]} {male[(i * 7) % len(male)]}")
+        elif kind == 2:
+            searches.append(
+                f"{surname} {female_middle[i % len(female_middle)]} {female[(i * 5) % len(female)]}"
+            )
+        elif kind == 3:  # middle + given name: "thi hoa"
+            searches.append(f"{female_middle[i % len(female_middle)]} {female[(i * 3) % len(female)]}")
+        else:  # a given name alone
+            searches.append((male if i % 2 else female)[(i * 11) % len(male if i % 2 else female)])
+    return searches
+
+
+@dataclass(slots=True)
+class Row:
+    name: str
+    who: str
+    statements: str
+    p50: str
+    p95: str
+    wall: str
+    goal: str
+    passed: bool | None
+
+    @property
+    def verdict(self) -> str:
+        return "-" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def ms(value: float) -> str:
+    return f"{value:,.1f} ms"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def result_row(result: Result, who: str) -> Row:
+    servers = [s.server_ms for s in result.samples]
+    return Row(
+        result.scenario.name,
+        who,
+        str(result.statements),
+        ms(result.server_median),
+        ms(percentile(servers, 0.95)),
+        ms(result.wall_median),
+        result.goal,
+        result.passed,
+    )
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (
+        f"{'scenario':<20} {'as':<14} {'stmts':>5} {'server p50':>12} {'server p95':>12} "
+        f"{'wall p50':>12}  {'goal':<28} result"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r.name:<20} {r.who:<14} {r.statements:>5} {r.p50:>12} {r.p95:>12} {r.wall:>12}  "
+            f"{r.goal:<28} {r.verdict}"
+        )
+
+
+async def generated_persons(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(person_t))).scalar_one()) - 1
+    finally:
+        await engine.dispose()
+
+
+async def deep_cursor(url: str) -> tuple[str, int]:
+    """The cursor of page `DEEP_PAGE` of province 01 (or of its last full page, if fewer)."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            in_province = select(func.count()).where(person_t.c.province_scope == PROVINCE)
+            total = int((await conn.execute(in_province)).scalar_one())
+            page = max(2, min(DEEP_PAGE, total // PAGE))
+            code = (
+                await conn.execute(
+                    select(person_t.c.social_insurance_code)
+                    .where(person_t.c.province_scope == PROVINCE)
+                    .order_by(person_t.c.social_insurance_code)
+                    .offset((page - 1) * PAGE - 1)
+                    .limit(1)
+                )
+            ).scalar_one()
+            return encode_cursor("person", (code,)), page
+    finally:
+        await engine.dispose()
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    url = args.database_url
+    settings = Settings(database_url=url, env="development", captcha="off")
+    if not url.startswith("postgresql"):
+        raise SystemExit("bench.scale is about PostgreSQL: pass --database-url postgresql+asyncpg://…")
+    print(f"database: {url.split('@')[-1]}")
+    await migrate(settings)
+    rows: list[Row] = []
+    have = await generated_persons(url)
+    if args.skip_seed or have >= args.persons:
+        print(f"seed: skipped ({have:,} generated people there)")
+        rows.append(Row("seed", "-", "-", "skipped", "-", "-", "< 600 s for 1,000,000", None))
+    else:
+        from seed.cli import run_seed
+
+        started = time.perf_counter()
+        await run_seed(settings, demo=True, persons=args.persons, seed=1, progress=True)
+        seconds = time.perf_counter() - started
+        goal_seconds = 600 * args.persons / 1_000_000
+        rows.append(
+            Row(
+                f"seed {args.persons:,}",
+                "-",
+                "-",
+                f"{seconds:,.1f} s",
+                "-",
+                "-",
+                f"< {goal_seconds:,.0f} s",
+                seconds < goal_seconds,
+            )
+        )
+
+    cursor, deep_page = await deep_cursor(url)
+    app = create_app(settings)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=120
+        ) as client:
+            bench = Bench(app, client)
+
+            first = await bench.measure(Scenario("persons p1", OFFICER, PERSONS_PAGE), args.repeat)
+            deep = await bench.measure(
+                Scenario(f"persons p{deep_page:,}", OFFICER, PERSONS_PAGE, {"after": cursor}), args.repeat
+            )
+            nodes = deep.samples[-1].body["data"]["persons"]["nodes"]
+            if len(nodes) != PAGE:
+                raise SystemExit(f"page {deep_page}: {len(nodes)} people, expected {PAGE}")
+            ratio = max(first.server_median, deep.server_median) / max(
+                min(first.server_median, deep.server_median), 0.001
+            )
+            for result in (first, deep):
+                result.goal = f"within 1.5× (now {ratio:.2f}×)"
+                result.passed = ratio <= 1.5
+                rows.append(result_row(result, OFFICER))
+
+            searches = realistic_searches(args.searches)
+            for search in searches:  # warm up
+                await bench.run(Scenario("search", OFFICER, NAME_SEARCH, {"search": search}))
+            samples = [
+                await bench.run(Scenario("search", OFFICER, NAME_SEARCH, {"search": search}))
+                for search in searches
+            ]
+            server = [s.server_ms for s in samples]
+            p50 = statistics.median(server)
+            rows.append(
+                Row(
+                    f"name search ×{len(searches)}",
+                    OFFICER,
+                    str(max(s.statements for s in samples)),
+                    ms(p50),
+                    ms(percentile(server, 0.95)),
+                    ms(statistics.median(s.wall_ms for s in samples)),
+                    "p50 < 50 ms",
+                    p50 < 50,
+                )
+            )
+            slowest = sorted(zip(server, searches, strict=True), reverse=True)[:3]
+
+            results: dict[str, Result] = {}
+            for scenario in SCENARIOS:
+                results[scenario.name] = await bench.measure(scenario, args.repeat)
+            judge(results)
+            for result in results.values():
+                rows.append(result_row(result, result.scenario.username))
+
+            for name, query in (("contribution stats", CONTRIBUTION_STATS), ("visit stats", VISIT_STATS)):
+                scenario = Scenario(name, ANALYST, query)
+                try:
+                    result = await bench.measure(scenario, max(1, args.repeat // 2))
+                except SystemExit as failure:  # the harness's way to report errors in the response
+                    message = str(failure)
+                    code = "QUERY_TOO_COMPLEX" if "QUERY_TOO_COMPLEX" in message else "error"
+                    print(f"{name}: {message[:300]}")
+                    rows.append(Row(name, ANALYST, "-", code, "-", "-", "answers, < 10 s timeout", False))
+                    continue
+                result.goal = "answers, < 10 s timeout"
+                result.passed = result.server_median < 10_000
+                rows.append(result_row(result, ANALYST))
+    finally:
+        await app.state.runtime.engine.dispose()
+
+    print()
+    print_table(rows)
+    print("\nslowest searches: " + ", ".join(f"{s!r} {v:,.1f} ms" for v, s in slowest))
+    return 0 if all(r.passed is not False for r in rows) else 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/ansinh_scale",
+        help="a PostgreSQL database, empty or seeded with the same --persons",
+    )
+    parser.add_argument("--persons", type=int, default=1_000_000, help="generated people (default 1000000)")
+    parser.add_argument("--skip-seed", action="store_true", help="measure the database as it is")
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs per scenario (default 5)")
+    parser.add_argument("--searches", type=int, default=50, help="name searches (default 50)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.searches < 1:
+        parser.error("--repeat and --searches must be 1 or more")
+    sys.exit(asyncio.run(main_async(args)))
+
+
+if __name__ == "__main__":
+    main()
