@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from sqlalchemy import BindParameter, ColumnElement, bindparam
+
 # đ/Đ are letters of their own, not d with a mark: NFD does not decompose them.
 _LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -24,3 +26,16 @@ def like_pattern(folded: str) -> str:
     """A LIKE pattern for a folded search string, with LIKE's wildcards escaped (escape char \\)."""
     escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def contains(column: ColumnElement[str], folded: str) -> ColumnElement[bool]:
+    """`column` contains the folded text, as a LIKE with the pattern rendered into the SQL.
+
+    Rendering the pattern (not binding it) matters on PostgreSQL: a prepared statement reused
+    with a bound pattern gets a generic plan that cannot tell "thanh" (thousands of rows: walk the
+    ordered index) from "tran thi hoa" (a few: use the trigram index).
+    """
+    pattern: BindParameter[str] = bindparam(
+        "search_pattern", like_pattern(folded), unique=True, literal_execute=True
+    )
+    return column.like(pattern, escape="\\")

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 
 from auth import throttle
 from models.tables import faq_t, feedback_t, news_t
-from models.text import like_pattern, normalize_name
+from models.text import contains, normalize_name
 from models.types import VIETNAM_TZ, utcnow
 from resolvers import validate
 from resolvers.account import check_captcha, client_address
@@ -30,9 +30,7 @@ async def faqs(context: Context, search: str | None, first: int | None, after: s
     page_ = page(first, after, FAQ_ORDER)
     folded = validate.search(search)
     words = folded.split() if folded else []
-    statement = where_all(
-        select(faq_t), *(faq_t.c.search_text.like(like_pattern(word), escape="\\") for word in words)
-    )
+    statement = where_all(select(faq_t), *(contains(faq_t.c.search_text, word) for word in words))
     return await fetch_page(context.session, statement, FAQ_ORDER, page_)
 
 

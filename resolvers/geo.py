@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select
 
 from models.tables import agent_t, facility_t, office_t
-from models.text import like_pattern
+from models.text import contains
 from resolvers import validate
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
@@ -206,7 +206,7 @@ async def health_facilities(
         if accepts_health_insurance is not None
         else None,
         facility_t.c.issues_sick_leave == issues_sick_leave if issues_sick_leave is not None else None,
-        facility_t.c.search_name.like(like_pattern(folded), escape="\\") if folded else None,
+        contains(facility_t.c.search_name, folded) if folded else None,
     )
     return await _places(context, facility_t, "facility", province_code, near, conditions, first, after)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from auth import scopes, throttle
 from auth.viewer import Role
 from models.tables import period_t, person_t, unit_t
-from models.text import fold, like_pattern, normalize_name
+from models.text import contains, fold, normalize_name
 from models.types import VIETNAM_TZ, utcnow
 from resolvers import validate
 from resolvers.account import check_captcha, client_address
@@ -48,7 +48,7 @@ async def persons(
     statement = where_all(
         select(person_t),
         scopes.persons(context.viewer),
-        person_t.c.search_name.like(like_pattern(folded), escape="\\") if folded else None,
+        contains(person_t.c.search_name, folded) if folded else None,
         person_t.c.province_scope == province if province else None,
         person_t.c.id.in_(
             select(period_t.c.person_id)

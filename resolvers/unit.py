@@ -7,7 +7,7 @@ from sqlalchemy import select, true
 
 from auth import scopes
 from models.tables import unit_t
-from models.text import like_pattern
+from models.text import contains
 from resolvers import validate
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
@@ -47,7 +47,7 @@ async def units(
     statement = where_all(
         select(unit_t),
         true() if public else scopes.units(context.viewer),
-        unit_t.c.search_name.like(like_pattern(folded), escape="\\") if folded else None,
+        contains(unit_t.c.search_name, folded) if folded else None,
         unit_t.c.province_scope == province if province else None,
         unit_t.c.tax_code == tax_code if tax_code else None,
     )
