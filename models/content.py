@@ -10,6 +10,7 @@ from models.types import UtcDateTime
 
 class Faq(SQLModel, table=True):
     __tablename__ = "faq"
+    __table_args__ = (Index("ix_faq_order", "position", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     topic: str | None = Field(default=None, max_length=100)

@@ -19,6 +19,8 @@ class MedicalVisit(SQLModel, table=True):
         CheckConstraint("insurance_paid >= 0 AND patient_paid >= 0", name="ck_visit_money_positive"),
         CheckConstraint("discharged_at IS NULL OR discharged_at >= admitted_at", name="ck_visit_dates"),
         Index("ix_visit_person_newest", "person_id", "admitted_at", "id"),
+        # Person.medicalVisits(year:): the person's visits of one year, newest first.
+        Index("ix_visit_person_year", "person_id", "year", "admitted_at", "id"),
         Index("ix_visit_facility_newest", "facility_id", "admitted_at", "id"),
         Index("ix_visit_facility_person", "facility_id", "person_id"),
     )
