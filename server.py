@@ -20,7 +20,13 @@ import orjson
 import uvicorn
 from graphql import GraphQLError, lexicographic_sort_schema, print_schema
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -83,6 +89,13 @@ CODES = frozenset(
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """The database is down or the connection was lost (not a bug of ours, such as bad SQL)."""
+    if isinstance(error, OperationalError | InterfaceError | PendingRollbackError | OSError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def unavailable() -> Response:
@@ -169,7 +182,14 @@ class GraphQLApp(GraphQL[Context, None]):
             request.scope["ansinh.context"] = ctx
             response = await super().run(request, context=ctx)
             if not isinstance(request, WebSocket):
-                await access_log.flush(session, ctx.access, ctx.viewer, ctx.operation_name, ctx.access_reason)
+                try:
+                    await access_log.flush(
+                        session, ctx.access, ctx.viewer, ctx.operation_name, ctx.access_reason
+                    )
+                except (DBAPIError, OSError):
+                    # Reads of other people's data that cannot be logged are not answered.
+                    log.warning("access log not written: the answer is withheld")
+                    return unavailable()
                 self._observe(ctx, getattr(response, "status_code", 200), started)
             return response
         finally:
@@ -330,7 +350,7 @@ class GraphQLApp(GraphQL[Context, None]):
         code = extensions.get("code")
         if code not in CODES:
             original = error.original_error
-            if isinstance(original, DBAPIError | OSError):
+            if database_unavailable(original):
                 extensions["code"] = "UNAVAILABLE"
                 formatted["message"] = "The database is unavailable; try again shortly."
             elif original is None or isinstance(original, GraphQLError):
