@@ -92,10 +92,26 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def database_unavailable(error: BaseException | None) -> bool:
-    """The database is down or the connection was lost (not a bug of ours, such as bad SQL)."""
-    if isinstance(error, OperationalError | InterfaceError | PendingRollbackError | OSError):
-        return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    """The database is down or the connection was lost (not a bug of ours, such as bad SQL).
+
+    Looks through the chain of causes for a lost connection or a PostgreSQL state of class 08
+    (connection exception) or 57P (the server is shutting down, starting, or was stopped).
+    """
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, OperationalError | InterfaceError | PendingRollbackError | OSError):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        state = str(getattr(error, "sqlstate", "") or "")
+        if state.startswith(("08", "57P")) or type(error).__name__ in (
+            "InterfaceError",
+            "ConnectionDoesNotExistError",
+        ):
+            return True
+        error = getattr(error, "orig", None) or error.__cause__
+        seen += 1
+    return False
 
 
 def unavailable() -> Response:
