@@ -107,7 +107,3 @@ def page(first: int | None, after: str | None, ordering: Ordering) -> Page:
     if first < 0 or first > MAX_PAGE:
         raise BadUserInput(f"first must be between 0 and {MAX_PAGE} (got {first}).", "first")
     return Page(first=first, after=decode_cursor(ordering, after) if after is not None else None)
-
-
-def keyset(ordering: Ordering, page_: Page) -> ColumnElement[bool] | None:
-    return ordering.after(page_.after) if page_.after is not None else None

@@ -49,13 +49,6 @@ async def fetch_page(
     )
 
 
-def constant(value: int) -> Callable[[], Awaitable[int]]:
-    async def count() -> int:
-        return value
-
-    return count
-
-
 def where_all(statement: Select[Any], *conditions: ColumnElement[bool] | None) -> Select[Any]:
     for condition in conditions:
         if condition is not None:
