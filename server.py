@@ -47,9 +47,11 @@ from models.engine import (
     make_engine,
     make_sessionmaker,
     on_events_committed,
+    on_tables_committed,
 )
 from models.migrate import migrations_current, upgrade_to_head
 from models.tables import event_t, outbox_t
+from models.types import utcnow
 from observability import (
     METRICS_CONTENT_TYPE,
     BodyLimit,
@@ -60,6 +62,7 @@ from observability import (
 )
 from resolvers import persisted
 from resolvers.broker import make_broker
+from resolvers.cache import Caches, SessionEntry
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
 from resolvers.outbox import MessageLogSender, Outbox
@@ -170,14 +173,61 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: Any,
         sub_response: Response,
     ) -> Any:
-        if isinstance(request_data, GraphQLRequestData):
-            problem = await persisted.resolve(
-                self.persisted, request_data, context.viewer, allow_list=self.runtime.settings.production
+        if not isinstance(request_data, GraphQLRequestData):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
             )
-            if problem is not None:
-                return ExecutionResult(data=None, errors=[problem])
-        return await super().execute_operation(
+        problem = await persisted.resolve(
+            self.persisted, request_data, context.viewer, allow_list=self.runtime.settings.production
+        )
+        if problem is not None:
+            return ExecutionResult(data=None, errors=[problem])
+        caches = self.runtime.caches
+        key = self._answer_key(request, request_data, context) if caches.usable else None
+        if key is None:
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        if "no-cache" not in request.headers.get("cache-control", ""):
+            entry = caches.answer(key)
+            if entry is not None:
+                context.operation_name = entry.operation_name
+                context.extra["cache"] = "hit"
+                return entry.result
+        context.extra["cache"] = "miss"
+        counter: StatementCounter = context.extra["counter"]
+        counter.read = set()  # the answer's own reads, not the session's
+        filled = caches.versions.now()
+        result = await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
+        )
+        if (
+            isinstance(result, ExecutionResult)
+            and not result.errors
+            and not result.extensions
+            and context.extra.get("operation_type") == "query"
+            and not counter.wrote
+            and not context.access.reads
+        ):
+            caches.keep_answer(key, filled, frozenset(counter.read), result, context.operation_name)
+        return result
+
+    @staticmethod
+    def _answer_key(request: Request, data: GraphQLRequestData, context: Context) -> tuple[Any, ...] | None:
+        """Everything an answer depends on besides the database: who asks, and what."""
+        if data.query is None:
+            return None
+        try:
+            variables = orjson.dumps(data.variables, option=orjson.OPT_SORT_KEYS) if data.variables else b""
+        except TypeError:
+            return None  # uploads and other non-JSON values: mutations, never cached
+        session: SessionEntry | None = context.extra.get("session")
+        return (
+            session.generation if session is not None else 0,
+            context.access_reason,
+            data.query,
+            data.operation_name,
+            variables,
         )
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:  # type: ignore[override]
@@ -280,12 +330,11 @@ class GraphQLApp(GraphQL[Context, None]):
         viewer, account = None, None
         bearer = tokens.bearer(headers.get("authorization"))
         reason = (headers.get("x-ansinh-access-reason") or "").strip()[:500] or None
-        if bearer is not None:
-            found = await tokens.viewer_for(session, bearer)
-            if found is not None:
-                viewer, account = found
-                if reason and viewer.role is Role.ADMIN:
-                    viewer = dataclasses.replace(viewer, access_reason=reason)
+        entry = await self._session(session, bearer) if bearer is not None else None
+        if entry is not None:
+            viewer, account = entry.viewer, entry.account
+            if reason and viewer.role is Role.ADMIN:
+                viewer = dataclasses.replace(viewer, access_reason=reason)
         return Context(
             request=request,
             response=None,
@@ -295,8 +344,22 @@ class GraphQLApp(GraphQL[Context, None]):
             loaders=Loaders(session, viewer),
             access_reason=reason,
             account=account,
-            extra={"token_rejected": bearer is not None and viewer is None},
+            extra={"token_rejected": bearer is not None and viewer is None, "session": entry},
         )
+
+    async def _session(self, session: Any, bearer: str) -> SessionEntry | None:
+        """The session of a token: from the cache while nothing it was read from changed."""
+        caches = self.runtime.caches
+        digest = tokens.hash_token(bearer)
+        entry = caches.session(digest, utcnow())
+        if entry is not None:
+            return entry
+        filled = caches.versions.now()
+        found = await tokens.viewer_for(session, bearer)
+        if found is None:
+            return None
+        viewer, account = found
+        return caches.keep_session(digest, filled, viewer, account, account.expires_at)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:  # type: ignore[override]
         """The token of `connection_init` ({"Authorization": "Bearer …"}) signs the connection in."""
@@ -350,6 +413,7 @@ class GraphQLApp(GraphQL[Context, None]):
             extensions["debug"] = {
                 "sqlStatements": counter.count,
                 "durationMs": round((time.perf_counter() - ctx.extra["started"]) * 1000, 2),
+                "cache": ctx.extra.get("cache", "off"),
             }
         if extensions:
             response["extensions"] = extensions
@@ -392,6 +456,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     broker = make_broker(settings.broker_url, settings.database_url)
+    caches = Caches(broker, enabled=settings.cache_enabled(broker.shared), ttl=settings.cache_ttl)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -399,7 +464,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         outbox=Outbox(sessions, MessageLogSender(settings.message_log)),
         hub=EventHub(sessions, broker),
         broker=broker,
+        caches=caches,
     )
+    on_tables_committed(engine, caches.committed)
     on_events_committed(engine, runtime.events_committed)
     metrics = Metrics()
     graphql = GraphQLApp(runtime, metrics)
@@ -440,14 +507,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
         await runtime.hub.start()
         pacing = asyncio.create_task(garbage_collector_pacing(), name="gc-pacing")
+        follower = asyncio.create_task(caches.follow(), name="cache-invalidation")
         try:
             yield
         finally:
-            for task in (sender, pacing):
+            for task in (sender, pacing, follower):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await runtime.hub.stop()
+            await caches.close()
             await broker.close()
             await engine.dispose()
 
@@ -497,6 +566,8 @@ async def migrate(settings: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
+    # The workers read it (Settings.workers): several processes must not cache without a broker.
+    os.environ["ANSINH_WORKERS"] = str(args.workers)
     settings = Settings.from_env()
     asyncio.run(migrate(settings))
     uvicorn.run(

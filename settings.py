@@ -25,6 +25,12 @@ class Settings:
     # Browser origins allowed to call the API (CORS). Tokens travel in the Authorization header,
     # never in cookies, so credentials are never allowed and "*" cannot leak a session.
     cors_origins: tuple[str, ...] = ()
+    # The caches of sessions and read-only answers (resolvers/cache.py): "auto" uses them where
+    # every process hears every write (one process on SQLite, or a broker), "on" or "off".
+    cache: str = "auto"
+    cache_ttl: float = 10.0
+    # Worker processes of `ansinh serve` (set by it for its workers).
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -34,6 +40,13 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    def cache_enabled(self, broker_shared: bool) -> bool:
+        if self.cache != "auto":
+            return self.cache == "on"
+        # Without a broker, a process only hears its own writes: that is enough for one process
+        # on a SQLite file, not for several workers or for PostgreSQL, which other hosts may share.
+        return broker_shared or (self.database_url.startswith("sqlite") and self.workers == 1)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -60,7 +73,20 @@ class Settings:
                 )
         if mode == "production" and "*" in origins:
             raise SystemExit("ANSINH_CORS_ORIGINS=* is refused in production: list the origins")
+        cache = env.get("ANSINH_CACHE", "auto")
+        if cache not in {"auto", "on", "off"}:
+            raise SystemExit(f"ANSINH_CACHE must be auto, on or off, not {cache!r}")
+        try:
+            cache_ttl = float(env.get("ANSINH_CACHE_TTL", "10"))
+            workers = int(env.get("ANSINH_WORKERS", "1"))
+        except ValueError as exc:
+            raise SystemExit(f"ANSINH_CACHE_TTL and ANSINH_WORKERS must be numbers: {exc}") from None
+        if not 0 < cache_ttl <= 300 or workers < 1:
+            raise SystemExit("ANSINH_CACHE_TTL must be in (0, 300] seconds and ANSINH_WORKERS at least 1")
         return cls(
+            cache=cache,
+            cache_ttl=cache_ttl,
+            workers=workers,
             database_url=env.get("ANSINH_DATABASE_URL", DEFAULT_DATABASE_URL),
             broker_url=env.get("ANSINH_BROKER_URL") or None,
             env=mode,

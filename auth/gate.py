@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -80,6 +81,10 @@ class OperationGate(SchemaExtension):
         context = execution.context
         if context is not None:
             context.operation_name = execution.operation_name
+            if execution.graphql_document is not None and hasattr(context, "extra"):
+                # Only the answers of queries may be cached (resolvers/cache.py).
+                with contextlib.suppress(RuntimeError):
+                    context.extra["operation_type"] = execution.operation_type.value
         viewer = getattr(context, "viewer", None)
         document = execution.graphql_document
         staff = viewer is not None and viewer.is_staff

@@ -74,6 +74,7 @@ wrk.body = os.getenv("BENCH_BODY")
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/graphql-response+json, application/json"
 if os.getenv("BENCH_AUTH") ~= "" then wrk.headers["Authorization"] = os.getenv("BENCH_AUTH") end
+if os.getenv("BENCH_FRESH") == "1" then wrk.headers["Cache-Control"] = "no-cache" end
 function done(s, latency, requests)
   io.write(string.format(
     "RESULT requests=%d rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f connect=%d read=%d write=%d non2xx=%d timeout=%d\\n",
@@ -89,6 +90,8 @@ class Load:
     name: str
     body: str
     auth: str = ""
+    # Cache-Control: no-cache: executed every time (the session of the token may still be cached).
+    fresh: bool = False
 
 
 @dataclass(slots=True)
@@ -219,7 +222,12 @@ class Wrk:
         ]
         if self.cpu is not None:
             command = ["taskset", "-c", str(self.cpu), *command]
-        env = {**os.environ, "BENCH_BODY": load.body, "BENCH_AUTH": load.auth}
+        env = {
+            **os.environ,
+            "BENCH_BODY": load.body,
+            "BENCH_AUTH": load.auth,
+            "BENCH_FRESH": "1" if load.fresh else "",
+        }
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
         if done.returncode != 0 or line is None:
@@ -278,7 +286,7 @@ def check_answers(worker: Worker, loads: list[Load]) -> None:
     """Each query answers 200 with data and no errors; prints the statements it costs."""
     with httpx.Client(base_url=worker.url, timeout=30) as client:
         for load in loads:
-            headers = {"Content-Type": "application/json", "X-Ansinh-Debug": "1"}
+            headers = {"Content-Type": "application/json", "X-Ansinh-Debug": "1", "Cache-Control": "no-cache"}
             if load.auth:
                 headers["Authorization"] = load.auth
             response = client.post("/graphql", content=load.body, headers=headers)
@@ -454,6 +462,7 @@ def main(argv: list[str] | None = None) -> None:
             "PYTHONPATH": str(PROJECT_ROOT),
         }
         home = Load("home", json.dumps({"query": CITIZEN_HOME}), f"Bearer {token}")
+        home_fresh = Load("home fresh", home.body, home.auth, fresh=True)
         typename = Load("__typename", json.dumps({"query": TYPENAME}))
         plain = Load("plain", json.dumps({"query": "{ hello }"}))
         wrk = Wrk(folder, wrk_cpu, args.connections)
@@ -467,7 +476,7 @@ def main(argv: list[str] | None = None) -> None:
             with running(app, env, folder, worker_cpu) as worker:
                 if number == 0:
                     check_answers(worker, [typename, home])
-                for load in (typename, home):
+                for load in (typename, home, home_fresh):
                     measured[load.name] = wrk.measure(worker, load, args.duration, args.warmup)
                 if args.profile and number == args.rounds - 1:
                     chosen = home if args.profile == "home" else typename
@@ -476,7 +485,7 @@ def main(argv: list[str] | None = None) -> None:
                 measured[plain.name] = wrk.measure(worker, plain, args.duration, args.warmup)
             rounds.append(measured)
 
-    rows = [median_round(rounds, n) for n in ("plain", "__typename", "home")]
+    rows = [median_round(rounds, n) for n in ("plain", "__typename", "home", "home fresh")]
     print()
     print_table(rows)
     by_name = {r.name: r for r in rows}
@@ -487,8 +496,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.rounds > 1:
         spread = [round(r["home"].rps / r["plain"].rps, 3) for r in rounds if r["plain"].rps]
         print(f"\nhome/plain per round: {spread} (median {statistics.median(spread):.3f})")
+    fresh_ratio = by_name["home fresh"].rps / by_name["plain"].rps if by_name["plain"].rps else 0.0
     print(f"\n__typename/plain: {typename_ratio:.3f}")
     print(f"home/plain:       {ratio:.3f}  (goal ≥ {GOAL_RATIO})  {'PASS' if passed else 'FAIL'}")
+    print(f"home fresh/plain: {fresh_ratio:.3f}  (executed every time: Cache-Control: no-cache)")
     if not clean:
         print("some responses were not 2xx or failed: those runs measured failures, not speed")
     sys.exit(0 if passed else 1)

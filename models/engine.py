@@ -1,8 +1,11 @@
-"""The async engine, per-request sessions and the SQL statement counter."""
+"""The async engine, per-request sessions, the SQL statement counter and the tables each
+statement reads and writes (what the caches of resolvers/cache.py are invalidated by)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,10 +17,52 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 class StatementCounter:
-    __slots__ = ("count",)
+    """The statements of one request, and the tables they read; `wrote` once any statement wrote."""
+
+    __slots__ = ("count", "read", "wrote")
 
     def __init__(self) -> None:
         self.count = 0
+        self.read: set[str] = set()
+        self.wrote = False
+
+
+# Statements are compiled by SQLAlchemy: keywords are upper case, table names lower case. A word
+# that only looks like a table (in a string literal) costs an extra invalidation, never a stale
+# answer. "*" stands for "some table we could not name": it depends on, or invalidates, everything.
+_READS = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_][a-z0-9_]*)')
+_WRITES = re.compile(r'\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?([a-z_][a-z0-9_]*)')
+_HARMLESS = (
+    "SELECT",
+    "WITH",
+    "PRAGMA",
+    "SAVEPOINT",
+    "RELEASE",
+    "ROLLBACK",
+    "BEGIN",
+    "COMMIT",
+    "SET ",
+    "SHOW",
+)
+_TABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+_TABLES_MAX = 4096
+_listeners = itertools.count()
+
+
+def statement_tables(statement: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The tables a SQL statement reads and writes, remembered per statement text."""
+    found = _TABLES.get(statement)
+    if found is None:
+        writes = frozenset(_WRITES.findall(statement))
+        head = statement.lstrip()[:10].upper()
+        if not writes and not head.startswith(_HARMLESS):
+            writes = frozenset({"*"})  # DDL, COPY, a CTE we cannot read: assume the worst
+        found = (frozenset(_READS.findall(statement)) | writes, writes)
+        if len(_TABLES) >= _TABLES_MAX:
+            # Searches put their patterns into the SQL text: the texts are not a bounded set.
+            _TABLES.clear()
+        _TABLES[statement] = found
+    return found
 
 
 # The counter of the request being served, if it asked to be counted (X-Ansinh-Debug, tests).
@@ -34,10 +79,14 @@ def count_statements() -> Iterator[StatementCounter]:
         _current_counter.reset(token)
 
 
-def _on_execute(*_: Any) -> None:
+def _on_execute(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
     counter = _current_counter.get()
     if counter is not None:
         counter.count += 1
+        read, written = statement_tables(statement)
+        counter.read |= read
+        if written:
+            counter.wrote = True
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -110,18 +159,36 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def on_events_committed(engine: AsyncEngine, callback: Callable[[], None]) -> None:
     """Calls `callback` after each commit of a transaction that inserted into the event table."""
-    sync: Engine = engine.sync_engine
 
-    def after_execute(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO event "):
-            connection.info["ansinh.events"] = True
-
-    def after_commit(connection: Any) -> None:
-        if connection.info.pop("ansinh.events", False):
+    def committed(tables: frozenset[str]) -> None:
+        if "event" in tables or "*" in tables:
             callback()
 
+    on_tables_committed(engine, committed)
+
+
+def on_tables_committed(engine: AsyncEngine, callback: Callable[[frozenset[str]], None]) -> None:
+    """Calls `callback` with the tables written by each transaction, right after its commit (in the
+    committing request, before its answer is sent: the next read sees the new state)."""
+    sync: Engine = engine.sync_engine
+    key = f"ansinh.written.{next(_listeners)}"  # each listener keeps its own account
+
+    def after_execute(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        written = statement_tables(statement)[1]
+        if written:
+            pending: set[str] | None = connection.info.get(key)
+            if pending is None:
+                connection.info[key] = set(written)
+            else:
+                pending |= written
+
+    def after_commit(connection: Any) -> None:
+        written = connection.info.pop(key, None)
+        if written:
+            callback(frozenset(written))
+
     def after_rollback(connection: Any) -> None:
-        connection.info.pop("ansinh.events", None)
+        connection.info.pop(key, None)
 
     event.listen(sync, "after_cursor_execute", after_execute)
     event.listen(sync, "commit", after_commit)

@@ -17,6 +17,7 @@ from auth.captcha import random_text
 from auth.guard import AccessRecorder
 from auth.viewer import Viewer
 from resolvers.broker import Broker
+from resolvers.cache import Caches
 from resolvers.outbox import Outbox
 from resolvers.subscription import EventHub
 from settings import Settings
@@ -35,6 +36,7 @@ class Runtime:
     outbox: Outbox
     hub: EventHub
     broker: Broker
+    caches: Caches
     # What a new captcha says; tests swap in a known text.
     captcha_text: Callable[[], str] = random_text
     _background: set[asyncio.Task[None]] = field(default_factory=set)

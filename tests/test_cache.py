@@ -1,0 +1,215 @@
+"""The caches of sessions and read-only answers: what is cached, and that a write kills it at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from auth import tokens
+from models.tables import access_log_t, account_t, person_t
+from models.types import utcnow
+from resolvers.broker import InProcessBroker, RedisBroker
+from resolvers.cache import Caches
+from settings import Settings
+from tests.conftest import Api, codes
+from tests.test_entry import SUSPEND, issued, person_of
+
+HOME = """{ viewer { person { fullName socialInsuranceCode
+  healthInsuranceCard { number status } } } }"""
+
+
+async def signed_in(api: Api, person: Any) -> str:
+    """A session for the person (who gets an account first): the bearer token."""
+    now = utcnow()
+    async with api.app.state.runtime.sessionmaker() as session:
+        account_id = (
+            await session.execute(
+                insert(account_t)
+                .values(
+                    username=person.social_insurance_code,
+                    password_hash="-",
+                    role="CITIZEN",
+                    person_id=person.id,
+                    must_change_password=False,
+                    password_changed_at=now,
+                    created_at=now,
+                    disabled=False,
+                )
+                .returning(account_t.c.id)
+            )
+        ).scalar_one()
+        token, _ = await tokens.issue(session, account_id, "test-cache")
+        await session.commit()
+    return token
+
+
+async def home(api: Api, token: str) -> dict[str, Any]:
+    response = await api.client.post(
+        "/graphql", json={"query": HOME}, headers={"Authorization": f"Bearer {token}", "X-Ansinh-Debug": "1"}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_home_repeated_is_answered_from_the_cache_without_sql(api: Api) -> None:
+    person = await person_of(api)
+    token = await signed_in(api, person)
+    first = await home(api, token)
+    second = await home(api, token)
+    assert first["extensions"]["debug"]["cache"] == "miss"
+    assert second["extensions"]["debug"] == {
+        **second["extensions"]["debug"],
+        "cache": "hit",
+        "sqlStatements": 0,
+    }
+    assert second["data"] == first["data"]
+    assert first["data"]["viewer"]["person"]["socialInsuranceCode"] == person.social_insurance_code
+
+
+async def test_suspend_card_home_shows_the_new_status_at_once(api: Api) -> None:
+    person = await person_of(api)
+    card = await issued(api, person, validFrom="2025-01-01", validTo="2035-12-31")
+    token = await signed_in(api, person)
+    assert (await home(api, token))["data"]["viewer"]["person"]["healthInsuranceCard"]["status"] == "ACTIVE"
+    assert (await home(api, token))["extensions"]["debug"]["cache"] == "hit"
+    suspended = (
+        await api.data(
+            SUSPEND, {"input": {"cardNumber": card["number"], "reason": "Mất thẻ"}}, as_="officer.hanoi"
+        )
+    )["suspendCard"]
+    assert suspended["__typename"] == "SuspendCardSuccess", suspended
+    after = await home(api, token)
+    assert after["extensions"]["debug"]["cache"] == "miss"
+    assert after["data"]["viewer"]["person"]["healthInsuranceCard"]["status"] == "SUSPENDED"
+
+
+async def test_any_committed_write_of_a_table_read_invalidates(api: Api) -> None:
+    """Not only mutations: a write through any session of the application (here a direct update)."""
+    person = await person_of(api)
+    token = await signed_in(api, person)
+    await home(api, token)
+    async with api.app.state.runtime.sessionmaker() as session:
+        await session.execute(
+            update(person_t).where(person_t.c.id == person.id).values(full_name="Đỗ Văn Mới")
+        )
+        await session.commit()
+    assert (await home(api, token))["data"]["viewer"]["person"]["fullName"] == "Đỗ Văn Mới"
+
+
+async def test_rolled_back_write_keeps_the_cache(api: Api) -> None:
+    person = await person_of(api)
+    token = await signed_in(api, person)
+    await home(api, token)
+    async with api.app.state.runtime.sessionmaker() as session:
+        await session.execute(
+            update(person_t).where(person_t.c.id == person.id).values(full_name="Không Lưu")
+        )
+        await session.rollback()
+    again = await home(api, token)
+    assert again["extensions"]["debug"]["cache"] == "hit"
+    assert again["data"]["viewer"]["person"]["fullName"] != "Không Lưu"
+
+
+async def test_revoked_session_is_refused_at_once(api: Api) -> None:
+    person = await person_of(api)
+    token = await signed_in(api, person)
+    assert "errors" not in await home(api, token)
+    async with api.app.state.runtime.sessionmaker() as session:
+        from models.tables import auth_session_t
+
+        await session.execute(
+            update(auth_session_t)
+            .where(auth_session_t.c.token_hash == tokens.hash_token(token))
+            .values(revoked_at=utcnow())
+        )
+        await session.commit()
+    assert (await home(api, token))["data"] == {"viewer": None}
+    response = await api.client.post(
+        "/graphql",
+        json={"query": "{ persons(first: 1) { totalCount } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    refused = response.json()
+    assert codes(refused) == ["UNAUTHENTICATED"] and "signed out" in refused["errors"][0]["message"]
+
+
+async def test_officer_reads_of_health_data_are_logged_every_time(api: Api) -> None:
+    person = await person_of(api)
+    query = "query($code: String!) { person(socialInsuranceCode: $code) { medicalVisits(first: 5) { totalCount } } }"
+
+    async def logged() -> int:
+        async with api.app.state.runtime.sessionmaker() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(access_log_t).where(access_log_t.c.person_id == person.id)
+            )
+        return int(count or 0)
+
+    before = await logged()
+    variables = {"code": person.social_insurance_code}
+    for _ in range(2):
+        body = await api.post(query, variables, as_="officer.hanoi", debug=True)
+        assert "errors" not in body, body["errors"]
+        assert body["extensions"]["debug"]["cache"] == "miss"
+    assert await logged() == before + 2
+
+
+async def test_errors_and_mutations_are_never_cached(api: Api) -> None:
+    for _ in range(2):
+        body = await api.post("{ persons(first: 1) { totalCount } }", debug=True)
+        assert codes(body) == ["UNAUTHENTICATED"]
+        assert body["extensions"]["debug"]["cache"] == "miss"
+        mutation = await api.post("mutation { logout }", debug=True)
+        assert mutation["extensions"]["debug"]["cache"] == "miss"
+
+
+async def test_no_cache_header_executes_again(api: Api) -> None:
+    query = "{ offices(first: 2) { nodes { code } } }"
+    await api.post(query)
+    fresh = await api.post(query, debug=True, fresh=True)
+    assert (
+        fresh["extensions"]["debug"]["cache"] == "miss" and fresh["extensions"]["debug"]["sqlStatements"] >= 1
+    )
+
+
+def test_settings_cache_only_where_every_write_is_heard() -> None:
+    sqlite = "sqlite+aiosqlite:///./x.db"
+    postgres = "postgresql+asyncpg://postgres@127.0.0.1/x"
+    assert Settings(database_url=sqlite).cache_enabled(broker_shared=False)
+    assert not Settings(database_url=sqlite, workers=2).cache_enabled(broker_shared=False)
+    assert not Settings(database_url=postgres).cache_enabled(broker_shared=False)
+    assert Settings(database_url=postgres).cache_enabled(broker_shared=True)
+    assert not Settings(database_url=postgres, cache="off").cache_enabled(broker_shared=True)
+    assert Settings(database_url=postgres, cache="on").cache_enabled(broker_shared=False)
+
+
+async def test_cache_unused_while_the_broker_is_unreachable() -> None:
+    broker = RedisBroker("redis://127.0.0.1:1/0")  # nothing listens there
+    caches = Caches(broker, enabled=True)
+    follower = asyncio.create_task(caches.follow())
+    try:
+        await asyncio.sleep(0.5)
+        assert caches.live is False and caches.usable is False
+        caches.keep_answer(("k",), caches.versions.now(), frozenset({"person"}), object(), None)
+        assert caches.answer(("k",)) is None
+    finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+        await broker.close()
+
+
+async def test_cache_entry_dies_when_a_table_it_read_is_written() -> None:
+    caches = Caches(InProcessBroker(), enabled=True)
+    filled = caches.versions.now()
+    caches.keep_answer(("a",), filled, frozenset({"person", "card"}), "A", None)
+    caches.keep_answer(("b",), filled, frozenset({"office"}), "B", None)
+    caches.committed(frozenset({"card"}))
+    assert caches.answer(("a",)) is None
+    entry = caches.answer(("b",))
+    assert entry is not None and entry.result == "B"
+    # Filled before a write that committed while it was being read: never kept.
+    caches.committed(frozenset({"office"}))
+    caches.keep_answer(("c",), filled, frozenset({"office"}), "C", None)
+    assert caches.answer(("c",)) is None
