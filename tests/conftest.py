@@ -79,6 +79,9 @@ def settings(database_url: str, message_log: Path) -> Settings:
         captcha="off",
         demo_password=DEMO_PASSWORD,
         message_log=str(message_log),
+        # One process writes the database (the app under test): the caches are right on either
+        # backend, and the PostgreSQL run must exercise them too (auto would turn them off there).
+        cache="on",
     )
 
 

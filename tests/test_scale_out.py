@@ -18,6 +18,8 @@ import pytest
 
 from settings import Settings
 from tests.conftest import Api
+from tests.test_cache import HOME, signed_in
+from tests.test_entry import SUSPEND, issued
 from tests.test_registration import SUBMIT, form, hanoi_address, make_person
 from tests.wsclient import connect
 
@@ -154,3 +156,37 @@ async def test_events_kill_9_mid_burst_loses_nothing_acknowledged(api: Api, seed
                 received.add(message["payload"]["data"]["events"]["subjectId"])
     finally:
         await asyncio.gather(stop(listener), stop(victim))
+
+
+async def test_cache_write_on_one_process_invalidates_the_other(
+    api: Api, pair: tuple[Server, Server]
+) -> None:
+    a, b = pair
+    person = await make_person(api)
+    card = await issued(api, person, validFrom="2025-01-01", validTo="2035-12-31")
+    token = await signed_in(api, person)
+    headers = {"Authorization": f"Bearer {token}", "X-Ansinh-Debug": "1"}
+    async with httpx.AsyncClient(timeout=10) as client:
+
+        async def home_at_b() -> dict[str, Any]:
+            response = await client.post(f"{b.http}/graphql", json={"query": HOME}, headers=headers)
+            body: dict[str, Any] = response.json()
+            return body
+
+        await home_at_b()
+        cached = await home_at_b()
+        assert cached["extensions"]["debug"]["cache"] == "hit"
+        assert cached["data"]["viewer"]["person"]["healthInsuranceCard"]["status"] == "ACTIVE"
+        officer = {"Authorization": f"Bearer {await api.token('officer.hanoi')}"}
+        variables = {"input": {"cardNumber": card["number"], "reason": "Mất thẻ"}}
+        response = await client.post(
+            f"{a.http}/graphql", json={"query": SUSPEND, "variables": variables}, headers=officer
+        )
+        assert response.json()["data"]["suspendCard"]["__typename"] == "SuspendCardSuccess"
+        written = asyncio.get_running_loop().time()
+        while True:
+            seen = await home_at_b()
+            if seen["data"]["viewer"]["person"]["healthInsuranceCard"]["status"] == "SUSPENDED":
+                break
+            assert asyncio.get_running_loop().time() - written < 2.0, "process B kept a stale answer"
+            await asyncio.sleep(0.02)
