@@ -65,6 +65,17 @@ class Metrics:
         self.pool_in_use = Gauge(
             "ansinh_db_pool_checked_out", "Database connections in use.", registry=self.registry
         )
+        self.cache_answers = Gauge(
+            "ansinh_cache_answers",
+            "Cacheable requests since start answered from the cache (hit) or executed (miss).",
+            ["result"],
+            registry=self.registry,
+        )
+        self.cache_live = Gauge(
+            "ansinh_cache_live",
+            "1 while this process caches (configured, and hearing every other process's writes).",
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

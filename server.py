@@ -487,6 +487,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def metrics_endpoint(_: Request) -> Response:
         metrics.subscriptions.set(len(runtime.hub.subscribers))
+        metrics.cache_answers.labels(result="hit").set(caches.hits)
+        metrics.cache_answers.labels(result="miss").set(caches.misses)
+        metrics.cache_live.set(1 if caches.usable else 0)
         pool = engine.sync_engine.pool
         checked_out = getattr(pool, "checkedout", None)
         if callable(checked_out):

@@ -29,6 +29,7 @@ async def test_metrics_counts_requests_errors_and_subscriptions(api: Api) -> Non
     assert 'ansinh_graphql_requests_total{operation="MetricsProbe",status="200"}' in text
     assert 'ansinh_graphql_errors_total{code="UNAUTHENTICATED"}' in text
     assert "ansinh_active_subscriptions" in text and "ansinh_outbox_backlog" in text
+    assert 'ansinh_cache_answers{result="hit"}' in text and "ansinh_cache_live 1.0" in text
 
 
 async def test_cors_configured_origin_allowed_without_credentials(seeded: Settings) -> None:
