@@ -38,6 +38,11 @@ PUBLIC = Limits(depth=12, aliases=30, directives=20, cost=20_000)
 STAFF = Limits(depth=16, aliases=100, directives=50, cost=250_000)
 # Connection fields without `first` still return a page: what they cost by default.
 LIST_ARGUMENT = "first"
+# The limits are checked before validation, so `first` may be any literal or variable: one beyond
+# GraphQL's 32-bit Int (refused by validation anyway) counts as the largest Int, and the cost stops
+# at the largest integer every JSON client reads exactly (it is shown in `extensions.cost`).
+MAX_PAGE = 2**31 - 1
+MAX_COST = 2**53 - 1
 
 
 @dataclass(slots=True)
@@ -68,10 +73,10 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
             continue
         value = argument.value
         if isinstance(value, IntValueNode):
-            return max(0, int(value.value))
+            return min(max(0, int(value.value)), MAX_PAGE)
         if isinstance(value, VariableNode):
             given = variables.get(value.name.value)
-            return max(0, given) if isinstance(given, int) else DEFAULT_PAGE
+            return min(max(0, given), MAX_PAGE) if isinstance(given, int) else DEFAULT_PAGE
         return DEFAULT_PAGE
     # A connection asked without `first` still returns a default page.
     selections = field.selection_set.selections if field.selection_set is not None else ()
@@ -111,18 +116,18 @@ def measure(document: DocumentNode, operation_name: str | None, variables: dict[
                 child_cost, child_depth = (0, depth + step)
                 if selection.selection_set is not None:
                     child_cost, child_depth = walk(selection.selection_set, depth + step, seen)
-                cost += 1 + _page_size(selection, variables) * child_cost
+                cost = min(cost + 1 + _page_size(selection, variables) * child_cost, MAX_COST)
                 deepest = max(deepest, child_depth)
             elif isinstance(selection, InlineFragmentNode):
                 inner_cost, inner_depth = walk(selection.selection_set, depth, seen)
-                cost, deepest = cost + inner_cost, max(deepest, inner_depth)
+                cost, deepest = min(cost + inner_cost, MAX_COST), max(deepest, inner_depth)
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
                 fragment = fragments.get(selection.name.value)
                 if fragment is not None:
                     inner_cost, inner_depth = walk(
                         fragment.selection_set, depth, seen | {selection.name.value}
                     )
-                    cost, deepest = cost + inner_cost, max(deepest, inner_depth)
+                    cost, deepest = min(cost + inner_cost, MAX_COST), max(deepest, inner_depth)
         return cost, deepest
 
     shape.cost, shape.depth = walk(chosen.selection_set, 0, frozenset())
@@ -151,10 +156,11 @@ def problems(shape: Shape, limits: Limits) -> list[tuple[str, str]]:
             )
         )
     if shape.cost > limits.cost:
+        at_least = "at least " if shape.cost == MAX_COST else ""
         found.append(
             (
                 "QUERY_TOO_COMPLEX",
-                f"The query could return {shape.cost:,} values (cost {shape.cost}); the limit is {limits.cost:,}. "
+                f"The query could return {at_least}{shape.cost:,} values (cost {shape.cost}); the limit is {limits.cost:,}. "
                 "Ask for smaller pages (`first`) or fewer nested lists.",
             )
         )

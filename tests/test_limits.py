@@ -47,3 +47,16 @@ async def test_query_cost_counts_variables(api: Api) -> None:
     assert "QUERY_TOO_COMPLEX" not in codes(small)
     big = await api.post(query, {"n": 100}, as_="0113099841")
     assert codes(big) == ["QUERY_TOO_COMPLEX"]
+
+
+async def test_query_cost_first_beyond_int_refused_with_a_readable_cost(api: Api) -> None:
+    """Found by schemathesis: a `first` beyond any 64-bit integer made the cost unencodable (HTTP 500)."""
+    huge = 12935704965231977196158976
+    literal = f"{{ participatingUnits(first: {huge}) {{ totalCount }} }}"
+    nested = "query($n: Int) { units(first: $n) { nodes { employees(first: $n) { nodes { id } } } } }"
+    for query, variables in ((literal, None), (nested, {"n": huge})):
+        body = await api.post(query, variables, as_="admin")
+        assert codes(body) == ["QUERY_TOO_COMPLEX"], body
+        cost = body["errors"][0]["extensions"]["cost"]
+        assert 250_000 < cost <= 2**53 - 1
+    assert "at least 9,007,199,254,740,991 values" in body["errors"][0]["message"]
