@@ -116,6 +116,10 @@ def make_engine(url: str) -> AsyncEngine:
             # database, not left to starve the pool (aggregates set their own, shorter, limit).
             connect_args={"server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_MS)}},
         )
+    elif url.startswith("sqlite+aiosqlite"):
+        from models import sqlite
+
+        kwargs["module"] = sqlite.dbapi()  # one trip to the connection's thread per statement
     engine = create_async_engine(url, **kwargs)
     sync: Engine = engine.sync_engine
     event.listen(sync, "before_cursor_execute", _on_execute)

@@ -60,7 +60,7 @@ async def start(settings: Settings, broker: str) -> Server:
         "--log-level", "warning", cwd=ROOT, env=env,
     )  # fmt: skip
     async with httpx.AsyncClient() as client:
-        for _ in range(200):
+        for _ in range(600):  # 30 s: a loaded CI machine imports slowly
             with contextlib.suppress(httpx.HTTPError):
                 if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
                     return Server(process, port)
