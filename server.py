@@ -209,7 +209,8 @@ class GraphQLApp(GraphQL[Context, None]):
             and not counter.wrote
             and not context.access.reads
         ):
-            caches.keep_answer(key, filled, frozenset(counter.read), result, context.operation_name)
+            size = len(orjson.dumps(result.data))
+            caches.keep_answer(key, filled, frozenset(counter.read), result, context.operation_name, size)
         return result
 
     @staticmethod

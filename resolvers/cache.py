@@ -94,16 +94,31 @@ class AnswerEntry:
     tables: frozenset[str]
     result: Any  # the ExecutionResult: data only, no errors
     operation_name: str | None
+    size: int  # bytes of its JSON
 
 
 class Caches:
     """The process's two caches and the state of the invalidation feed."""
 
-    def __init__(self, broker: Broker, *, enabled: bool, ttl: float = 10.0, size: int = 20_000) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        *,
+        enabled: bool,
+        ttl: float = 10.0,
+        size: int = 20_000,
+        answer_bytes: int = 64 * 1024,
+        total_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self.broker = broker
         self.enabled = enabled
         self.ttl = ttl
         self.size = size
+        # Big views (an officer's list of a hundred people) are cheap to run again compared to
+        # the memory they would hold; the home screens this cache is for are under a kilobyte.
+        self.answer_bytes = answer_bytes
+        self.total_bytes = total_bytes
+        self.bytes = 0
         self.versions = Versions()
         self.sessions: dict[str, SessionEntry] = {}
         self.answers: dict[Hashable, AnswerEntry] = {}
@@ -133,6 +148,7 @@ class Caches:
         self.versions.bump(frozenset({"*"}))
         self.sessions.clear()
         self.answers.clear()
+        self.bytes = 0
 
     async def follow(self) -> None:
         """Applies the other processes' writes; runs as long as the application."""
@@ -202,22 +218,42 @@ class Caches:
         if time.monotonic() - entry.loaded > self.ttl or not self.versions.unchanged_since(
             entry.tables, entry.filled
         ):
-            del self.answers[key]
+            self._drop(key)
             self.misses += 1
             return None
         self.hits += 1
         return entry
 
     def keep_answer(
-        self, key: Hashable, filled: int, tables: frozenset[str], result: Any, operation_name: str | None
+        self,
+        key: Hashable,
+        filled: int,
+        tables: frozenset[str],
+        result: Any,
+        operation_name: str | None,
+        size: int,
     ) -> None:
-        if not self.usable or tables & VOLATILE or not self.versions.unchanged_since(tables, filled):
+        if (
+            not self.usable
+            or size > self.answer_bytes
+            or tables & VOLATILE
+            or not self.versions.unchanged_since(tables, filled)
+        ):
             return
-        self._bound(self.answers)
-        self.answers[key] = AnswerEntry(filled, time.monotonic(), tables, result, operation_name)
+        self._drop(key)
+        while self.answers and (len(self.answers) >= self.size or self.bytes + size > self.total_bytes):
+            self._drop(next(iter(self.answers)))
+        self.answers[key] = AnswerEntry(filled, time.monotonic(), tables, result, operation_name, size)
+        self.bytes += size
+
+    def _drop(self, key: Hashable) -> None:
+        entry = self.answers.pop(key, None)
+        if entry is not None:
+            self.bytes -= entry.size
 
     def _bound(self, entries: dict[Any, Any]) -> None:
-        # Oldest first: dictionaries keep insertion order, and a refilled entry moves to the end.
+        # Oldest first: dictionaries keep insertion order, and an entry found dead is deleted, so
+        # its replacement goes to the end.
         while len(entries) >= self.size:
             entries.pop(next(iter(entries)))
 

@@ -192,7 +192,7 @@ async def test_cache_unused_while_the_broker_is_unreachable() -> None:
     try:
         await asyncio.sleep(0.5)
         assert caches.live is False and caches.usable is False
-        caches.keep_answer(("k",), caches.versions.now(), frozenset({"person"}), object(), None)
+        caches.keep_answer(("k",), caches.versions.now(), frozenset({"person"}), object(), None, 10)
         assert caches.answer(("k",)) is None
     finally:
         follower.cancel()
@@ -203,13 +203,25 @@ async def test_cache_unused_while_the_broker_is_unreachable() -> None:
 async def test_cache_entry_dies_when_a_table_it_read_is_written() -> None:
     caches = Caches(InProcessBroker(), enabled=True)
     filled = caches.versions.now()
-    caches.keep_answer(("a",), filled, frozenset({"person", "card"}), "A", None)
-    caches.keep_answer(("b",), filled, frozenset({"office"}), "B", None)
+    caches.keep_answer(("a",), filled, frozenset({"person", "card"}), "A", None, 10)
+    caches.keep_answer(("b",), filled, frozenset({"office"}), "B", None, 10)
     caches.committed(frozenset({"card"}))
     assert caches.answer(("a",)) is None
     entry = caches.answer(("b",))
     assert entry is not None and entry.result == "B"
     # Filled before a write that committed while it was being read: never kept.
     caches.committed(frozenset({"office"}))
-    caches.keep_answer(("c",), filled, frozenset({"office"}), "C", None)
+    caches.keep_answer(("c",), filled, frozenset({"office"}), "C", None, 10)
     assert caches.answer(("c",)) is None
+
+
+def test_cache_bounded_in_bytes_and_big_answers_not_kept() -> None:
+    caches = Caches(InProcessBroker(), enabled=True, answer_bytes=100, total_bytes=250)
+    now = caches.versions.now()
+    caches.keep_answer(("big",), now, frozenset(), "X", None, 101)
+    assert caches.answer(("big",)) is None
+    for name in "abc":
+        caches.keep_answer((name,), now, frozenset(), name, None, 100)
+    assert caches.answer(("a",)) is None  # the oldest made room
+    assert caches.answer(("b",)) is not None and caches.answer(("c",)) is not None
+    assert caches.bytes == 200
