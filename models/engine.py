@@ -27,10 +27,12 @@ class StatementCounter:
         self.wrote = False
 
 
-# Statements are compiled by SQLAlchemy: keywords are upper case, table names lower case. A word
-# that only looks like a table (in a string literal) costs an extra invalidation, never a stale
-# answer. "*" stands for "some table we could not name": it depends on, or invalidates, everything.
-_READS = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_][a-z0-9_]*)')
+# Statements are compiled by SQLAlchemy: keywords are upper case, names lower case. A statement
+# reads every table whose name appears in it as a word (FROM, JOIN, comma lists, subqueries and
+# qualified columns alike); a word that only looks like a table (a column, a string literal) costs
+# an extra invalidation, never a stale answer. "*" stands for a write we cannot name (DDL, COPY):
+# it invalidates everything.
+_WORDS = re.compile(r"[a-z_][a-z0-9_]*")
 _WRITES = re.compile(r'\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?([a-z_][a-z0-9_]*)')
 _HARMLESS = (
     "SELECT",
@@ -49,6 +51,20 @@ _TABLES_MAX = 4096
 _listeners = itertools.count()
 
 
+_known: list[frozenset[str]] = []
+
+
+def _table_names() -> frozenset[str]:
+    """The application's tables (read once: importing them here at load time would be circular)."""
+    if not _known:
+        from sqlmodel import SQLModel
+
+        import models.tables  # noqa: F401  (every table registered)
+
+        _known.append(frozenset(SQLModel.metadata.tables))
+    return _known[0]
+
+
 def statement_tables(statement: str) -> tuple[frozenset[str], frozenset[str]]:
     """The tables a SQL statement reads and writes, remembered per statement text."""
     found = _TABLES.get(statement)
@@ -56,8 +72,8 @@ def statement_tables(statement: str) -> tuple[frozenset[str], frozenset[str]]:
         writes = frozenset(_WRITES.findall(statement))
         head = statement.lstrip()[:10].upper()
         if not writes and not head.startswith(_HARMLESS):
-            writes = frozenset({"*"})  # DDL, COPY, a CTE we cannot read: assume the worst
-        found = (frozenset(_READS.findall(statement)) | writes, writes)
+            writes = frozenset({"*"})
+        found = (_table_names().intersection(_WORDS.findall(statement)) | writes, writes)
         if len(_TABLES) >= _TABLES_MAX:
             # Searches put their patterns into the SQL text: the texts are not a bounded set.
             _TABLES.clear()

@@ -225,3 +225,14 @@ def test_cache_bounded_in_bytes_and_big_answers_not_kept() -> None:
     assert caches.answer(("a",)) is None  # the oldest made room
     assert caches.answer(("b",)) is not None and caches.answer(("c",)) is not None
     assert caches.bytes == 200
+
+
+def test_statement_tables_reads_and_writes_named() -> None:
+    from models.engine import statement_tables
+
+    comma = "SELECT person.id FROM person, health_insurance_card WHERE person.id = health_insurance_card.person_id"
+    assert statement_tables(comma) == (frozenset({"person", "health_insurance_card"}), frozenset())
+    nested = "SELECT anon_1.id FROM (SELECT unit.id AS id FROM unit JOIN office ON office.id = unit.office_id) AS anon_1"
+    assert statement_tables(nested)[0] == {"unit", "office"}
+    assert statement_tables('UPDATE "account" SET disabled=? WHERE account.id = ?')[1] == {"account"}
+    assert statement_tables("CREATE INDEX ix ON person (full_name)")[1] == {"*"}  # unknown: everything
