@@ -4,7 +4,7 @@ Run from the project root (a benchmark, not a test; it prints numbers and exits 
 goal is missed)::
 
     python -m bench.throughput [--duration 15] [--connections 50] [--rounds 1] [--persons 2000]
-                               [--database-url URL] [--profile [home|__typename]]
+                               [--database-url URL] [--profile [home|home-fresh|__typename]]
 
 Needs ``wrk`` (Debian/Ubuntu: ``apt-get install -y wrk``) and, for pinning, ``taskset``.
 
@@ -25,7 +25,7 @@ the median round (by rps) is shown.
 
 Goal: the home query at **15 % or more of the plain route's requests per second** (ratio ≥ 0.15).
 
-``--profile [home|__typename]`` then samples the worker with py-spy (dev only: ``pip install
+``--profile [home|home-fresh|__typename]`` then samples the worker with py-spy (dev only: ``pip install
 py-spy``) while wrk sends that load (the home query if not named), and prints CPU self time by
 package and by function, and the inclusive time of the project's functions. py-spy samples every
 thread: aiosqlite's connection threads show up as ``aiosqlite`` (the SQLite work and the hand-over
@@ -438,7 +438,7 @@ def main(argv: list[str] | None = None) -> None:
         "--profile",
         nargs="?",
         const="home",
-        choices=("home", "__typename"),
+        choices=("home", "home-fresh", "__typename"),
         help="sample the worker with py-spy under this load (home if not given)",
     )
     args = parser.parse_args(argv)
@@ -479,7 +479,7 @@ def main(argv: list[str] | None = None) -> None:
                 for load in (typename, home, home_fresh):
                     measured[load.name] = wrk.measure(worker, load, args.duration, args.warmup)
                 if args.profile and number == args.rounds - 1:
-                    chosen = home if args.profile == "home" else typename
+                    chosen = {"home": home, "home-fresh": home_fresh}.get(args.profile, typename)
                     profile(worker, wrk, chosen, min(args.duration, 10), folder)
             with running(["bench.plain_app:app"], env, folder, worker_cpu) as worker:
                 measured[plain.name] = wrk.measure(worker, plain, args.duration, args.warmup)
