@@ -327,6 +327,7 @@ def profile(worker: Worker, wrk: Wrk, load: Load, seconds: float, folder: Path) 
         "--format",
         "raw",
         "--nonblocking",
+        "--gil",  # only the thread holding the GIL: where the interpreter's one core goes
         "--output",
         str(output),
     ]
