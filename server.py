@@ -331,7 +331,9 @@ class GraphQLApp(GraphQL[Context, None]):
         viewer, account = None, None
         bearer = tokens.bearer(headers.get("authorization"))
         reason = (headers.get("x-ansinh-access-reason") or "").strip()[:500] or None
-        entry = await self._session(session, bearer) if bearer is not None else None
+        # Cache-Control: no-cache asks for everything afresh, the session behind the token included.
+        fresh = "no-cache" in headers.get("cache-control", "")
+        entry = await self._session(session, bearer, fresh) if bearer is not None else None
         if entry is not None:
             viewer, account = entry.viewer, entry.account
             if reason and viewer.role is Role.ADMIN:
@@ -348,11 +350,11 @@ class GraphQLApp(GraphQL[Context, None]):
             extra={"token_rejected": bearer is not None and viewer is None, "session": entry},
         )
 
-    async def _session(self, session: Any, bearer: str) -> SessionEntry | None:
+    async def _session(self, session: Any, bearer: str, fresh: bool) -> SessionEntry | None:
         """The session of a token: from the cache while nothing it was read from changed."""
         caches = self.runtime.caches
         digest = tokens.hash_token(bearer)
-        entry = caches.session(digest, utcnow())
+        entry = None if fresh else caches.session(digest, utcnow())
         if entry is not None:
             return entry
         filled = caches.versions.now()
