@@ -8,7 +8,7 @@ from models.audit import AuditEntry
 from models.benefit import Benefit
 from models.card import HealthInsuranceCard
 from models.content import Faq, Feedback, NewsArticle
-from models.contribution import ContributionPeriod
+from models.contribution import ContributionAway, ContributionPeriod, ContributionReturn, ContributionRollup
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
 from models.outbox import OutboxMessage
@@ -30,7 +30,10 @@ __all__ = [
     "Benefit",
     "Captcha",
     "CollectionAgent",
+    "ContributionAway",
     "ContributionPeriod",
+    "ContributionReturn",
+    "ContributionRollup",
     "DeviceChallenge",
     "Event",
     "Faq",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, SmallInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import Money
@@ -48,3 +48,75 @@ class ContributionPeriod(SQLModel, table=True):
     currency: str = Field(default="VND", max_length=3)
     salary: Decimal | None = Field(default=None, sa_column=Column(Money))
     salary_coefficient: Decimal | None = Field(default=None, sa_column=Column(Money))
+
+
+# ---------- the statistics rollup (see models/rollup.py), kept with the periods ----------
+
+# Levels of `contribution_rollup` and `contribution_return`: what a row is grouped by.
+LEVEL_PROVINCE = 1  # the person's province, every unit
+LEVEL_UNIT = 2  # one unit, whatever the person's province
+LEVEL_BY_TYPE = 4  # added to either: one insurance type (else every type, "*")
+ALL = "*"  # insurance_type of rows over every type
+
+
+class ContributionRollup(SQLModel, table=True):
+    """Per group and calendar year: who contributed, for how many months, on what salaries.
+
+    A group is a province (level 1, `province_scope` the person's) or a unit (level 2,
+    `province_scope` the unit's home province: its code's first two characters), for one
+    insurance type (+4) or all ("*"). `persons` contributed in the year (at least one month),
+    `entrants` of them for the first time in that group; `person_months` and `salary_months` (in
+    hundredths) add up every period's months in the year. The `home_` columns count only the
+    people whose province is `province_scope` (on province levels: the same as the others).
+    """
+
+    __tablename__ = "contribution_rollup"
+    __table_args__ = (CheckConstraint("level IN (1, 2, 5, 6)", name="ck_rollup_level"),)
+
+    level: int = Field(primary_key=True, sa_type=SmallInteger)
+    province_scope: str = Field(primary_key=True, max_length=2)
+    insurance_type: str = Field(primary_key=True, max_length=24)
+    unit_id: int = Field(primary_key=True)  # 0 on province levels
+    year: int = Field(primary_key=True)
+    persons: int = 0
+    entrants: int = 0
+    person_months: int = Field(default=0, sa_type=BigInteger)
+    salary_months: int = Field(default=0, sa_type=BigInteger)
+    home_persons: int = 0
+    home_entrants: int = 0
+    home_person_months: int = Field(default=0, sa_type=BigInteger)
+    home_salary_months: int = Field(default=0, sa_type=BigInteger)
+
+
+class ContributionReturn(SQLModel, table=True):
+    """People who contribute in a group in `year` again after `previous_year`, with at least one
+    calendar year between (so neither entrants nor continuing from the year before)."""
+
+    __tablename__ = "contribution_return"
+
+    level: int = Field(primary_key=True, sa_type=SmallInteger)
+    province_scope: str = Field(primary_key=True, max_length=2)
+    insurance_type: str = Field(primary_key=True, max_length=24)
+    unit_id: int = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    previous_year: int = Field(primary_key=True)
+    persons: int = 0
+    home_persons: int = 0
+
+
+class ContributionAway(SQLModel, table=True):
+    """The periods at a unit whose home province (its code's first two characters) is not the
+    person's province: copied here with the person's province, for the statistics that group
+    units by the people's province (the rollup has those of the unit's own province only)."""
+
+    __tablename__ = "contribution_away"
+    __table_args__ = (Index("ix_away_province_unit", "province_scope", "unit_id"),)
+
+    period_id: int = Field(primary_key=True, foreign_key="contribution_period.id")
+    person_id: int
+    province_scope: str = Field(max_length=2)
+    unit_id: int
+    insurance_type: str = Field(max_length=24)
+    from_month: int
+    to_month: int
+    salary: Decimal | None = Field(default=None, sa_column=Column(Money))

@@ -11,7 +11,7 @@ from models.audit import AuditEntry
 from models.benefit import Benefit
 from models.card import HealthInsuranceCard
 from models.content import Faq, Feedback, NewsArticle
-from models.contribution import ContributionPeriod
+from models.contribution import ContributionAway, ContributionPeriod, ContributionReturn, ContributionRollup
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
 from models.outbox import OutboxMessage
@@ -28,6 +28,7 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 access_log_t = _table(AccessLogEntry)
+away_t = _table(ContributionAway)
 audit_t = _table(AuditEntry)
 captcha_t = _table(Captcha)
 challenge_t = _table(DeviceChallenge)
@@ -50,6 +51,8 @@ period_t = _table(ContributionPeriod)
 person_t = _table(Person)
 persisted_t = _table(PersistedQuery)
 registration_t = _table(Registration)
+return_t = _table(ContributionReturn)
+rollup_t = _table(ContributionRollup)
 unit_t = _table(Unit)
 unit_member_t = _table(UnitMember)
 visit_t = _table(MedicalVisit)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import scopes
 from auth.viewer import Role, Viewer
-from models import rules
+from models import rollup, rules
 from models.benefit import BENEFIT_REGIMES
 from models.tables import (
     benefit_t,
@@ -418,6 +418,8 @@ async def record_contribution_period(context: Context, data: PeriodData) -> Outc
         return Invalid([duplicate])
     period_id = inserted_id(inserted)
     await _add_member(session, unit.id, person.id, person.social_insurance_code)
+    # The statistics' rollup, in the same transaction (models/rollup.py).
+    await rollup.period_recorded(session, person.id, period_id)
     await record_event(
         session,
         "CONTRIBUTION_RECORDED",

@@ -11,7 +11,9 @@ The same people as the executemany path for the same seed (one random stream,
   chunk; at most `QUEUE_DEPTH` chunks wait in between, so memory stays bounded whatever the count;
 * values are converted as the columns' types would (`Money` to integer hundredths, `UtcDateTime` to
   naive UTC), since COPY bypasses SQLAlchemy's bind processing, then written in COPY's text format;
-* each person's unit roster (`unit_member`) is written with the periods;
+* each person's unit roster (`unit_member`) and away periods (`contribution_away`) are written with
+  the periods; the statistics' rollup of the people added (`models/rollup.py`) is added up in this
+  process, in a thread, while each chunk is being copied, then added to the rollup tables at the end;
 * a large load into small tables drops the secondary indexes, unique and foreign keys of the loaded
   tables and rebuilds them once at the end (faster than maintaining them row by row), all inside the
   transaction: a failed run leaves the schema as it was, and a second run adds nothing.
@@ -36,7 +38,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
 from tqdm import tqdm
 
-from models.tables import benefit_t, card_t, period_t, person_t, unit_member_t, visit_t
+from models import rollup
+from models.rollup import HOME_VALUES, RETURN_KEY, RETURN_VALUES, ROLLUP_KEY, VALUES
+from models.tables import (
+    away_t,
+    benefit_t,
+    card_t,
+    period_t,
+    person_t,
+    return_t,
+    rollup_t,
+    unit_member_t,
+    visit_t,
+)
+from models.types import Money
 from seed import people
 
 CHUNK_PERSONS = 10_000
@@ -47,8 +62,9 @@ WORKER_FROM = 20_000
 REBUILD_FROM = 50_000
 MAINTENANCE_WORK_MEM = "1GB"
 
-# In the order they are written (parents first); unit_member has no id of its own.
-LOADED: tuple[Table, ...] = (person_t, period_t, card_t, visit_t, benefit_t, unit_member_t)
+# In the order they are written (parents first); unit_member and contribution_away have no id of
+# their own.
+LOADED: tuple[Table, ...] = (person_t, period_t, card_t, visit_t, benefit_t, unit_member_t, away_t)
 WITH_IDS: tuple[Table, ...] = (person_t, period_t, card_t, visit_t, benefit_t)
 
 
@@ -149,6 +165,8 @@ class Batch:
     generated: int  # people generated, written or not (the progress bar counts these)
     rows: dict[str, int] = field(default_factory=dict)
     data: dict[str, bytes] = field(default_factory=dict)
+    # The people written, as the rollup reads them: (province, periods).
+    people: list[tuple[str, list[rollup.Period]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -167,26 +185,31 @@ class Job:
     def batches(self) -> Iterator[Batch]:
         dialect = postgresql.dialect()
         encoders = {t.name: Encoder(t, dialect) for t in LOADED}
+        homes = {unit_id: rollup.home_province(spec.code) for unit_id, spec in self.units}
         for chunk in people.generate_chunks(
             self.rng, self.count, self.taken_codes, self.units, self.facilities, self.offices, CHUNK_PERSONS
         ):
-            yield self.encode(chunk, encoders)
+            yield self.encode(chunk, encoders, homes)
 
     def _id(self, table: Table) -> int:
         value = self.next_ids[table.name]
         self.next_ids[table.name] = value + 1
         return value
 
-    def encode(self, chunk: people.Generated, encoders: dict[str, Encoder]) -> Batch:
+    def encode(self, chunk: people.Generated, encoders: dict[str, Encoder], homes: dict[int, str]) -> Batch:
         lines: dict[str, list[str]] = {t.name: [] for t in LOADED}
         person_ids: dict[str, int] = {}
+        provinces: dict[str, str] = {}
         for row in chunk.persons:
             code = row["social_insurance_code"]
             if code in self.have:
                 continue
             person_ids[code] = row["id"] = self._id(person_t)
+            provinces[code] = row["province_scope"]
             lines[person_t.name].append(encoders[person_t.name].line(row))
         roster: dict[tuple[int, int], str] = {}
+        periods: dict[str, list[rollup.Period]] = {}
+        money, dialect = Money(), postgresql.dialect()
         for table, rows in (
             (period_t, chunk.periods),
             (card_t, chunk.cards),
@@ -204,6 +227,30 @@ class Job:
                 out.append(encoder.line(row))
                 if table is period_t:
                     roster.setdefault((row["unit_id"], person_id), code)
+                    home, province = homes[row["unit_id"]], provinces[code]
+                    salary = money.process_bind_param(row["salary"], dialect)
+                    periods.setdefault(code, []).append(
+                        (
+                            row["unit_id"],
+                            home,
+                            row["insurance_type"],
+                            row["from_month"],
+                            row["to_month"],
+                            salary,
+                        )
+                    )
+                    if home != province:
+                        away = {
+                            "period_id": row["id"],
+                            "person_id": person_id,
+                            "province_scope": province,
+                            "unit_id": row["unit_id"],
+                            "insurance_type": row["insurance_type"],
+                            "from_month": row["from_month"],
+                            "to_month": row["to_month"],
+                            "salary": row["salary"],
+                        }
+                        lines[away_t.name].append(encoders[away_t.name].line(away))
         lines[unit_member_t.name] = [
             encoders[unit_member_t.name].line(
                 {"unit_id": unit_id, "person_id": person_id, "social_insurance_code": code}
@@ -211,6 +258,7 @@ class Job:
             for (unit_id, person_id), code in roster.items()
         ]
         batch = Batch(generated=len(chunk.persons))
+        batch.people = [(provinces[code], rows) for code, rows in periods.items()]
         for name, table_lines in lines.items():
             batch.rows[name] = len(table_lines)
             if table_lines:
@@ -392,6 +440,12 @@ async def load_people(
                     table.name, source=_pieces(data), columns=columns[table.name], format="text"
                 )
 
+    totals = rollup.Totals()
+
+    async def take(batch: Batch) -> None:
+        # The chunk's rollup is added up in a thread while the database takes the chunk.
+        await asyncio.gather(write(batch), asyncio.to_thread(_add_people, totals, batch.people))
+
     added = rows = 0
     with tqdm(total=count, desc="people (COPY)", unit="person", disable=not progress) as bar:
 
@@ -404,7 +458,7 @@ async def load_people(
 
         if count < WORKER_FROM:
             for batch in job.batches():
-                await write(batch)
+                await take(batch)
                 advance(batch)
         else:
             worker = Worker(job)
@@ -412,16 +466,59 @@ async def load_people(
             finished = False
             try:
                 while (batch_ := await worker.next_batch()) is not None:
-                    await write(batch_)
+                    await take(batch_)
                     advance(batch_)
                 finished = True
             finally:
                 worker.close(finished)
+    if added:
+        await _add_rollup(conn, driver, totals)
     if rebuild is not None:
         for statement in tqdm(rebuild.restore, desc="indexes and keys", unit="step", disable=not progress):
             await conn.execute(text(statement))
     if added:
         await _advance_sequences(conn)
-        for table in LOADED:
+        for table in (*LOADED, rollup_t, return_t):
             await conn.execute(text(f"ANALYZE {quote(table.name)}"))
     return added
+
+
+def _add_people(totals: rollup.Totals, persons: list[tuple[str, list[rollup.Period]]]) -> None:
+    for province, periods in persons:
+        totals.add_person(province, periods)
+
+
+async def _lines(rows: Iterator[tuple[Any, ...]], per_piece: int = 50_000) -> AsyncIterator[bytes]:
+    """Rows of numbers and codes (nothing to escape) in COPY's text format, a block at a time."""
+    block: list[str] = []
+    for row in rows:
+        block.append("\t".join(map(str, row)))
+        if len(block) == per_piece:
+            block.append("")
+            yield "\n".join(block).encode()
+            block = []
+    if block:
+        block.append("")
+        yield "\n".join(block).encode()
+
+
+async def _add_rollup(conn: AsyncConnection, driver: Any, totals: rollup.Totals) -> None:
+    """Adds the rollup of the people loaded to what the rollup tables hold (others may be there:
+    the golden record, an earlier load): COPY into a temporary table, then one INSERT … ON CONFLICT
+    that adds the figures up."""
+    for table, key, values, rows in (
+        (rollup_t, ROLLUP_KEY, (*VALUES, *HOME_VALUES), totals.rollup_rows()),
+        (return_t, RETURN_KEY, RETURN_VALUES, totals.return_rows()),
+    ):
+        # Names of the models' own tables and columns, not input.
+        load = f"{table.name}_load"
+        await conn.execute(text(f"CREATE TEMPORARY TABLE {load} (LIKE {table.name}) ON COMMIT DROP"))
+        await driver.copy_to_table(load, source=_lines(rows), columns=[*key, *values], format="text")
+        columns = ", ".join((*key, *values))
+        added = ", ".join(f"{v} = {table.name}.{v} + excluded.{v}" for v in values)
+        await conn.execute(
+            text(
+                f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {load} "  # noqa: S608
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {added}"
+            )
+        )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
 from auth.passwords import hash_password
+from models import rollup
 from models.engine import make_engine
 from models.tables import (
     account_t,
@@ -104,6 +105,7 @@ async def seed_golden(conn: AsyncConnection) -> None:
     local = facilities[golden.LOCAL_FACILITY_CODE]
     offices = await _ids(conn, office_t, "code", ["01"])
     await conn.execute(insert(period_t), _with_person(golden.periods(units), person_ids))
+    await rollup.persons_added(conn, list(person_ids.values()))
     await conn.execute(insert(card_t), _with_person([golden.card(local)], person_ids))
     await conn.execute(
         insert(visit_t), _with_person(golden.visits(facilities[golden.HOSPITAL_CODE], local), person_ids)
@@ -180,6 +182,7 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
             (benefit_t, generated.benefits),
         ):
             await _bulk(conn, table, _with_person(rows, person_ids), bar)
+    await rollup.persons_added(conn, sorted(person_ids.values()))
     return len(fresh_persons)
 
 
