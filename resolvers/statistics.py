@@ -1,8 +1,11 @@
 """Aggregates for analysts (and officers within their province): computed in SQL with GROUP BY.
 
-Contribution months are counted per calendar year by intersecting each period with the year,
-in SQL; headcounts are distinct people. Small groups are suppressed for analysts (k-anonymity):
-a count under K_ANONYMITY is returned as null, so no aggregate singles anybody out.
+Contribution statistics are read from the rollup kept with the periods (`models/rollup.py`: per
+province or unit, insurance type and calendar year), never from the periods themselves: months
+are counted per calendar year, headcounts are distinct people (over a range of years, each person
+once), exactly as intersecting every period with every year gave them. Small groups are suppressed
+for analysts (k-anonymity): a count under K_ANONYMITY is returned as null, so no aggregate singles
+anybody out.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    true,
     type_coerce,
     union_all,
 )
 from sqlalchemy.sql import Select
 
 from auth.viewer import Role, Viewer
-from models.tables import facility_t, period_t, person_t, unit_t, visit_t
+from models.contribution import LEVEL_BY_TYPE, LEVEL_PROVINCE, LEVEL_UNIT
+from models.tables import away_t, facility_t, return_t, rollup_t, unit_t, visit_t
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.outcomes import Problem
@@ -137,6 +142,174 @@ def _suppress(viewer: Viewer, count: int) -> int | None:
     return None if viewer.role is Role.ANALYST and count < K_ANONYMITY else count
 
 
+DIMENSION_LABELS = {
+    "PROVINCE": "province",
+    "YEAR": "year",
+    "INSURANCE_TYPE": "insurance_type",
+    "UNIT": "unit",
+}
+
+
+def _dialect(context: Context) -> str:
+    bind = context.session.bind
+    return bind.dialect.name if bind is not None else ""
+
+
+def _contribution_statement(
+    dialect: str,
+    group_by: Sequence[str],
+    province: str | None,
+    insurance_type: str | None,
+    first: int,
+    last: int,
+) -> Select[Any]:
+    """One statement over the rollup (see models/rollup.py for what its rows hold).
+
+    The level: a unit's rows if UNIT is grouped by, else a province's (all provinces: their sum);
+    by insurance type if grouped or filtered by it. Over a range of years a person counts in the
+    first year of it they contributed in: `persons` of the first year, then `entrants` and returns
+    from before the range. Units grouped with provinces: the people of the unit's home province
+    from the rollup (`home_` columns), the others from their periods in `contribution_away`.
+    """
+    by_year = "YEAR" in group_by
+    by_unit = "UNIT" in group_by
+    by_type = "INSURANCE_TYPE" in group_by or insurance_type is not None
+    home = by_unit and ("PROVINCE" in group_by or province is not None)
+    level = (LEVEL_UNIT if by_unit else LEVEL_PROVINCE) | (LEVEL_BY_TYPE if by_type else 0)
+    labels = [DIMENSION_LABELS[d] for d in group_by]
+
+    def dimensions(table: Any, year: ColumnElement[int]) -> list[ColumnElement[Any]]:
+        columns = {
+            "PROVINCE": table.c.province_scope,
+            "YEAR": year,
+            "INSURANCE_TYPE": table.c.insurance_type,
+            "UNIT": unit_t.c.code,
+        }
+        return [columns[d].label(DIMENSION_LABELS[d]) for d in group_by]
+
+    def scoped(statement: Select[Any], table: Any) -> Select[Any]:
+        if by_unit:
+            statement = statement.join(unit_t, unit_t.c.id == table.c.unit_id)
+        if province is not None:
+            statement = statement.where(table.c.province_scope == province)
+        if insurance_type is not None:
+            statement = statement.where(table.c.insurance_type == insurance_type)
+        return statement
+
+    r = rollup_t
+    persons = r.c.home_persons if home else r.c.persons
+    entrants = r.c.home_entrants if home else r.c.entrants
+    months = r.c.home_person_months if home else r.c.person_months
+    pay = r.c.home_salary_months if home else r.c.salary_months
+    zero = literal(0, BigInteger)
+    parts: list[Select[Any]] = [
+        scoped(
+            select(
+                *dimensions(r, r.c.year),
+                (persons if by_year else case((r.c.year == first, persons), else_=entrants)).label(
+                    "headcount"
+                ),
+                months.label("person_months"),
+                pay.label("salary_months"),
+                persons.label("present"),
+            )
+            .select_from(r)
+            .where(r.c.level == level, r.c.year >= first, r.c.year <= last),
+            r,
+        )
+    ]
+    if not by_year:
+        back = return_t
+        parts.append(
+            scoped(
+                select(
+                    *dimensions(back, back.c.year),
+                    (back.c.home_persons if home else back.c.persons).label("headcount"),
+                    zero.label("person_months"),
+                    zero.label("salary_months"),
+                    zero.label("present"),
+                )
+                .select_from(back)
+                .where(
+                    back.c.level == level,
+                    back.c.year > first,
+                    back.c.year <= last,
+                    back.c.previous_year < first,
+                ),
+                back,
+            )
+        )
+    if home:
+        parts.append(_away_part(dialect, group_by, dimensions, scoped, first, last))
+    every = union_all(*parts).subquery("parts")
+    keys = [every.c[label] for label in labels]
+    return (
+        select(
+            *keys,
+            func.sum(every.c.headcount).label("headcount"),
+            func.sum(every.c.person_months).label("person_months"),
+            func.sum(every.c.salary_months).label("salary_months"),
+        )
+        .group_by(*keys)
+        .having(func.sum(every.c.present) > 0)
+        .order_by(*keys)
+    )
+
+
+def _away_part(
+    dialect: str,
+    group_by: Sequence[str],
+    dimensions: Any,
+    scoped: Any,
+    first: int,
+    last: int,
+) -> Select[Any]:
+    """The periods at units away from the person's province, counted as the periods themselves:
+    distinct people and months per group (and year), within the range of years."""
+    a = away_t
+    start, end = _month_index(a.c.from_month), _month_index(a.c.to_month)
+    source: Any
+    within: ColumnElement[bool]
+    if "YEAR" in group_by:
+        if dialect == "postgresql":
+            years: Any = (
+                func.generate_series(
+                    _greatest(a.c.from_month // 100, literal(first)),
+                    _least(a.c.to_month // 100, literal(last)),
+                )
+                .table_valued("value")
+                .render_derived(name="years")
+            )
+            year = years.c.value
+            source = a.join(years, true())
+            within = true()
+        else:
+            years = _years(first, last)
+            year = years.c.year
+            source = a.join(years, (year * 12 <= end) & (year * 12 + 11 >= start))
+            within = true()
+        low, high = year * 12, year * 12 + 11
+    else:
+        year = literal(first)
+        source = a
+        low, high = literal(first * 12), literal(last * 12 + 11)
+        within = (start <= high) & (end >= low)
+    months = _least(end, high) - _greatest(start, low) + 1
+    chosen = dimensions(a, year)
+    return scoped(
+        select(
+            *chosen,
+            func.count(func.distinct(a.c.person_id)).label("headcount"),
+            func.sum(months).label("person_months"),
+            func.sum(months * func.coalesce(raw(a.c.salary), 0)).label("salary_months"),
+            func.count().label("present"),
+        )
+        .select_from(source)
+        .where(within),
+        a,
+    ).group_by(*chosen)
+
+
 async def contributions(
     context: Context,
     group_by: Sequence[str],
@@ -162,38 +335,10 @@ async def contributions(
     if problems:
         raise BadUserInput("; ".join(p.message for p in problems), problems[0].field[0])
 
-    years = _years(first, last)
-    start, end = _month_index(period_t.c.from_month), _month_index(period_t.c.to_month)
-    year_start, year_end = years.c.year * 12, years.c.year * 12 + 11
-    months = _least(end, year_end) - _greatest(start, year_start) + 1
-    dimensions: dict[str, ColumnElement[Any]] = {
-        "PROVINCE": person_t.c.province_scope.label("province"),
-        "YEAR": years.c.year.label("year"),
-        "INSURANCE_TYPE": period_t.c.insurance_type.label("insurance_type"),
-        "UNIT": unit_t.c.code.label("unit"),
-    }
-    chosen = [dimensions[d] for d in group_by]
-    statement = (
-        select(
-            *chosen,
-            func.count(func.distinct(period_t.c.person_id)).label("headcount"),
-            func.sum(months).label("person_months"),
-            func.sum(months * func.coalesce(raw(period_t.c.salary), 0)).label("salary_months"),
-        )
-        .select_from(period_t)
-        .join(person_t, person_t.c.id == period_t.c.person_id)
-        .join(unit_t, unit_t.c.id == period_t.c.unit_id)
-        .join(years, (year_start <= end) & (year_end >= start))
-        .group_by(*chosen)
-        .order_by(*chosen)
-    )
-    if province is not None:
-        statement = statement.where(person_t.c.province_scope == province)
-    if insurance_type is not None:
-        statement = statement.where(period_t.c.insurance_type == insurance_type)
+    statement = _contribution_statement(_dialect(context), group_by, province, insurance_type, first, last)
     groups = []
     for row in await _run(context, statement):
-        values = {d: getattr(row, str(dimensions[d].key)) for d in group_by}
+        values = {d: getattr(row, DIMENSION_LABELS[d]) for d in group_by}
         # Money is stored in hundredths: the sum comes back in hundredths too.
         salary_months = Decimal(int(row.salary_months or 0)) / 100
         rate = RATES.get(values.get("INSURANCE_TYPE") or insurance_type or "")

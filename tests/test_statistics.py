@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    case,
+    func,
+    literal,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from models import rollup
+from models.contribution import LEVEL_BY_TYPE, LEVEL_UNIT
+from models.tables import away_t, period_t, person_t, return_t, rollup_t, unit_t
 from tests.conftest import Api, codes
+from tests.test_entry import PERIOD
+from tests.test_entry import one as one_row
+from tests.test_registration import make_person
 
 CONTRIBUTIONS = """query($g: [ContributionDimension!]!, $p: String, $t: InsuranceType, $from: Int, $to: Int) {
   contributionStatistics(groupBy: $g, provinceCode: $p, insuranceType: $t, fromYear: $from, toYear: $to) {
@@ -81,3 +106,365 @@ async def test_visit_statistics_statement_count_constant(api: Api) -> None:
     few = await api.statements(VISITS, {"g": ["YEAR"]}, as_="admin")
     many = await api.statements(VISITS, {"g": ["FACILITY", "YEAR", "ICD_CHAPTER"]}, as_="admin")
     assert few == many <= 4  # the session, two SET LOCAL (PostgreSQL), the aggregate
+
+
+# ---------- the rollup (models/rollup.py) gives what counting the periods gave ----------
+
+
+def _least(a: Any, b: Any) -> Any:
+    return case((a < b, a), else_=b)
+
+
+def _greatest(a: Any, b: Any) -> Any:
+    return case((a > b, a), else_=b)
+
+
+def _month_index(column: Any) -> Any:
+    return (column // 100) * 12 + (column % 100) - 1
+
+
+def counted_from_periods(
+    group_by: list[str], province: str | None, insurance_type: str | None, first: int, last: int
+) -> Any:
+    """The statement contributionStatistics ran before the rollup: every period intersected with
+    every year of the range, distinct people per group."""
+    years = union_all(*(select(literal(y, Integer).label("year")) for y in range(first, last + 1))).cte(
+        "years"
+    )
+    start, end = _month_index(period_t.c.from_month), _month_index(period_t.c.to_month)
+    year_start, year_end = years.c.year * 12, years.c.year * 12 + 11
+    months = _least(end, year_end) - _greatest(start, year_start) + 1
+    dimensions = {
+        "PROVINCE": person_t.c.province_scope.label("province"),
+        "YEAR": years.c.year.label("year"),
+        "INSURANCE_TYPE": period_t.c.insurance_type.label("insurance_type"),
+        "UNIT": unit_t.c.code.label("unit"),
+    }
+    chosen = [dimensions[d] for d in group_by]
+    statement = (
+        select(
+            *chosen,
+            func.count(func.distinct(period_t.c.person_id)).label("headcount"),
+            func.sum(months).label("person_months"),
+            func.sum(months * func.coalesce(type_coerce(period_t.c.salary, BigInteger), 0)).label(
+                "salary_months"
+            ),
+        )
+        .select_from(period_t)
+        .join(person_t, person_t.c.id == period_t.c.person_id)
+        .join(unit_t, unit_t.c.id == period_t.c.unit_id)
+        .join(years, (year_start <= end) & (year_end >= start))
+        .group_by(*chosen)
+        .order_by(*chosen)
+    )
+    if province is not None:
+        statement = statement.where(person_t.c.province_scope == province)
+    if insurance_type is not None:
+        statement = statement.where(period_t.c.insurance_type == insurance_type)
+    return statement
+
+
+FIELDS = {"PROVINCE": "provinceCode", "YEAR": "year", "INSURANCE_TYPE": "insuranceType", "UNIT": "unitCode"}
+LABELS = {"PROVINCE": "province", "YEAR": "year", "INSURANCE_TYPE": "insurance_type", "UNIT": "unit"}
+DIMENSIONS = ["PROVINCE", "YEAR", "INSURANCE_TYPE", "UNIT"]
+FILTERS: list[tuple[str | None, str | None, int | None, int | None]] = [
+    (None, None, None, None),
+    ("01", None, None, None),
+    ("79", "SOCIAL", 2015, 2026),
+    (None, "HEALTH", 2020, 2020),
+    (None, "UNEMPLOYMENT", 1995, 2026),
+    ("01", None, 2010, 2012),
+]
+
+
+def _grouping(mask: int) -> list[str]:
+    return [d for i, d in enumerate(DIMENSIONS) if mask & (1 << i)]
+
+
+async def expected_rows(
+    api: Api, group_by: list[str], province: str | None, kind: str | None, first: int | None, last: int | None
+) -> list[dict[str, Any]]:
+    statement = counted_from_periods(group_by, province, kind, first or 2006, last or 2026)
+    async with api.app.state.runtime.sessionmaker() as session:
+        rows = (await session.execute(statement)).all()
+    return [
+        {
+            **{FIELDS[d]: getattr(row, LABELS[d]) for d in group_by},
+            "headcount": int(row.headcount),
+            "personMonths": int(row.person_months),
+            "salaryMonths": Decimal(int(row.salary_months or 0)) / 100,
+        }
+        for row in rows
+    ]
+
+
+async def answered_rows(
+    api: Api, group_by: list[str], province: str | None, kind: str | None, first: int | None, last: int | None
+) -> list[dict[str, Any]]:
+    variables = {"g": group_by, "p": province, "t": kind, "from": first, "to": last}
+    rows = (await api.data(CONTRIBUTIONS, variables, as_="admin"))["contributionStatistics"]
+    return [
+        {
+            **{FIELDS[d]: r[FIELDS[d]] for d in group_by},
+            "headcount": r["headcount"],
+            "personMonths": r["personMonths"],
+            "salaryMonths": Decimal(r["salaryMonths"]),
+        }
+        for r in rows
+    ]
+
+
+async def assert_as_counted(api: Api, cases: list[tuple[list[str], tuple[Any, ...]]]) -> int:
+    compared = 0
+    for group_by, (province, kind, first, last) in cases:
+        expected = await expected_rows(api, group_by, province, kind, first, last)
+        answered = await answered_rows(api, group_by, province, kind, first, last)
+        assert answered == expected, (group_by, province, kind, first, last)
+        compared += len(expected)
+    return compared
+
+
+async def test_contribution_statistics_every_grouping_equals_counting_the_periods(api: Api) -> None:
+    groupings = [_grouping(mask) for mask in range(1, 16)] + [
+        ["YEAR", "PROVINCE"],
+        ["UNIT", "INSURANCE_TYPE", "YEAR", "PROVINCE"],
+        ["INSURANCE_TYPE", "UNIT"],
+    ]
+    compared = await assert_as_counted(api, [(g, f) for g in groupings for f in FILTERS])
+    assert compared > 1000
+
+
+async def test_record_contribution_period_statistics_count_it(api: Api) -> None:
+    person = await make_person(api, "01", "Lê Thị Thống Kê")
+    home_unit = await one_row(api, select(unit_t).where(unit_t.c.code == "01T0001"))
+    away_unit = await one_row(
+        api, select(unit_t).where(unit_t.c.province_scope == "79").order_by(unit_t.c.id).limit(1)
+    )
+    query = {"g": ["UNIT", "YEAR"], "p": "01", "t": "SOCIAL", "from": 2018, "to": 2024}
+    by_range = {"g": ["UNIT"], "p": "01", "t": "SOCIAL", "from": 2019, "to": 2023}
+
+    async def groups(variables: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        rows = (await api.data(CONTRIBUTIONS, variables, as_="admin"))["contributionStatistics"]
+        return {(r["unitCode"], r["year"]): r for r in rows}
+
+    before, before_range = await groups(query), await groups(by_range)
+    # At the IT centre 2019-03..2020-02, back in 2023 after a gap (a return); at a unit of province
+    # 79 in 2021 (away from the person's province).
+    for unit, first, last in (
+        (home_unit, "2019-03", "2020-02"),
+        (home_unit, "2023-05", "2023-08"),
+        (away_unit, "2021-01", "2021-12"),
+    ):
+        variables = {
+            "input": {
+                "socialInsuranceCode": person.social_insurance_code,
+                "unitCode": unit.code,
+                "insuranceType": "SOCIAL",
+                "fromMonth": first,
+                "toMonth": last,
+                "salary": "10000000",
+            }
+        }
+        result = (await api.data(PERIOD, variables, as_="officer.hanoi"))["recordContributionPeriod"]
+        assert result["__typename"] == "RecordContributionPeriodSuccess", result
+    after, after_range = await groups(query), await groups(by_range)
+
+    def grew(key: tuple[Any, ...], people: int, months: int) -> None:
+        old = before.get(key, {"headcount": 0, "personMonths": 0, "salaryMonths": "0"})
+        new = after[key]
+        assert (new["headcount"] - old["headcount"], new["personMonths"] - old["personMonths"]) == (
+            people,
+            months,
+        )
+        assert Decimal(new["salaryMonths"]) - Decimal(old["salaryMonths"]) == months * Decimal(10_000_000)
+
+    grew(("01T0001", 2019), 1, 10)
+    grew(("01T0001", 2020), 1, 2)
+    grew(("01T0001", 2023), 1, 4)
+    grew((away_unit.code, 2021), 1, 12)
+    assert after.get(("01T0001", 2021)) == before.get(("01T0001", 2021))
+    # Over 2019..2023 the person counts once at the IT centre, with all 16 months.
+    centre_before = before_range.get(("01T0001", None), {"headcount": 0, "personMonths": 0})
+    centre_after = after_range[("01T0001", None)]
+    assert centre_after["headcount"] - centre_before["headcount"] == 1
+    assert centre_after["personMonths"] - centre_before["personMonths"] == 16
+    # And every grouping still gives what counting the periods gives.
+    await assert_as_counted(
+        api,
+        [
+            (g, f)
+            for g in (
+                ["UNIT", "YEAR"],
+                ["UNIT"],
+                ["PROVINCE", "UNIT"],
+                ["YEAR"],
+                ["INSURANCE_TYPE", "PROVINCE"],
+            )
+            for f in (("01", "SOCIAL", 2018, 2024), ("01", None, 2019, 2023), (None, None, 2019, 2023))
+        ],
+    )
+
+
+async def test_record_contribution_period_concurrent_writes_none_lost(api: Api) -> None:
+    person = await make_person(api, "01", "Trần Văn Đồng Thời")
+    spans = [("2016-01", "2016-12"), ("2018-01", "2018-06"), ("2017-03", "2017-04"), ("2020-01", "2020-02")]
+    inputs = [
+        {
+            "input": {
+                "socialInsuranceCode": person.social_insurance_code,
+                "unitCode": "01B0001",
+                "insuranceType": "HEALTH",
+                "fromMonth": first,
+                "toMonth": last,
+                "salary": "9000000",
+            }
+        }
+        for first, last in spans
+    ]
+    results = await asyncio.gather(*(api.post(PERIOD, v, as_="officer.hanoi") for v in inputs))
+    saved = [
+        r
+        for r in results
+        if r.get("data", {}).get("recordContributionPeriod", {}).get("__typename")
+        == "RecordContributionPeriodSuccess"
+    ]
+    assert saved, results
+    async with api.app.state.runtime.engine.connect() as conn:
+        stored = await stored_rollup(conn)
+        recomputed = await conn.run_sync(recomputed_rollup)
+    assert stored == recomputed
+    rows = (
+        await api.data(
+            CONTRIBUTIONS, {"g": ["UNIT"], "p": "01", "t": "HEALTH", "from": 2016, "to": 2020}, as_="admin"
+        )
+    )["contributionStatistics"]
+    assert next(r for r in rows if r["unitCode"] == "01B0001")["headcount"] >= 2  # the golden person too
+
+
+async def stored_rollup(conn: AsyncConnection) -> tuple[Any, ...]:
+    rollup_rows = {tuple(r[:5]): list(r[5:]) for r in (await conn.execute(select(rollup_t))).all()}
+    return_rows = {tuple(r[:6]): list(r[6:]) for r in (await conn.execute(select(return_t))).all()}
+    columns = [type_coerce(c, BigInteger) if c.name == "salary" else c for c in away_t.columns]
+    away = sorted(tuple(r) for r in (await conn.execute(select(*columns))).all())
+    return rollup_rows, return_rows, away
+
+
+def recomputed_rollup(conn: Connection) -> tuple[Any, ...]:
+    """From scratch, person by person with `person_rows` (not the `Totals` the seed uses)."""
+    rollup_rows: dict[tuple[Any, ...], list[int]] = {}
+    return_rows: dict[tuple[Any, ...], list[int]] = {}
+    away = []
+    for _, province, periods, raw in rollup.by_person(conn.execute(rollup.periods_of_persons(true()))):
+        person_rollup, person_returns = rollup.person_rows(province, periods)
+        for rows, add in ((rollup_rows, person_rollup), (return_rows, person_returns)):
+            for key, values in add.items():
+                total = rows.setdefault(key, [0] * len(values))
+                for i, value in enumerate(values):
+                    total[i] += value
+        for row in raw:
+            a = rollup.away_row(row)
+            if a is not None:
+                a["salary"] = None if a["salary"] is None else int(a["salary"] * 100)
+                away.append(tuple(a[c.name] for c in away_t.columns))
+    totals, _ = rollup.compute(conn, persons_per_read=50)
+    assert {r[:5]: list(r[5:]) for r in totals.rollup_rows()} == rollup_rows
+    assert {r[:6]: list(r[6:]) for r in totals.return_rows()} == return_rows
+    return rollup_rows, return_rows, sorted(away)
+
+
+async def test_contribution_rollup_equals_a_recomputation(api: Api) -> None:
+    async with api.app.state.runtime.engine.connect() as conn:
+        stored = await stored_rollup(conn)
+        recomputed = await conn.run_sync(recomputed_rollup)
+    assert stored == recomputed
+    assert len(stored[0]) > 100 and stored[1] and stored[2]
+
+
+async def test_contribution_statistics_statement_count_constant(api: Api) -> None:
+    everywhere = {
+        await api.statements(CONTRIBUTIONS, variables, as_="admin")
+        for variables in (
+            {"g": ["YEAR"]},
+            {"g": ["UNIT", "PROVINCE", "YEAR", "INSURANCE_TYPE"], "from": 1995, "to": 2026},
+            {"g": ["PROVINCE"], "t": "SOCIAL"},
+        )
+    }
+    # A provinceCode is looked up once (is it a province?); units by the people's province read
+    # the away periods too, in the same statement.
+    one_province = {
+        await api.statements(CONTRIBUTIONS, variables, as_="admin")
+        for variables in (
+            {"g": ["UNIT"], "p": "01", "from": 1995, "to": 2026},
+            {"g": ["YEAR", "UNIT"], "p": "79", "t": "HEALTH"},
+            {"g": ["PROVINCE"], "p": "01"},
+        )
+    }
+    assert (
+        len(everywhere) == 1 and everywhere.pop() <= 4
+    )  # the session, two SET LOCAL (PostgreSQL), the aggregate
+    assert len(one_province) == 1 and one_province.pop() <= 5
+
+
+def test_rollup_range_headcount_equals_distinct_people() -> None:
+    """The headcount over any range of years from the rollup's rows (persons of the first year,
+    entrants and returns after it) is the number of distinct people, for random careers."""
+    rng = random.Random(5)
+    units = {1: "01", 2: "79", 3: "79"}
+    people = []
+    for person_id in range(60):
+        periods = []
+        for _ in range(rng.randint(1, 6)):
+            unit = rng.choice(list(units))
+            first = rng.randint(2000, 2010) * 100 + rng.randint(1, 12)
+            last = first + rng.randint(0, 4) * 100 + rng.randint(0, 11)
+            last = last + 88 if last % 100 > 12 else last
+            periods.append(
+                (unit, units[unit], rng.choice(["SOCIAL", "HEALTH"]), first, last, rng.choice([None, 731000]))
+            )
+        people.append((person_id, rng.choice(["01", "79", "02"]), periods))
+    totals = rollup.Totals()
+    for _, province, periods in people:
+        totals.add_person(province, periods)
+    rows = {r[:5]: r[5:] for r in totals.rollup_rows()}
+    returns = {r[:6]: r[6:] for r in totals.return_rows()}
+
+    def counted(group: tuple[Any, ...], first: int, last: int, home: bool) -> tuple[int, int, int]:
+        level, scope, kind, unit = group
+        persons, months, pay = set(), 0, 0
+        for person_id, province, periods in people:
+            for unit_id, _, period_kind, start, end, salary in periods:
+                if level & LEVEL_UNIT and (unit_id != unit or (home and province != scope)):
+                    continue
+                if not level & LEVEL_UNIT and province != scope:
+                    continue
+                if level & LEVEL_BY_TYPE and period_kind != kind:
+                    continue
+                for year, count in rollup.months_by_year(start, end):
+                    if first <= year <= last:
+                        persons.add(person_id)
+                        months += count
+                        pay += count * (salary or 0)
+        return len(persons), months, pay
+
+    for group in {key[:4] for key in rows}:
+        for first in range(1999, 2016, 2):
+            for last in range(first, 2016, 3):
+                for home in (False, True):
+                    at = 4 if home else 0
+                    mine = [(key[4], values) for key, values in rows.items() if key[:4] == group]
+                    headcount = sum(v[at] for y, v in mine if y == first) + sum(
+                        v[at + 1] for y, v in mine if first < y <= last
+                    )
+                    headcount += sum(
+                        v[1 if home else 0]
+                        for key, v in returns.items()
+                        if key[:4] == group and first < key[4] <= last and key[5] < first
+                    )
+                    months = sum(v[at + 2] for y, v in mine if first <= y <= last)
+                    pay = sum(v[at + 3] for y, v in mine if first <= y <= last)
+                    assert (headcount, months, pay) == counted(group, first, last, home), (
+                        group,
+                        first,
+                        last,
+                        home,
+                    )
