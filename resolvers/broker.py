@@ -96,41 +96,18 @@ class RedisBroker:
         except Exception as exc:  # an outage costs latency only: the hubs poll the table
             log.warning("broker publish failed: %s", exc)
 
-    async def listen(self) -> AsyncIterator[None]:
+    async def _channel(self, channel: str) -> AsyncIterator[bytes | bool]:
+        """The messages of a channel, for ever: True on each (re)connection, False when it is lost."""
         while True:
             pubsub = self._redis.pubsub()
             try:
-                await pubsub.subscribe(CHANNEL)
-                yield None  # (re)connected: catch up on what the outage hid
-                while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
-                    if message is not None:
-                        yield None
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("broker connection lost (%s); retrying", exc)
-                await asyncio.sleep(1.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-
-    async def publish_tables(self, tables: frozenset[str]) -> None:
-        try:
-            await self._redis.publish(TABLES_CHANNEL, _encode(tables))
-        except Exception as exc:  # the listeners notice the outage themselves and stop trusting
-            log.warning("broker publish failed: %s", exc)
-
-    async def listen_tables(self) -> AsyncIterator[Invalidation]:
-        while True:
-            pubsub = self._redis.pubsub()
-            try:
-                await pubsub.subscribe(TABLES_CHANNEL)
+                await pubsub.subscribe(channel)
                 yield True
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
                     if message is not None:
-                        yield _decode(message.get("data", b""))
+                        data = message.get("data", b"")
+                        yield data if isinstance(data, bytes) else str(data).encode()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -140,6 +117,21 @@ class RedisBroker:
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    async def listen(self) -> AsyncIterator[None]:
+        async for message in self._channel(CHANNEL):
+            if message is not False:
+                yield None  # a wake-up, or (re)connected: catch up on what the outage hid
+
+    async def publish_tables(self, tables: frozenset[str]) -> None:
+        try:
+            await self._redis.publish(TABLES_CHANNEL, _encode(tables))
+        except Exception as exc:  # the listeners notice the outage themselves and stop trusting
+            log.warning("broker publish failed: %s", exc)
+
+    async def listen_tables(self) -> AsyncIterator[Invalidation]:
+        async for message in self._channel(TABLES_CHANNEL):
+            yield message if isinstance(message, bool) else _decode(message)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -181,8 +181,11 @@ class Factory:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def citizen(self, password: str = "Citizen-Pass-2026", *, must_change: bool = False) -> str:
-        """A new citizen account for a generated person without one; returns the username."""
+    async def citizen(
+        self, password: str = "Citizen-Pass-2026", *, must_change: bool = False, person: Any = None
+    ) -> str:
+        """A new citizen account for `person` (a row with id and social_insurance_code), or for a
+        generated person without one; returns the username."""
         from sqlalchemy import insert
 
         from auth.passwords import hash_password
@@ -192,13 +195,16 @@ class Factory:
         async with self.app.state.runtime.sessionmaker() as session:
             taken = select(account_t.c.person_id).where(account_t.c.person_id.is_not(None))
             person = (
-                await session.execute(
-                    select(person_t.c.id, person_t.c.social_insurance_code)
-                    .where(person_t.c.id.not_in(taken), person_t.c.phone.is_not(None))
-                    .order_by(person_t.c.id)
-                    .limit(1)
-                )
-            ).one()
+                person
+                or (
+                    await session.execute(
+                        select(person_t.c.id, person_t.c.social_insurance_code)
+                        .where(person_t.c.id.not_in(taken), person_t.c.phone.is_not(None))
+                        .order_by(person_t.c.id)
+                        .limit(1)
+                    )
+                ).one()
+            )
             now = utcnow()
             await session.execute(
                 insert(account_t).values(

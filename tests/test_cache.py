@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from auth import tokens
-from models.tables import access_log_t, account_t, person_t
+from models.tables import access_log_t, person_t
 from models.types import utcnow
 from resolvers.broker import InProcessBroker, RedisBroker
 from resolvers.cache import Caches
 from settings import Settings
-from tests.conftest import Api, codes
+from tests.conftest import Api, Factory, codes
 from tests.test_entry import SUSPEND, issued, person_of
 
 HOME = """{ viewer { person { fullName socialInsuranceCode
@@ -22,27 +22,14 @@ HOME = """{ viewer { person { fullName socialInsuranceCode
 
 async def signed_in(api: Api, person: Any) -> str:
     """A session for the person (who gets an account first): the bearer token."""
-    now = utcnow()
+    return await api.token(await Factory(api.app).citizen(person=person))
+
+
+async def renamed(api: Api, person: Any, name: str, *, commit: bool) -> None:
+    """The person's name changed directly in the database, committed or rolled back."""
     async with api.app.state.runtime.sessionmaker() as session:
-        account_id = (
-            await session.execute(
-                insert(account_t)
-                .values(
-                    username=person.social_insurance_code,
-                    password_hash="-",
-                    role="CITIZEN",
-                    person_id=person.id,
-                    must_change_password=False,
-                    password_changed_at=now,
-                    created_at=now,
-                    disabled=False,
-                )
-                .returning(account_t.c.id)
-            )
-        ).scalar_one()
-        token, _ = await tokens.issue(session, account_id, "test-cache")
-        await session.commit()
-    return token
+        await session.execute(update(person_t).where(person_t.c.id == person.id).values(full_name=name))
+        await (session.commit() if commit else session.rollback())
 
 
 async def home(api: Api, token: str) -> dict[str, Any]:
@@ -91,11 +78,7 @@ async def test_any_committed_write_of_a_table_read_invalidates(api: Api) -> None
     person = await person_of(api)
     token = await signed_in(api, person)
     await home(api, token)
-    async with api.app.state.runtime.sessionmaker() as session:
-        await session.execute(
-            update(person_t).where(person_t.c.id == person.id).values(full_name="Đỗ Văn Mới")
-        )
-        await session.commit()
+    await renamed(api, person, "Đỗ Văn Mới", commit=True)
     assert (await home(api, token))["data"]["viewer"]["person"]["fullName"] == "Đỗ Văn Mới"
 
 
@@ -103,11 +86,7 @@ async def test_rolled_back_write_keeps_the_cache(api: Api) -> None:
     person = await person_of(api)
     token = await signed_in(api, person)
     await home(api, token)
-    async with api.app.state.runtime.sessionmaker() as session:
-        await session.execute(
-            update(person_t).where(person_t.c.id == person.id).values(full_name="Không Lưu")
-        )
-        await session.rollback()
+    await renamed(api, person, "Không Lưu", commit=False)
     again = await home(api, token)
     assert again["extensions"]["debug"]["cache"] == "hit"
     assert again["data"]["viewer"]["person"]["fullName"] != "Không Lưu"
