@@ -30,6 +30,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from auth.viewer import Viewer
+from models.tables import (
+    access_log_t,
+    account_t,
+    audit_t,
+    auth_session_t,
+    captcha_t,
+    challenge_t,
+    event_t,
+    login_attempt_t,
+    office_t,
+    outbox_t,
+    persisted_t,
+    rate_event_t,
+)
 from resolvers.broker import Broker
 
 log = logging.getLogger("ansinh.cache")
@@ -37,20 +51,21 @@ log = logging.getLogger("ansinh.cache")
 # Written by nearly every request, or read to decide something each time: an answer that read
 # them is not cached, and writes to them are not announced to the other processes.
 VOLATILE = frozenset(
-    {
-        "access_log",
-        "audit",
-        "captcha",
-        "device_challenge",
-        "event",
-        "login_attempt",
-        "outbox",
-        "rate_event",
-        "persisted_query",
-    }
+    table.name
+    for table in (
+        access_log_t,
+        audit_t,
+        captcha_t,
+        challenge_t,
+        event_t,
+        login_attempt_t,
+        outbox_t,
+        persisted_t,
+        rate_event_t,
+    )
 )
 # What the viewer of a token is read from.
-SESSION_TABLES = frozenset({"auth_session", "account", "office"})
+SESSION_TABLES = frozenset(table.name for table in (auth_session_t, account_t, office_t))
 
 
 class Versions:

@@ -215,3 +215,11 @@ def test_statement_tables_reads_and_writes_named() -> None:
     assert statement_tables(nested)[0] == {"unit", "office"}
     assert statement_tables('UPDATE "account" SET disabled=? WHERE account.id = ?')[1] == {"account"}
     assert statement_tables("CREATE INDEX ix ON person (full_name)")[1] == {"*"}  # unknown: everything
+
+
+def test_cache_volatile_and_session_tables_are_real_tables() -> None:
+    from models.engine import _table_names
+    from resolvers.cache import SESSION_TABLES, VOLATILE
+
+    assert _table_names() >= VOLATILE | SESSION_TABLES
+    assert {"access_log", "audit_entry", "outbox_message", "event"} <= VOLATILE
