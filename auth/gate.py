@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,11 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    Visitor,
+    visit,
 )
+from graphql.language.visitor import BREAK
 from strawberry.extensions import SchemaExtension
 
 from auth import limits
@@ -49,6 +54,43 @@ def root_fields(document: DocumentNode, operation_name: str | None) -> set[str]:
     return names
 
 
+# What no text of a request may hold: U+0000, which PostgreSQL can neither store nor receive inside a
+# statement, and unpaired surrogates (JSON can escape them; no database driver can encode them).
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+class _FindsNotText(Visitor):
+    found = False
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> Any:
+        if NOT_TEXT.search(node.value):
+            self.found = True
+            return BREAK
+        return None
+
+
+def _holds_not_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return NOT_TEXT.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_not_text(k) or _holds_not_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_not_text(v) for v in value)
+    return False
+
+
+def not_text(query: str | None, document: DocumentNode, variables: dict[str, Any] | None) -> bool:
+    """Whether a variable or a string literal holds what no text may (`NOT_TEXT`). A literal gets it
+    only written as such or as an escape: most documents need no walk."""
+    if _holds_not_text(variables):
+        return True
+    if query is not None and "\\u" not in query and not NOT_TEXT.search(query):
+        return False
+    finder = _FindsNotText()
+    visit(document, finder)
+    return finder.found
+
+
 _SHAPES: OrderedDict[tuple[str, str | None, str], limits.Shape] = OrderedDict()
 _SHAPES_MAX = 512
 
@@ -73,8 +115,9 @@ def _measure(
 
 
 class OperationGate(SchemaExtension):
-    """Before execution: the operation name, the query limits of the viewer's role, introspection
-    for staff only in production, and a must-change-password token held to what it may do."""
+    """Before execution: the operation name, no NUL or unpaired surrogate in any text, the query
+    limits of the viewer's role, introspection for staff only in production, and a
+    must-change-password token held to what it may do."""
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
@@ -88,6 +131,15 @@ class OperationGate(SchemaExtension):
         viewer = getattr(context, "viewer", None)
         document = execution.graphql_document
         staff = viewer is not None and viewer.is_staff
+        if document is not None and not_text(execution.query, document, execution.variables):
+            execution.pre_execution_errors = [
+                GraphQLError(
+                    "Text may not contain the character U+0000 (NUL) or unpaired surrogates (U+D800 to U+DFFF).",
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+            ]
+            yield
+            return
         if document is not None:
             shape = _measure(execution.query, document, execution.operation_name, execution.variables)
             found = limits.problems(shape, limits.STAFF if staff else limits.PUBLIC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,21 @@ async def test_login_empty_fields_invalid_input_lists_all(api: Api) -> None:
     result = (await call(api.client, LOGIN, login_input("", "", device="")))["data"]["login"]
     assert result["__typename"] == "InvalidInput"
     assert sorted(e["field"][-1] for e in result["errors"]) == ["deviceId", "password", "username"]
+
+
+@pytest.mark.parametrize("username", ["adm\x00in", "adm\ud800in"], ids=["nul", "surrogate"])
+async def test_login_text_no_database_can_take_bad_user_input(api: Api, username: str) -> None:
+    """Found by fuzzing: the lookup of such a username was INTERNAL (U+0000 on PostgreSQL, an
+    unpaired surrogate, which JSON can escape, on both backends)."""
+    # JSON as clients write it: non-ASCII escaped (httpx's json= cannot encode a surrogate).
+    request = json.dumps({"query": LOGIN, "variables": login_input(username, "not-the-password")})
+    response = await api.client.post(
+        "/graphql", content=request, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert codes(body) == ["BAD_USER_INPUT"] and "U+0000" in body["errors"][0]["message"]
+    assert body.get("data") is None
 
 
 async def test_login_adaptive_captcha_after_three_failures(adaptive: httpx.AsyncClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -114,6 +115,23 @@ async def test_faqs_bad_search_specific_error(api: Api, search: str, message: st
     body = await api.post(FAQS, {"search": search})
     assert codes(body) == ["BAD_USER_INPUT"]
     assert message in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\u{0}", "\x00"])
+async def test_faqs_search_text_no_database_can_take_bad_user_input(api: Api, escape: str) -> None:
+    """Found by fuzzing: in a search, U+0000 broke PostgreSQL's protocol and was reported as the
+    database being unavailable (an unpaired surrogate was INTERNAL). Refused, as a literal (escaped
+    or not) and as a variable."""
+    literal = await api.post(f'{{ faqs(search: "ab{escape}cd") {{ totalCount }} }}')
+    variable = await api.post(FAQS, {"search": "ab\x00cd"})
+    # JSON as clients write it: non-ASCII escaped (httpx's json= cannot encode a surrogate).
+    request = json.dumps({"query": FAQS, "variables": {"search": "ab\ud800cd"}})
+    response = await api.client.post(
+        "/graphql", content=request, headers={"content-type": "application/json"}
+    )
+    surrogate = response.json()
+    for body in (literal, variable, surrogate):
+        assert codes(body) == ["BAD_USER_INPUT"] and "U+0000" in body["errors"][0]["message"]
 
 
 # ---------- news ----------
