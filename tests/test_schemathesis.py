@@ -1,11 +1,12 @@
-"""Schemathesis against a running server: `ansinh serve` in a process of its own, on a fresh SQLite
-database with the demo data; every root query and mutation fuzzed anonymously and signed in as each
-demo role, a bounded number of examples each, the same examples every run.
+"""Schemathesis against a running server: `ansinh serve` in a process of its own, on a fresh database
+(SQLite or PostgreSQL, as the test run) with the demo data; every root query and mutation fuzzed
+anonymously and signed in as each demo role, a bounded number of examples each, the same examples
+every run.
 
-Whatever the arguments, the answer is never a 5xx, never an INTERNAL error, every error carries an
-extensions.code (`graphql_error_contract`), no non-null field comes back null and the body is a
-GraphQL response (`response_schema_conformance`), and a document that breaks the schema is refused
-(`negative_data_rejection`). Schemathesis's other GraphQL checks (`not_a_server_error`,
+Whatever the arguments, the answer is never a 5xx, never an INTERNAL or UNAVAILABLE error, every
+error carries an extensions.code (`graphql_error_contract`), no non-null field comes back null and
+the body is a GraphQL response (`response_schema_conformance`), and a document that breaks the
+schema is refused (`negative_data_rejection`). Schemathesis's other GraphQL checks (`not_a_server_error`,
 `positive_data_acceptance`) count any error in a response as a failure, whereas UNAUTHENTICATED,
 FORBIDDEN or BAD_USER_INPUT is the right answer to most fuzzed requests: they are not run.
 
@@ -20,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis import Case, Response, checks
 from schemathesis.config import SchemathesisConfig
+from schemathesis.graphql import nodes
 from sqlalchemy import select
 
 from auth import tokens
@@ -48,15 +51,9 @@ from seed import golden
 from seed.demo import ACCOUNTS
 from server import migrate
 from settings import Settings
-from tests.conftest import DEMO_PASSWORD, _backend
+from tests.conftest import DEMO_PASSWORD, _backend, _create_pg_database, _drop_pg_database
 from tests.test_fuzz import CUSTOM_SCALARS, MUTATIONS, QUERIES
 from tests.test_scale_out import free_port
-
-pytestmark = pytest.mark.skipif(
-    _backend() == "postgresql",
-    reason="the server is fuzzed over HTTP once, in the SQLite run: what it answers does not depend "
-    "on the backend (tests/test_fuzz.py fuzzes both backends in-process)",
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 SDL = ROOT / "schema.graphql"
@@ -69,6 +66,12 @@ SEED = 20260101
 # operation) is sent as null or a string, which must be BAD_USER_INPUT.
 for _name, _strategy in CUSTOM_SCALARS.items():
     schemathesis.graphql.scalar(_name, _strategy)
+# Strings as Hypothesis makes them, and half of the time one of those that break code written for
+# friendlier ones: NUL (which PostgreSQL refuses), an unpaired surrogate, LIKE's and SQL's special
+# characters, combining and right-to-left marks, an emoji, a long one.
+TRICKY = ["", " ", "\x00", "a\x00b", "\ud800", "a\udfffb", "%", "_", "\\", "'", "' OR '1'='1", "--"]
+TRICKY += ["\u0301", "\u202e", "😀", "ạăâđêôơư", "x" * 1000]
+schemathesis.graphql.scalar("String", st.one_of(st.text(), st.sampled_from(TRICKY)).map(nodes.String))
 
 # Values that exist in the demo data, put in place of the generated ones half of the time, so that
 # the fuzzer gets past "not found" into the code behind it.
@@ -149,7 +152,8 @@ def _logged(marker: str) -> str:
     if start < 0:
         return f"({marker!r} is not in the server log)"
     end = re.search(r"\n(\d{4}-\d\d-\d\d |[A-Z]+: )", text[start:])  # the next log line
-    return text[start : start + end.start() if end else len(text)][-6000:]
+    entry = text[start : start + end.start() if end else len(text)]
+    return entry if len(entry) <= 8000 else f"{entry[:200]}\n[…]\n{entry[-7000:]}"
 
 
 ROLES = {
@@ -183,61 +187,87 @@ async def _seed(settings: Settings) -> dict[tuple[str, str], str]:
     return issued
 
 
+@contextlib.contextmanager
+def _database(folder: Path) -> Iterator[str]:
+    """A database of its own, of the backend of the test run (PostgreSQL refuses text that SQLite
+    takes)."""
+    if _backend() != "postgresql":
+        yield f"sqlite+aiosqlite:///{folder / 'fuzz.db'}"
+        return
+    name = f"ansinh_schemathesis_{secrets.token_hex(4)}"
+    url = asyncio.run(_create_pg_database(name))
+    try:
+        yield url
+    finally:
+        asyncio.run(_drop_pg_database(name))
+
+
+@contextlib.contextmanager
+def _serve(settings: Settings, log: Path) -> Iterator[str]:
+    """`ansinh serve` on a free port, its output in `log`; yields the GraphQL URL."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSINH_")}
+    env |= {
+        "ANSINH_DATABASE_URL": settings.database_url,
+        "ANSINH_ENV": "development",
+        # Mutations get past the captcha into the code behind it (refused in production).
+        "ANSINH_CAPTCHA": "off",
+        "ANSINH_MESSAGE_LOG": str(settings.message_log),
+        "ANSINH_UPLOAD_DIR": settings.upload_dir,
+    }
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _ in range(600):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            assert process.poll() is None, log.read_text(encoding="utf-8", errors="replace")
+            time.sleep(0.05)
+        else:
+            pytest.fail("the server did not start within 30 s")
+        yield f"http://127.0.0.1:{port}/graphql"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    """`ansinh serve` on a free port, on a database of its own with the demo data."""
-    with tempfile.TemporaryDirectory() as folder:
+    """The server on a fresh database with the demo data, and tokens for the demo accounts."""
+    with tempfile.TemporaryDirectory() as name, _database(Path(name)) as url:
+        folder = Path(name)
         settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{Path(folder) / 'fuzz.db'}",
-            # Mutations get past the captcha into the code behind it (refused in production).
+            database_url=url,
             captcha="off",
             demo_password=DEMO_PASSWORD,
-            message_log=str(Path(folder) / "messages.jsonl"),
-            upload_dir=str(Path(folder) / "uploads"),
+            message_log=str(folder / "messages.jsonl"),
+            upload_dir=str(folder / "uploads"),
         )
         issued = asyncio.run(_seed(settings))
-        env = {key: value for key, value in os.environ.items() if not key.startswith("ANSINH_")}
-        env |= {
-            "ANSINH_DATABASE_URL": settings.database_url,
-            "ANSINH_ENV": "development",
-            "ANSINH_CAPTCHA": "off",
-            "ANSINH_MESSAGE_LOG": str(settings.message_log),
-            "ANSINH_UPLOAD_DIR": settings.upload_dir,
-        }
-        port = free_port()
-        log = Path(folder) / "server.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "server", "serve", "--port", str(port)],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            for _ in range(600):
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                        break
-                assert process.poll() is None, log.read_text(encoding="utf-8", errors="replace")
-                time.sleep(0.05)
-            else:
-                pytest.fail("the server did not start within 30 s")
+        log = folder / "server.log"
+        with _serve(settings, log) as graphql_url:
             SERVER_LOG.append(log)
-            yield Served(f"http://127.0.0.1:{port}/graphql", issued)
-        finally:
-            SERVER_LOG.remove(log)
-            process.terminate()
             try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                yield Served(graphql_url, issued)
+            finally:
+                SERVER_LOG.remove(log)
 
 
 @schemathesis.check
 def graphql_error_contract(ctx: Any, response: Response, case: Case) -> None:
-    """No 5xx; a JSON object; every error carries an extensions.code, and none is INTERNAL."""
+    """No 5xx; a JSON object; every error carries an extensions.code, none INTERNAL, and none
+    UNAVAILABLE (the database is up)."""
     if response.status_code >= 500:
         logged = _logged("Exception in ASGI application")
         raise AssertionError(
@@ -255,6 +285,8 @@ def graphql_error_contract(ctx: Any, response: Response, case: Case) -> None:
         code = (error.get("extensions") or {}).get("code") if isinstance(error, dict) else None
         if code is None:
             raise AssertionError(f"An error without extensions.code: {error}")
+        if code == "UNAVAILABLE":  # the database is up: this is a failure reported as an outage
+            raise AssertionError(f"An UNAVAILABLE error with the database up: {error}")
         if code in ("INTERNAL", "INTERNAL_SERVER_ERROR"):
             logged = _logged(f"internal error {error['extensions'].get('reference')}")
             raise AssertionError(f"An INTERNAL error: {error}\n\nThe server logged: {logged}")
