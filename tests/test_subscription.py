@@ -78,6 +78,12 @@ async def test_events_replay_after_cursor_then_live_no_gap_no_duplicate(api: Api
         await emit_event(api.app, "REGISTRATION_APPROVED", "Registration", registration, province_code="01")
         for _ in range(3)
     ]
+    # Subscribed only once the hub has read them: otherwise they may still arrive as live events.
+    hub = api.app.state.runtime.hub
+    for _ in range(250):
+        if hub.position >= ids[-1]:
+            break
+        await asyncio.sleep(0.02)
     async with connect(live_server, token) as ws:
         await ws.subscribe(EVENTS, {"types": ["REGISTRATION_APPROVED"]})
         await asyncio.sleep(0.2)
