@@ -73,11 +73,13 @@ class ContributionRollup(SQLModel, table=True):
     __tablename__ = "contribution_rollup"
     __table_args__ = (CheckConstraint("level IN (1, 2, 5, 6)", name="ck_rollup_level"),)
 
+    # The key in this order: a level's rows for a range of years are one range of the index (and,
+    # written in key order, of the table).
     level: int = Field(primary_key=True, sa_type=SmallInteger)
-    province_scope: str = Field(primary_key=True, max_length=2)
     insurance_type: str = Field(primary_key=True, max_length=24)
-    unit_id: int = Field(primary_key=True)  # 0 on province levels
     year: int = Field(primary_key=True)
+    province_scope: str = Field(primary_key=True, max_length=2)
+    unit_id: int = Field(primary_key=True)  # 0 on province levels
     persons: int = 0
     entrants: int = 0
     person_months: int = Field(default=0, sa_type=BigInteger)
@@ -95,10 +97,10 @@ class ContributionReturn(SQLModel, table=True):
     __tablename__ = "contribution_return"
 
     level: int = Field(primary_key=True, sa_type=SmallInteger)
-    province_scope: str = Field(primary_key=True, max_length=2)
     insurance_type: str = Field(primary_key=True, max_length=24)
-    unit_id: int = Field(primary_key=True)
     year: int = Field(primary_key=True)
+    province_scope: str = Field(primary_key=True, max_length=2)
+    unit_id: int = Field(primary_key=True)
     previous_year: int = Field(primary_key=True)
     persons: int = 0
     home_persons: int = 0

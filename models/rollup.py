@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Table, delete, insert, select, tuple_, type_coerce
+from sqlalchemy import BigInteger, Connection, Table, delete, func, insert, select, text, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -349,32 +349,51 @@ class Totals:
 
     def rollup_rows(self) -> Iterator[tuple[Any, ...]]:
         """(level, province_scope, insurance_type, unit_id, year, *VALUES, *HOME_VALUES), for every
-        year somebody contributed in. Ends the adding."""
+        year somebody contributed in, in the order of the table's key (level, insurance type, year,
+        province, unit): written in this order, a level's years are together on disk. Ends the
+        adding."""
         self._fold_months()
-        for group, series in self.series.items():
-            values = series.values
-            home_persons = away_persons = 0
-            for index in range(len(values) // 8):
-                at = index * 8
-                home_persons += values[at]
-                away_persons += values[at + 4]
-                if home_persons or away_persons:
-                    yield (
-                        *group,
-                        series.first + index,
-                        home_persons + away_persons,
-                        values[at + 1] + values[at + 5],
-                        values[at + 2] + values[at + 6],
-                        values[at + 3] + values[at + 7],
-                        home_persons,
-                        values[at + 1],
-                        values[at + 2],
-                        values[at + 3],
-                    )
+        buckets: dict[tuple[int, str], list[tuple[str, int, _Series]]] = {}
+        for (level, province, kind, unit_id), series in self.series.items():
+            buckets.setdefault((level, kind), []).append((province, unit_id, series))
+        for level, kind in sorted(buckets):
+            by_year: dict[int, list[tuple[Any, ...]]] = {}
+            for province, unit_id, series in sorted(buckets[(level, kind)], key=lambda m: (m[0], m[1])):
+                values = series.values
+                home_persons = away_persons = 0
+                for index in range(len(values) // 8):
+                    at = index * 8
+                    home_persons += values[at]
+                    away_persons += values[at + 4]
+                    if home_persons or away_persons:
+                        year = series.first + index
+                        row = (
+                            level,
+                            province,
+                            kind,
+                            unit_id,
+                            year,
+                            home_persons + away_persons,
+                            values[at + 1] + values[at + 5],
+                            values[at + 2] + values[at + 6],
+                            values[at + 3] + values[at + 7],
+                            home_persons,
+                            values[at + 1],
+                            values[at + 2],
+                            values[at + 3],
+                        )
+                        rows = by_year.get(year)
+                        if rows is None:
+                            by_year[year] = [row]
+                        else:
+                            rows.append(row)
+            for year in sorted(by_year):
+                yield from by_year.pop(year)
 
     def return_rows(self) -> Iterator[tuple[Any, ...]]:
-        for key, counts in self.returns.items():
-            yield (*key, *counts)
+        """(level, province_scope, insurance_type, unit_id, year, previous_year, *RETURN_VALUES)."""
+        for key in sorted(self.returns, key=lambda k: (k[0], k[2], k[4], k[1], k[3], k[5])):
+            yield (*key, *self.returns[key])
 
 
 def _widen(series: _Series, first: int, last: int) -> None:
@@ -544,33 +563,53 @@ def _as_rows(rows: Iterable[tuple[Any, ...]], key_length: int) -> Rows:
 # ---------- from scratch ----------
 
 
-def compute(
-    conn: Connection, persons_per_read: int = PERSONS_PER_READ
-) -> tuple[Totals, list[dict[str, Any]]]:
-    """The rollup of every period in the database, computed afresh (migration 0007, tests), and the
-    away periods. Reads the people in ranges of ids, so memory goes by groups, not by periods."""
+def compute(conn: Connection, persons_per_read: int = PERSONS_PER_READ) -> Totals:
+    """The rollup of every period in the database, computed afresh (migration 0007, tests). Reads
+    the people in ranges of ids, so memory goes by groups, not by periods."""
     totals = Totals()
-    away: list[dict[str, Any]] = []
     last = conn.execute(select(person_t.c.id).order_by(person_t.c.id.desc()).limit(1)).scalar() or 0
     for start in range(0, last + 1, persons_per_read):
         ids = period_t.c.person_id.between(start, start + persons_per_read - 1)
-        for _, province, periods, raw in by_person(conn.execute(periods_of_persons(ids))):
+        for _, province, periods, _ in by_person(conn.execute(periods_of_persons(ids))):
             totals.add_person(province, periods)
-            away.extend(a for r in raw if (a := away_row(r)) is not None)
-    return totals, away
+    return totals
+
+
+def away_periods() -> Any:
+    """Every period at a unit away from its person's province, as `contribution_away` holds them."""
+    return (
+        select(
+            period_t.c.id,
+            period_t.c.person_id,
+            person_t.c.province_scope,
+            period_t.c.unit_id,
+            period_t.c.insurance_type,
+            period_t.c.from_month,
+            period_t.c.to_month,
+            period_t.c.salary,
+        )
+        .join(person_t, person_t.c.id == period_t.c.person_id)
+        .join(unit_t, unit_t.c.id == period_t.c.unit_id)
+        .where(func.substr(unit_t.c.code, 1, 2) != person_t.c.province_scope)
+    )
 
 
 def rebuild(conn: Connection) -> None:
     """Empties the three tables and fills them from the periods (a synchronous connection: the
     migration's)."""
-    totals, away = compute(conn)
+    totals = compute(conn)
     for table in (rollup_t, return_t, away_t):
         conn.execute(table.delete())
     columns = (*ROLLUP_KEY, *VALUES, *HOME_VALUES)
     _insert_all(conn, rollup_t, columns, totals.rollup_rows())
     _insert_all(conn, return_t, (*RETURN_KEY, *RETURN_VALUES), totals.return_rows())
-    for start in range(0, len(away), 10_000):
-        conn.execute(insert(away_t), away[start : start + 10_000])
+    away = [c.name for c in away_t.columns]
+    # A province's away periods together on disk: the statistics read them by province.
+    statement = away_periods().order_by(person_t.c.province_scope, period_t.c.unit_id, period_t.c.id)
+    conn.execute(insert(away_t).from_select(away, statement))
+    if conn.dialect.name == "postgresql":
+        for table in (rollup_t, return_t, away_t):
+            conn.execute(text(f"ANALYZE {table.name}"))
 
 
 def _insert_all(

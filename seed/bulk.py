@@ -49,6 +49,7 @@ from models.tables import (
     return_t,
     rollup_t,
     unit_member_t,
+    unit_t,
     visit_t,
 )
 from models.types import Money
@@ -167,6 +168,8 @@ class Batch:
     data: dict[str, bytes] = field(default_factory=dict)
     # The people written, as the rollup reads them: (province, periods).
     people: list[tuple[str, list[rollup.Period]]] = field(default_factory=list)
+    # contribution_away lines by the person's province: copied at the end, a province at a time.
+    away: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -197,7 +200,8 @@ class Job:
         return value
 
     def encode(self, chunk: people.Generated, encoders: dict[str, Encoder], homes: dict[int, str]) -> Batch:
-        lines: dict[str, list[str]] = {t.name: [] for t in LOADED}
+        # contribution_away goes in `away_lines` (by province), not with the chunk.
+        lines: dict[str, list[str]] = {t.name: [] for t in LOADED if t is not away_t}
         person_ids: dict[str, int] = {}
         provinces: dict[str, str] = {}
         for row in chunk.persons:
@@ -209,6 +213,7 @@ class Job:
             lines[person_t.name].append(encoders[person_t.name].line(row))
         roster: dict[tuple[int, int], str] = {}
         periods: dict[str, list[rollup.Period]] = {}
+        away_lines: dict[str, list[str]] = {}
         money, dialect = Money(), postgresql.dialect()
         for table, rows in (
             (period_t, chunk.periods),
@@ -250,7 +255,7 @@ class Job:
                             "to_month": row["to_month"],
                             "salary": row["salary"],
                         }
-                        lines[away_t.name].append(encoders[away_t.name].line(away))
+                        away_lines.setdefault(province, []).append(encoders[away_t.name].line(away))
         lines[unit_member_t.name] = [
             encoders[unit_member_t.name].line(
                 {"unit_id": unit_id, "person_id": person_id, "social_insurance_code": code}
@@ -259,6 +264,8 @@ class Job:
         ]
         batch = Batch(generated=len(chunk.persons))
         batch.people = [(provinces[code], rows) for code, rows in periods.items()]
+        batch.rows[away_t.name] = sum(len(v) for v in away_lines.values())
+        batch.away = {province: ("\n".join(v) + "\n").encode() for province, v in away_lines.items()}
         for name, table_lines in lines.items():
             batch.rows[name] = len(table_lines)
             if table_lines:
@@ -441,10 +448,13 @@ async def load_people(
                 )
 
     totals = rollup.Totals()
+    away: dict[str, list[bytes]] = {}
 
     async def take(batch: Batch) -> None:
         # The chunk's rollup is added up in a thread while the database takes the chunk.
         await asyncio.gather(write(batch), asyncio.to_thread(_add_people, totals, batch.people))
+        for province, data in batch.away.items():
+            away.setdefault(province, []).append(data)
 
     added = rows = 0
     with tqdm(total=count, desc="people (COPY)", unit="person", disable=not progress) as bar:
@@ -472,13 +482,22 @@ async def load_people(
             finally:
                 worker.close(finished)
     if added:
+        # The statistics read away periods by province: each province's together on disk.
+        for province in sorted(away):
+            await driver.copy_to_table(
+                away_t.name,
+                source=_pieces(b"".join(away.pop(province))),
+                columns=columns[away_t.name],
+                format="text",
+            )
         await _add_rollup(conn, driver, totals)
     if rebuild is not None:
         for statement in tqdm(rebuild.restore, desc="indexes and keys", unit="step", disable=not progress):
             await conn.execute(text(statement))
     if added:
         await _advance_sequences(conn)
-        for table in (*LOADED, rollup_t, return_t):
+        # The units too: the people's were added just before (seed.cli.people_context).
+        for table in (*LOADED, rollup_t, return_t, unit_t):
             await conn.execute(text(f"ANALYZE {quote(table.name)}"))
     return added
 

@@ -342,10 +342,12 @@ async def test_record_contribution_period_concurrent_writes_none_lost(api: Api) 
 
 
 async def stored_rollup(conn: AsyncConnection) -> tuple[Any, ...]:
-    rollup_rows = {tuple(r[:5]): list(r[5:]) for r in (await conn.execute(select(rollup_t))).all()}
-    return_rows = {tuple(r[:6]): list(r[6:]) for r in (await conn.execute(select(return_t))).all()}
-    columns = [type_coerce(c, BigInteger) if c.name == "salary" else c for c in away_t.columns]
-    away = sorted(tuple(r) for r in (await conn.execute(select(*columns))).all())
+    columns = [rollup_t.c[c] for c in (*rollup.ROLLUP_KEY, *rollup.VALUES, *rollup.HOME_VALUES)]
+    rollup_rows = {tuple(r[:5]): list(r[5:]) for r in (await conn.execute(select(*columns))).all()}
+    columns = [return_t.c[c] for c in (*rollup.RETURN_KEY, *rollup.RETURN_VALUES)]
+    return_rows = {tuple(r[:6]): list(r[6:]) for r in (await conn.execute(select(*columns))).all()}
+    away_columns = [type_coerce(c, BigInteger) if c.name == "salary" else c for c in away_t.columns]
+    away = sorted(tuple(r) for r in (await conn.execute(select(*away_columns))).all())
     return rollup_rows, return_rows, away
 
 
@@ -366,7 +368,12 @@ def recomputed_rollup(conn: Connection) -> tuple[Any, ...]:
             if a is not None:
                 a["salary"] = None if a["salary"] is None else int(a["salary"] * 100)
                 away.append(tuple(a[c.name] for c in away_t.columns))
-    totals, _ = rollup.compute(conn, persons_per_read=50)
+    totals = rollup.compute(conn, persons_per_read=50)
+    selected = rollup.away_periods().selected_columns
+    coerced = [type_coerce(c, BigInteger) if c.name == "salary" else c for c in selected]
+    assert sorted(
+        tuple(r) for r in conn.execute(rollup.away_periods().with_only_columns(*coerced))
+    ) == sorted(away)
     assert {r[:5]: list(r[5:]) for r in totals.rollup_rows()} == rollup_rows
     assert {r[:6]: list(r[6:]) for r in totals.return_rows()} == return_rows
     return rollup_rows, return_rows, sorted(away)
