@@ -94,10 +94,12 @@ async def seed_reference(conn: AsyncConnection, seed: int) -> None:
     await insert_missing(conn, news_t, content.news_rows(), ("title",))
 
 
-async def seed_golden(conn: AsyncConnection) -> None:
+async def seed_golden(conn: AsyncConnection) -> list[int]:
+    """The golden record; returns the person's id if added now (their periods are not in the
+    statistics' rollup yet: `rollup.persons_added`)."""
     await insert_missing(conn, unit_t, golden.UNITS, ("code",))
     if await insert_missing(conn, person_t, [golden.PERSON], ("social_insurance_code",)) == 0:
-        return
+        return []
     person_ids = await _ids(conn, person_t, "social_insurance_code", [golden.CODE])
     units = await _ids(conn, unit_t, "code", ["01B0001", "01T0001"])
     await insert_missing(conn, facility_t, [golden.LOCAL_FACILITY], ("code",))
@@ -105,13 +107,13 @@ async def seed_golden(conn: AsyncConnection) -> None:
     local = facilities[golden.LOCAL_FACILITY_CODE]
     offices = await _ids(conn, office_t, "code", ["01"])
     await conn.execute(insert(period_t), _with_person(golden.periods(units), person_ids))
-    await rollup.persons_added(conn, list(person_ids.values()))
     await conn.execute(insert(card_t), _with_person([golden.card(local)], person_ids))
     await conn.execute(
         insert(visit_t), _with_person(golden.visits(facilities[golden.HOSPITAL_CODE], local), person_ids)
     )
     await conn.execute(insert(benefit_t), _with_person(golden.benefits(offices["01"]), person_ids))
     await insert_missing(conn, registration_t, [golden.registration(offices["01"])], ("reference_number",))
+    return list(person_ids.values())
 
 
 async def people_context(
@@ -254,12 +256,15 @@ async def run_seed(
     try:
         async with engine.begin() as conn:
             await seed_reference(conn, seed)
-            await seed_golden(conn)
+            golden_ids = await seed_golden(conn)
             if conn.dialect.name == "postgresql":
                 # COPY; the load writes the rosters of the people it adds, so only the rest first.
                 await fill_rosters(conn)
                 added = await seed_people_bulk(conn, persons, seed, progress)
+                # After the load: it copies into empty rollup tables faster than it adds to them.
+                await rollup.persons_added(conn, golden_ids)
             else:
+                await rollup.persons_added(conn, golden_ids)
                 added = await seed_people(conn, persons, seed, progress)
                 await fill_rosters(conn)
             password = settings.demo_password or demo_accounts.DEFAULT_DEMO_PASSWORD
