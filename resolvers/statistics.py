@@ -183,13 +183,11 @@ def _contribution_statement(
             "PROVINCE": table.c.province_scope,
             "YEAR": year,
             "INSURANCE_TYPE": table.c.insurance_type,
-            "UNIT": unit_t.c.code,
+            "UNIT": table.c.unit_id,  # the unit's code once the groups are made
         }
         return [columns[d].label(DIMENSION_LABELS[d]) for d in group_by]
 
     def scoped(statement: Select[Any], table: Any) -> Select[Any]:
-        if by_unit:
-            statement = statement.join(unit_t, unit_t.c.id == table.c.unit_id)
         if province is not None:
             statement = statement.where(table.c.province_scope == province)
         if insurance_type is not None:
@@ -243,7 +241,7 @@ def _contribution_statement(
         parts.append(_away_part(dialect, group_by, dimensions, scoped, first, last))
     every = union_all(*parts).subquery("parts")
     keys = [every.c[label] for label in labels]
-    return (
+    groups = (
         select(
             *keys,
             func.sum(every.c.headcount).label("headcount"),
@@ -252,7 +250,17 @@ def _contribution_statement(
         )
         .group_by(*keys)
         .having(func.sum(every.c.present) > 0)
-        .order_by(*keys)
+    )
+    if not by_unit:
+        return groups.order_by(*keys)
+    # Units are grouped by id; their codes are read for the groups only.
+    made = groups.subquery("groups")
+    named = [unit_t.c.code.label("unit") if label == "unit" else made.c[label] for label in labels]
+    return (
+        select(*named, made.c.headcount, made.c.person_months, made.c.salary_months)
+        .select_from(made)
+        .join(unit_t, unit_t.c.id == made.c.unit)
+        .order_by(*named)
     )
 
 
