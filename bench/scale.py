@@ -5,6 +5,7 @@ goal is missed)::
 
     python -m bench.scale --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/ansinh_scale
                           [--persons 1000000] [--skip-seed] [--repeat 5] [--searches 50]
+                          [--aggregates-only]
 
 The database is migrated, then seeded with ``--persons`` generated people (seed 1) unless it holds
 that many already or ``--skip-seed`` is given: it must be empty or seeded with the same
@@ -21,9 +22,13 @@ Rows of the table:
   searches (family + middle names, full names, given names): p50 under 50 ms;
 * the foundation scenarios (``citizen-home``, ``persons-5``, ``persons-100``, ``units-employees``)
   with their goals;
-* ``contribution stats`` — ``contributionStatistics(groupBy: [PROVINCE, YEAR])`` and ``visit stats``
-  — ``visitStatistics(groupBy: [ICD_CHAPTER, YEAR])`` as ``analyst``: reported, and within the
-  resolvers' 10 s statement timeout.
+* ``contrib …`` — ``contributionStatistics`` grouped by each dimension the API offers (province,
+  year, insurance type, unit), by province and year, and an officer's units (own province, SOCIAL,
+  one year); ``visits …`` — ``visitStatistics`` by each of its dimensions and by ICD chapter and
+  year; as ``analyst`` unless said: each must answer, within the resolvers' 10 s statement timeout.
+  The number of groups each returned is printed under the table.
+
+``--aggregates-only`` measures only the aggregates (with ``--skip-seed``: a quick re-measure).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -71,12 +77,43 @@ query Search($search: String!) {
 """
 
 CONTRIBUTION_STATS = """
-{ contributionStatistics(groupBy: [PROVINCE, YEAR]) { provinceCode year headcount personMonths contributions } }
+query Contributions($groupBy: [ContributionDimension!]!, $provinceCode: String, $insuranceType: InsuranceType,
+                    $fromYear: Int, $toYear: Int) {
+  contributionStatistics(groupBy: $groupBy, provinceCode: $provinceCode, insuranceType: $insuranceType,
+                         fromYear: $fromYear, toYear: $toYear) {
+    provinceCode year insuranceType unitCode headcount personMonths salaryMonths contributions
+  }
+}
 """
 
 VISIT_STATS = """
-{ visitStatistics(groupBy: [ICD_CHAPTER, YEAR]) { icdChapter year visits patients totalCost } }
+query Visits($groupBy: [VisitDimension!]!) {
+  visitStatistics(groupBy: $groupBy) {
+    facilityCode provinceCode icdChapter year visitType visits patients totalCost insurancePaid patientPaid
+  }
+}
 """
+
+# (row name, who asks, query, variables): every grouping the API offers, over its default years (2006–2026).
+AGGREGATES: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("contrib province", ANALYST, CONTRIBUTION_STATS, {"groupBy": ["PROVINCE"]}),
+    ("contrib year", ANALYST, CONTRIBUTION_STATS, {"groupBy": ["YEAR"]}),
+    ("contrib ins. type", ANALYST, CONTRIBUTION_STATS, {"groupBy": ["INSURANCE_TYPE"]}),
+    ("contrib unit", ANALYST, CONTRIBUTION_STATS, {"groupBy": ["UNIT"]}),
+    ("contrib province×year", ANALYST, CONTRIBUTION_STATS, {"groupBy": ["PROVINCE", "YEAR"]}),
+    (
+        "contrib unit 01 2026",
+        OFFICER,
+        CONTRIBUTION_STATS,
+        {"groupBy": ["UNIT"], "insuranceType": "SOCIAL", "fromYear": 2026, "toYear": 2026},
+    ),
+    ("visits facility", ANALYST, VISIT_STATS, {"groupBy": ["FACILITY"]}),
+    ("visits province", ANALYST, VISIT_STATS, {"groupBy": ["PROVINCE"]}),
+    ("visits icd chapter", ANALYST, VISIT_STATS, {"groupBy": ["ICD_CHAPTER"]}),
+    ("visits year", ANALYST, VISIT_STATS, {"groupBy": ["YEAR"]}),
+    ("visits visit type", ANALYST, VISIT_STATS, {"groupBy": ["VISIT_TYPE"]}),
+    ("visits icd×year", ANALYST, VISIT_STATS, {"groupBy": ["ICD_CHAPTER", "YEAR"]}),
+)
 
 
 def realistic_searches(count: int) -> list[str]:
@@ -149,14 +186,14 @@ def result_row(result: Result, who: str) -> Row:
 
 def print_table(rows: list[Row]) -> None:
     header = (
-        f"{'scenario':<20} {'as':<14} {'stmts':>5} {'server p50':>12} {'server p95':>12} "
+        f"{'scenario':<22} {'as':<14} {'stmts':>5} {'server p50':>12} {'server p95':>12} "
         f"{'wall p50':>12}  {'goal':<28} result"
     )
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r.name:<20} {r.who:<14} {r.statements:>5} {r.p50:>12} {r.p95:>12} {r.wall:>12}  "
+            f"{r.name:<22} {r.who:<14} {r.statements:>5} {r.p50:>12} {r.p95:>12} {r.wall:>12}  "
             f"{r.goal:<28} {r.verdict}"
         )
 
@@ -190,6 +227,77 @@ async def deep_cursor(url: str) -> tuple[str, int]:
             return encode_cursor("person", (code,)), page
     finally:
         await engine.dispose()
+
+
+async def measure_views(
+    bench: Bench, cursor: str, deep_page: int, args: argparse.Namespace, rows: list[Row]
+) -> list[tuple[float, str]]:
+    """Deep pages, name search and the foundation scenarios; returns the slowest searches."""
+    first = await bench.measure(Scenario("persons p1", OFFICER, PERSONS_PAGE), args.repeat)
+    deep = await bench.measure(
+        Scenario(f"persons p{deep_page:,}", OFFICER, PERSONS_PAGE, {"after": cursor}), args.repeat
+    )
+    nodes = deep.samples[-1].body["data"]["persons"]["nodes"]
+    if len(nodes) != PAGE:
+        raise SystemExit(f"page {deep_page}: {len(nodes)} people, expected {PAGE}")
+    ratio = max(first.server_median, deep.server_median) / max(
+        min(first.server_median, deep.server_median), 0.001
+    )
+    for result in (first, deep):
+        result.goal = f"within 1.5× (now {ratio:.2f}×)"
+        result.passed = ratio <= 1.5
+        rows.append(result_row(result, OFFICER))
+
+    searches = realistic_searches(args.searches)
+    for search in searches:  # warm up
+        await bench.run(Scenario("search", OFFICER, NAME_SEARCH, {"search": search}))
+    samples = [
+        await bench.run(Scenario("search", OFFICER, NAME_SEARCH, {"search": search})) for search in searches
+    ]
+    server = [s.server_ms for s in samples]
+    p50 = statistics.median(server)
+    rows.append(
+        Row(
+            f"name search ×{len(searches)}",
+            OFFICER,
+            str(max(s.statements for s in samples)),
+            ms(p50),
+            ms(percentile(server, 0.95)),
+            ms(statistics.median(s.wall_ms for s in samples)),
+            "p50 < 50 ms",
+            p50 < 50,
+        )
+    )
+    slowest = sorted(zip(server, searches, strict=True), reverse=True)[:3]
+
+    results: dict[str, Result] = {}
+    for scenario in SCENARIOS:
+        results[scenario.name] = await bench.measure(scenario, args.repeat)
+    judge(results)
+    for result in results.values():
+        rows.append(result_row(result, result.scenario.username))
+    return slowest
+
+
+async def measure_aggregates(bench: Bench, repeat: int, rows: list[Row]) -> dict[str, int]:
+    """Every aggregate of `AGGREGATES`; returns the number of groups each answered."""
+    groups: dict[str, int] = {}
+    for name, username, query, variables in AGGREGATES:
+        scenario = Scenario(name, username, query, variables)
+        try:
+            result = await bench.measure(scenario, repeat)
+        except SystemExit as failure:  # the harness's way to report errors in the response
+            message = str(failure)
+            code = "QUERY_TOO_COMPLEX" if "QUERY_TOO_COMPLEX" in message else "error"
+            print(f"{name}: {message[:300]}")
+            rows.append(Row(name, username, "-", code, "-", "-", "answers, < 10 s timeout", False))
+            continue
+        result.goal = "answers, < 10 s timeout"
+        result.passed = result.server_median < 10_000
+        rows.append(result_row(result, username))
+        data = result.samples[-1].body["data"]
+        groups[name] = len(next(iter(data.values())))
+    return groups
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -232,70 +340,18 @@ async def main_async(args: argparse.Namespace) -> int:
         ) as client:
             bench = Bench(app, client)
 
-            first = await bench.measure(Scenario("persons p1", OFFICER, PERSONS_PAGE), args.repeat)
-            deep = await bench.measure(
-                Scenario(f"persons p{deep_page:,}", OFFICER, PERSONS_PAGE, {"after": cursor}), args.repeat
-            )
-            nodes = deep.samples[-1].body["data"]["persons"]["nodes"]
-            if len(nodes) != PAGE:
-                raise SystemExit(f"page {deep_page}: {len(nodes)} people, expected {PAGE}")
-            ratio = max(first.server_median, deep.server_median) / max(
-                min(first.server_median, deep.server_median), 0.001
-            )
-            for result in (first, deep):
-                result.goal = f"within 1.5× (now {ratio:.2f}×)"
-                result.passed = ratio <= 1.5
-                rows.append(result_row(result, OFFICER))
-
-            searches = realistic_searches(args.searches)
-            for search in searches:  # warm up
-                await bench.run(Scenario("search", OFFICER, NAME_SEARCH, {"search": search}))
-            samples = [
-                await bench.run(Scenario("search", OFFICER, NAME_SEARCH, {"search": search}))
-                for search in searches
-            ]
-            server = [s.server_ms for s in samples]
-            p50 = statistics.median(server)
-            rows.append(
-                Row(
-                    f"name search ×{len(searches)}",
-                    OFFICER,
-                    str(max(s.statements for s in samples)),
-                    ms(p50),
-                    ms(percentile(server, 0.95)),
-                    ms(statistics.median(s.wall_ms for s in samples)),
-                    "p50 < 50 ms",
-                    p50 < 50,
-                )
-            )
-            slowest = sorted(zip(server, searches, strict=True), reverse=True)[:3]
-
-            results: dict[str, Result] = {}
-            for scenario in SCENARIOS:
-                results[scenario.name] = await bench.measure(scenario, args.repeat)
-            judge(results)
-            for result in results.values():
-                rows.append(result_row(result, result.scenario.username))
-
-            for name, query in (("contribution stats", CONTRIBUTION_STATS), ("visit stats", VISIT_STATS)):
-                scenario = Scenario(name, ANALYST, query)
-                try:
-                    result = await bench.measure(scenario, max(1, args.repeat // 2))
-                except SystemExit as failure:  # the harness's way to report errors in the response
-                    message = str(failure)
-                    code = "QUERY_TOO_COMPLEX" if "QUERY_TOO_COMPLEX" in message else "error"
-                    print(f"{name}: {message[:300]}")
-                    rows.append(Row(name, ANALYST, "-", code, "-", "-", "answers, < 10 s timeout", False))
-                    continue
-                result.goal = "answers, < 10 s timeout"
-                result.passed = result.server_median < 10_000
-                rows.append(result_row(result, ANALYST))
+            slowest: list[tuple[float, str]] = []
+            if not args.aggregates_only:
+                slowest = await measure_views(bench, cursor, deep_page, args, rows)
+            groups = await measure_aggregates(bench, args.repeat, rows)
     finally:
         await app.state.runtime.engine.dispose()
 
     print()
     print_table(rows)
-    print("\nslowest searches: " + ", ".join(f"{s!r} {v:,.1f} ms" for v, s in slowest))
+    if slowest:
+        print("\nslowest searches: " + ", ".join(f"{s!r} {v:,.1f} ms" for v, s in slowest))
+    print("groups answered: " + ", ".join(f"{name} {count:,}" for name, count in groups.items()))
     return 0 if all(r.passed is not False for r in rows) else 1
 
 
@@ -310,6 +366,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-seed", action="store_true", help="measure the database as it is")
     parser.add_argument("--repeat", type=int, default=5, help="measured runs per scenario (default 5)")
     parser.add_argument("--searches", type=int, default=50, help="name searches (default 50)")
+    parser.add_argument(
+        "--aggregates-only", action="store_true", help="measure the aggregates only (after the seed)"
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.searches < 1:
         parser.error("--repeat and --searches must be 1 or more")
