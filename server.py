@@ -1,14 +1,11 @@
-"""The ASGI application and the `ansinh` command (serve, seed, export-schema, migrate)."""
+"""The ASGI application: /graphql (HTTP and WebSocket), the health checks and the metrics."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import uvicorn
-from graphql import GraphQLError, lexicographic_sort_schema, print_schema
+from graphql import GraphQLError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import (
     DBAPIError,
@@ -41,6 +37,12 @@ from strawberry.types import ExecutionResult
 
 from auth import access_log, tokens
 from auth.viewer import Role
+from infra import persisted
+from infra.broker import make_broker
+from infra.cache import Caches, SessionEntry
+from infra.hub import EventHub
+from infra.outbox import MessageLogSender, Outbox
+from infra.persisted import PersistedQueries
 from models.engine import (
     StatementCounter,
     _current_counter,
@@ -49,7 +51,7 @@ from models.engine import (
     on_events_committed,
     on_tables_committed,
 )
-from models.migrate import migrations_current, upgrade_to_head
+from models.migrate import migrations_current
 from models.tables import event_t, outbox_t
 from models.types import utcnow
 from observability import (
@@ -57,17 +59,10 @@ from observability import (
     BodyLimit,
     Metrics,
     SecurityHeaders,
-    configure_logging,
     garbage_collector_pacing,
 )
-from resolvers import persisted
-from resolvers.broker import make_broker
-from resolvers.cache import Caches, SessionEntry
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
-from resolvers.outbox import MessageLogSender, Outbox
-from resolvers.persisted import PersistedQueries
-from resolvers.subscription import EventHub
 from schema import schema
 from settings import Settings
 
@@ -561,115 +556,3 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.runtime = runtime
     return app
-
-
-async def migrate(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
-
-
-def _serve(args: argparse.Namespace) -> None:
-    # The workers read it (Settings.workers): several processes must not cache without a broker.
-    os.environ["ANSINH_WORKERS"] = str(args.workers)
-    settings = Settings.from_env()
-    asyncio.run(migrate(settings))
-    uvicorn.run(
-        "server:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-    )
-
-
-def _seed(args: argparse.Namespace) -> None:
-    from seed.cli import run_seed
-
-    settings = Settings.from_env()
-    if settings.production and args.demo:
-        raise SystemExit("seed --demo is refused when ANSINH_ENV=production")
-    asyncio.run(migrate(settings))
-    asyncio.run(
-        run_seed(settings, demo=args.demo, persons=args.persons, seed=args.seed, progress=not args.quiet)
-    )
-
-
-def _export_schema(_: argparse.Namespace) -> None:
-    sys.stdout.write(export_schema())
-
-
-def export_schema() -> str:
-    # Sorted, so that the file does not depend on the order in which modules happened to load.
-    return print_schema(lexicographic_sort_schema(schema._schema)) + "\n"
-
-
-def _allow_query(args: argparse.Namespace) -> None:
-    """Puts operations on the partners' allow-list: the file's text is the query, byte for byte."""
-    from pathlib import Path
-
-    from sqlalchemy import update
-
-    from models.tables import persisted_t
-    from resolvers.persisted import sha256
-
-    documents = [(name, Path(name).read_text(encoding="utf-8")) for name in args.files]
-
-    async def run() -> None:
-        settings = Settings.from_env()
-        await migrate(settings)
-        engine = make_engine(settings.database_url)
-        store = PersistedQueries(make_sessionmaker(engine))
-        try:
-            for name, query in documents:
-                digest = sha256(query)
-                await store.put(digest, query, allowed=True)
-                async with store.sessions() as session:
-                    await session.execute(
-                        update(persisted_t).where(persisted_t.c.sha256 == digest).values(allowed=True)
-                    )
-                    await session.commit()
-                sys.stdout.write(f"{digest}  {name}\n")
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-
-
-def _migrate(_: argparse.Namespace) -> None:
-    asyncio.run(migrate(Settings.from_env()))
-
-
-def main(argv: list[str] | None = None) -> None:
-    configure_logging(json_logs=os.environ.get("ANSINH_LOG_FORMAT", "") == "json")
-    parser = argparse.ArgumentParser(prog="ansinh", description="The ansinh GraphQL platform.")
-    commands = parser.add_subparsers(dest="command")
-    serve = commands.add_parser("serve", help="migrate the database, then serve /graphql")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(handler=_serve)
-    seed = commands.add_parser("seed", help="fill the database with demo accounts and generated people")
-    seed.add_argument("--demo", action="store_true", help="the demo accounts and the golden record")
-    seed.add_argument("--persons", type=int, default=200, help="generated people (default 200)")
-    seed.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same data")
-    seed.add_argument("--quiet", action="store_true", help="no progress bar")
-    seed.set_defaults(handler=_seed)
-    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
-    export.set_defaults(handler=_export_schema)
-    allow = commands.add_parser("allow-query", help="put persisted queries on the partners' allow-list")
-    allow.add_argument("files", nargs="+", help="files holding one GraphQL document each")
-    allow.set_defaults(handler=_allow_query)
-    migrate_ = commands.add_parser("migrate", help="bring the database to the current schema")
-    migrate_.set_defaults(handler=_migrate)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["serve", *(argv or [])])
-    args.handler(args)
-
-
-if __name__ == "__main__":
-    main()

@@ -25,7 +25,7 @@ class Settings:
     # Browser origins allowed to call the API (CORS). Tokens travel in the Authorization header,
     # never in cookies, so credentials are never allowed and "*" cannot leak a session.
     cors_origins: tuple[str, ...] = ()
-    # The caches of sessions and read-only answers (resolvers/cache.py): "auto" uses them where
+    # The caches of sessions and read-only answers (infra/cache.py): "auto" uses them where
     # every process hears every write (one process on SQLite, or a broker), "on" or "off".
     cache: str = "auto"
     cache_ttl: float = 10.0

@@ -125,7 +125,7 @@ class OperationGate(SchemaExtension):
         if context is not None:
             context.operation_name = execution.operation_name
             if execution.graphql_document is not None and hasattr(context, "extra"):
-                # Only the answers of queries may be cached (resolvers/cache.py).
+                # Only the answers of queries may be cached (infra/cache.py).
                 with contextlib.suppress(RuntimeError):
                     context.extra["operation_type"] = execution.operation_type.value
         viewer = getattr(context, "viewer", None)

@@ -23,8 +23,6 @@ from graphql import (
 )
 from graphql.language import Visitor, visit
 
-from resolvers.pagination import DEFAULT_PAGE
-
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -41,6 +39,8 @@ LIST_ARGUMENT = "first"
 # The limits are checked before validation, so `first` may be any literal or variable: one beyond
 # GraphQL's 32-bit Int (refused by validation anyway) counts as the largest Int, and the cost stops
 # at the largest integer every JSON client reads exactly (it is shown in `extensions.cost`).
+# What a connection returns when `first` is not given (resolvers/pagination.py reads it too).
+DEFAULT_PAGE = 20
 MAX_PAGE = 2**31 - 1
 MAX_COST = 2**53 - 1
 

@@ -48,8 +48,9 @@ import httpx
 from sqlalchemy import select
 
 from auth import tokens
+from models.migrate import migrate
 from models.tables import account_t
-from server import create_app, migrate
+from server import create_app
 from settings import Settings
 
 CITIZEN = "0113099841"

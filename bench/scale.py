@@ -46,10 +46,11 @@ from sqlalchemy import func, select
 
 from bench.foundation import SCENARIOS, Bench, Result, Scenario, judge
 from models.engine import make_engine
+from models.migrate import migrate
 from models.tables import person_t
 from resolvers.pagination import encode_cursor
 from seed import reference as ref
-from server import create_app, migrate
+from server import create_app
 from settings import Settings
 
 OFFICER = "officer.hanoi"

@@ -33,11 +33,11 @@ from sqlalchemy import func, insert, select
 
 from auth import tokens
 from models.engine import make_engine, make_sessionmaker
+from models.migrate import migrate
 from models.tables import account_t, admin_unit_t, person_t, registration_t
 from models.text import fold
 from models.types import VIETNAM_TZ
 from schema.node import parse_global_id
-from server import migrate
 from settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

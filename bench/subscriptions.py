@@ -56,14 +56,14 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from auth import tokens
+from infra.broker import RedisBroker
 from models.engine import make_engine, make_sessionmaker
+from models.migrate import migrate
 from models.tables import account_t, event_t
 from models.types import utcnow
-from resolvers.broker import RedisBroker
 from resolvers.errors import BadUserInput
 from resolvers.pagination import decode_cursor
 from schema.event import EVENT_ORDER
-from server import migrate
 from settings import Settings
 
 RECIPIENT = "officer.hanoi"  # province 01: receives the events

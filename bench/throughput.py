@@ -57,8 +57,8 @@ from sqlalchemy import select
 from auth import tokens
 from bench.foundation import CITIZEN, CITIZEN_HOME
 from models.engine import make_engine, make_sessionmaker
+from models.migrate import migrate
 from models.tables import account_t
-from server import migrate
 from settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
 """The async engine, per-request sessions, the SQL statement counter and the tables each
-statement reads and writes (what the caches of resolvers/cache.py are invalidated by)."""
+statement reads and writes (what the caches of infra/cache.py are invalidated by)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from models.engine import make_engine
+from settings import Settings
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -43,3 +46,12 @@ async def migrations_current(engine: AsyncEngine) -> bool:
     url = engine.url.render_as_string(hide_password=False)
     async with engine.connect() as connection:
         return await connection.run_sync(_is_current, url)
+
+
+async def migrate(settings: Settings) -> None:
+    """Brings the configured database to the current schema (what `ansinh serve` does first)."""
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()

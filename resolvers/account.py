@@ -11,10 +11,10 @@ from auth.masking import mask_phone
 from auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from auth.tokens import PASSWORD_MAX_AGE
 from auth.viewer import Role
+from infra.outbox import enqueue
 from models.tables import account_t, auth_session_t, person_t
 from models.types import utcnow
 from resolvers.context import Context, require_viewer
-from resolvers.outbox import enqueue
 from resolvers.outcomes import BadCredentials, DeviceCheck, Invalid, Problem, Problems, SignedIn, Throttled
 
 WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng. (Wrong username or password.)"

@@ -16,10 +16,10 @@ from strawberry.types import Info as _Info
 from auth.captcha import random_text
 from auth.guard import AccessRecorder
 from auth.viewer import Viewer
-from resolvers.broker import Broker
-from resolvers.cache import Caches
-from resolvers.outbox import Outbox
-from resolvers.subscription import EventHub
+from infra.broker import Broker
+from infra.cache import Caches
+from infra.hub import EventHub
+from infra.outbox import Outbox
 from settings import Settings
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, literal, tuple_
 
+from auth.limits import DEFAULT_PAGE
 from resolvers.errors import BadUserInput
 
-DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
 Key = tuple[Any, ...]

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import scopes
 from auth.passwords import hash_password
 from auth.viewer import Role, Viewer
+from infra.outbox import enqueue
+from infra.uploads import Photo, check_upload_csrf, read_photo, store_photo
 from models.tables import account_t, office_t, person_t, registration_t
 from models.text import normalize_name
 from models.types import VIETNAM_TZ, utcnow
@@ -25,11 +27,9 @@ from resolvers.account import ACCOUNT_COLUMNS
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.events import audit, events_committed, inserted_id, record_event
-from resolvers.outbox import enqueue
 from resolvers.outcomes import Invalid, Problem, Problems, Refused
 from resolvers.pagination import Ordering, page
 from resolvers.slices import Slice, fetch_page, where_all
-from resolvers.uploads import Photo, check_upload_csrf, read_photo, store_photo
 
 REGISTRATION_ORDER = Ordering(
     "registration",

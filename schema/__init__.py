@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import lexicographic_sort_schema, print_schema
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
@@ -25,3 +26,9 @@ schema = strawberry.Schema(
     # refusal. In the other order the cache would overwrite the gate's refusal.
     extensions=[ParserCache, ValidationCache, OperationGate, *tracing_extensions()],
 )
+
+
+def export_schema() -> str:
+    """The SDL that `schema.graphql` holds. Sorted, so that the file does not depend on the order in
+    which modules happened to load."""
+    return print_schema(lexicographic_sort_schema(schema._schema)) + "\n"

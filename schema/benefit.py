@@ -8,8 +8,10 @@ import strawberry
 
 from auth.guard import Guarded, Readers, allow
 from auth.policy import relation_to_record
+from resolvers import benefit as write
 from resolvers.context import Context, Info
 from schema.enums import BenefitRegime
+from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import Office
 from schema.node import Node, global_id
 
@@ -53,3 +55,52 @@ class Benefit(Guarded, Node):
     def wrapper(cls, context: Context) -> Any:
         viewer, access, make = context.viewer, context.access, cls.make
         return lambda row: make(row, relation_to_record(viewer, row.person_id, row.owner_province), access)
+
+
+# ---------- data entry ----------
+
+
+# ---------- benefits ----------
+
+
+@strawberry.input(description="A benefit decision (thông tin hưởng).")
+class RecordBenefitInput:
+    social_insurance_code: str
+    regime: BenefitRegime
+    decision_number: str | None = None
+    decided_on: date = strawberry.field(description="Not after today.")
+    period_from: date | None = None
+    period_to: date | None = None
+    amount: Decimal | None = strawberry.field(default=None, description="VND, not negative.")
+    paying_office_code: str | None = strawberry.field(default=None, description="Office.code.")
+
+
+@strawberry.type
+class RecordBenefitSuccess:
+    benefit: Benefit
+
+
+RecordBenefitResult = Annotated[
+    RecordBenefitSuccess | InvalidInput | NotAllowed, strawberry.union("RecordBenefitResult")
+]
+
+
+@strawberry.type
+class BenefitMutation:
+    @strawberry.mutation(description="Record a benefit decision (officers of the person's province).")
+    async def record_benefit(self, info: Info, input: RecordBenefitInput) -> RecordBenefitResult:
+        ctx = info.context
+        outcome = await write.record_benefit(
+            ctx,
+            write.BenefitData(
+                social_insurance_code=input.social_insurance_code,
+                regime=input.regime.value,
+                decision_number=input.decision_number,
+                decided_on=input.decided_on,
+                period_from=input.period_from,
+                period_to=input.period_to,
+                amount=input.amount,
+                paying_office_code=input.paying_office_code,
+            ),
+        )
+        return outcome_result(outcome, lambda row: RecordBenefitSuccess(benefit=Benefit.wrapper(ctx)(row)))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -10,6 +11,7 @@ from auth.policy import relation_to_record
 from resolvers import card as resolve
 from resolvers.context import Context, Info
 from schema.enums import CardStatus
+from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import HealthFacility
 from schema.node import Node, global_id
 
@@ -70,3 +72,91 @@ class CardQuery:
     async def health_insurance_card(self, info: Info, number: str) -> HealthInsuranceCard | None:
         row = await resolve.card_by_number(info.context, number)
         return HealthInsuranceCard.wrap(info.context, row) if row is not None else None
+
+
+# ---------- data entry ----------
+
+
+# ---------- cards ----------
+
+
+@strawberry.input(description="Issue a BHYT card; its number and benefit level follow from the group.")
+class IssueCardInput:
+    social_insurance_code: str
+    beneficiary_group: str = strawberry.field(description='Mã đối tượng, e.g. "DN".')
+    valid_from: date
+    valid_to: date | None = strawberry.field(default=None, description="Cards since 2017 may have none.")
+    primary_care_facility_code: str = strawberry.field(
+        description="Nơi đăng ký KCB ban đầu: a facility with a health-insurance contract."
+    )
+    five_years_continuous_from: date | None = None
+
+
+@strawberry.input(description="New validity dates for a card.")
+class RenewCardInput:
+    card_number: str = strawberry.field(description="The 15-character card number.")
+    valid_from: date | None = strawberry.field(default=None, description="Absent: unchanged.")
+    valid_to: date = strawberry.field(description="Today or later.")
+
+
+@strawberry.input
+class SuspendCardInput:
+    card_number: str
+    reason: str = strawberry.field(description="Kept in the audit trail; at most 500 characters.")
+
+
+@strawberry.type
+class IssueCardSuccess:
+    card: HealthInsuranceCard
+
+
+@strawberry.type
+class RenewCardSuccess:
+    card: HealthInsuranceCard
+
+
+@strawberry.type
+class SuspendCardSuccess:
+    card: HealthInsuranceCard
+
+
+IssueCardResult = Annotated[IssueCardSuccess | InvalidInput | NotAllowed, strawberry.union("IssueCardResult")]
+RenewCardResult = Annotated[RenewCardSuccess | InvalidInput | NotAllowed, strawberry.union("RenewCardResult")]
+SuspendCardResult = Annotated[
+    SuspendCardSuccess | InvalidInput | NotAllowed, strawberry.union("SuspendCardResult")
+]
+
+
+def _card(context: Context) -> Callable[[Any], HealthInsuranceCard]:
+    return lambda row: HealthInsuranceCard.wrap(context, row)
+
+
+@strawberry.type
+class CardMutation:
+    @strawberry.mutation(description="Issue a health-insurance card (officers of the holder's province).")
+    async def issue_card(self, info: Info, input: IssueCardInput) -> IssueCardResult:
+        ctx = info.context
+        outcome = await resolve.issue_card(
+            ctx,
+            resolve.CardData(
+                social_insurance_code=input.social_insurance_code,
+                beneficiary_group=input.beneficiary_group,
+                valid_from=input.valid_from,
+                valid_to=input.valid_to,
+                primary_care_facility_code=input.primary_care_facility_code,
+                five_years_continuous_from=input.five_years_continuous_from,
+            ),
+        )
+        return outcome_result(outcome, lambda row: IssueCardSuccess(card=_card(ctx)(row)))
+
+    @strawberry.mutation(description="Give a card new validity dates.")
+    async def renew_card(self, info: Info, input: RenewCardInput) -> RenewCardResult:
+        ctx = info.context
+        outcome = await resolve.renew_card(ctx, input.card_number, input.valid_from, input.valid_to)
+        return outcome_result(outcome, lambda row: RenewCardSuccess(card=_card(ctx)(row)))
+
+    @strawberry.mutation(description="Suspend a card: it is no longer valid for visits.")
+    async def suspend_card(self, info: Info, input: SuspendCardInput) -> SuspendCardResult:
+        ctx = info.context
+        outcome = await resolve.suspend_card(ctx, input.card_number, input.reason)
+        return outcome_result(outcome, lambda row: SuspendCardSuccess(card=_card(ctx)(row)))

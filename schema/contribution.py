@@ -8,8 +8,10 @@ import strawberry
 from auth.guard import Guarded, Readers
 from auth.policy import relation_to_period
 from models.types import month_index
+from resolvers import contribution as write
 from resolvers.context import Context, Info
 from schema.enums import InsuranceType
+from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.node import Node, global_id
 from schema.scalars import YearMonth
 
@@ -63,4 +65,67 @@ class ContributionPeriod(Guarded, Node):
         viewer, access, make = context.viewer, context.access, cls.make
         return lambda row: make(
             row, relation_to_period(viewer, row.person_id, row.owner_province, row.unit_id), access
+        )
+
+
+# ---------- data entry ----------
+
+
+# ---------- contribution periods ----------
+
+
+@strawberry.input(description="A span of contribution months at a unit (quá trình đóng).")
+class RecordContributionPeriodInput:
+    social_insurance_code: str
+    unit_code: str
+    insurance_type: InsuranceType
+    from_month: YearMonth
+    to_month: YearMonth = strawberry.field(description="Inclusive; not after the current month.")
+    salary: Decimal = strawberry.field(
+        description="Tiền lương đóng, VND: between the legal floor and 20 x the base salary of fromMonth."
+    )
+    salary_coefficient: Decimal | None = strawberry.field(
+        default=None, description="Hệ số lương: given for state-sector salaries (coefficient x base salary)."
+    )
+    occupation: str | None = None
+    workplace: str | None = None
+
+
+@strawberry.type
+class RecordContributionPeriodSuccess:
+    contribution_period: ContributionPeriod
+
+
+RecordContributionPeriodResult = Annotated[
+    RecordContributionPeriodSuccess | InvalidInput | NotAllowed,
+    strawberry.union("RecordContributionPeriodResult"),
+]
+
+
+@strawberry.type
+class ContributionMutation:
+    @strawberry.mutation(description="Record a contribution period (officers of the person's province).")
+    async def record_contribution_period(
+        self, info: Info, input: RecordContributionPeriodInput
+    ) -> RecordContributionPeriodResult:
+        ctx = info.context
+        outcome = await write.record_contribution_period(
+            ctx,
+            write.PeriodData(
+                social_insurance_code=input.social_insurance_code,
+                unit_code=input.unit_code,
+                insurance_type=input.insurance_type.value,
+                from_month=int(input.from_month),
+                to_month=int(input.to_month),
+                salary=input.salary,
+                salary_coefficient=input.salary_coefficient,
+                occupation=input.occupation,
+                workplace=input.workplace,
+            ),
+        )
+        return outcome_result(
+            outcome,
+            lambda row: RecordContributionPeriodSuccess(
+                contribution_period=ContributionPeriod.wrapper(ctx)(row)
+            ),
         )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import strawberry
 
-from resolvers.outcomes import Invalid, Problem
+from resolvers.outcomes import Invalid, Problem, Refused
+from resolvers.recording import Saved
 
 
 @strawberry.type(description="One bad input field: its path in the input, a stable code, a message.")
@@ -29,3 +33,17 @@ class InvalidInput:
 @strawberry.type(description="The viewer may not do this.")
 class NotAllowed:
     message: str
+
+
+S = TypeVar("S")
+
+
+def outcome_result(
+    outcome: Saved | Invalid | Refused, success: Callable[[Any], S]
+) -> S | InvalidInput | NotAllowed:
+    """A data-entry mutation's answer: the saved row as `success` shapes it, or its typed error."""
+    if isinstance(outcome, Invalid):
+        return InvalidInput.of(outcome)
+    if isinstance(outcome, Refused):
+        return NotAllowed(message=outcome.message)
+    return success(outcome.row)

@@ -11,13 +11,13 @@ from graphql import GraphQLError
 
 from auth import access_log
 from auth.guard import AccessRecorder
+from infra.hub import SubscriptionEnded
 from models.tables import event_t
 from resolvers.context import Context, Info, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.loaders import Loaders
 from resolvers.node import node_row
 from resolvers.pagination import Ordering, decode_cursor, encode_cursor
-from resolvers.subscription import SubscriptionEnded
 from schema.enums import EventType
 from schema.node import Node, global_id
 

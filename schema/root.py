@@ -10,18 +10,17 @@ import strawberry
 from resolvers import node as resolve
 from resolvers.context import Context, Info
 from schema.account import AccountMutation, AccountQuery
-from schema.benefit import Benefit
-from schema.card import CardQuery, HealthInsuranceCard
+from schema.benefit import Benefit, BenefitMutation
+from schema.card import CardMutation, CardQuery, HealthInsuranceCard
 from schema.content import ContentMutation, ContentQuery, Faq, NewsArticle
-from schema.contribution import ContributionPeriod
-from schema.entry import EntryMutation
+from schema.contribution import ContributionMutation, ContributionPeriod
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
 from schema.node import Node, parse_global_id
 from schema.person import LookupQuery, Person, PersonQuery
 from schema.registration import Registration, RegistrationMutation, RegistrationQuery
 from schema.statistics import StatisticsQuery
-from schema.unit import Unit, UnitQuery
-from schema.visit import MedicalVisit
+from schema.unit import Unit, UnitMutation, UnitQuery
+from schema.visit import MedicalVisit, VisitMutation
 
 WRAPPERS: dict[str, Callable[[Context, Any], Node]] = {
     "Person": Person.wrap,
@@ -70,5 +69,14 @@ class Query(
 
 
 @strawberry.type
-class Mutation(AccountMutation, ContentMutation, RegistrationMutation, EntryMutation):
+class Mutation(
+    AccountMutation,
+    ContentMutation,
+    RegistrationMutation,
+    UnitMutation,
+    ContributionMutation,
+    CardMutation,
+    VisitMutation,
+    BenefitMutation,
+):
     pass

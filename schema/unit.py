@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -11,9 +12,11 @@ from resolvers.context import Context, Info
 from resolvers.loaders import PERIOD_ORDER, ROSTER_ORDER
 from resolvers.pagination import page
 from schema.enums import InsuranceType
+from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import Address, AdministrativeUnit, address_of
 from schema.node import Node, global_id
 from schema.pagination import Connection, connection
+from schema.registration import AddressInput
 
 if TYPE_CHECKING:
     from schema.contribution import ContributionPeriod
@@ -135,3 +138,77 @@ class UnitQuery:
     ) -> Connection[Unit]:
         slice_ = await resolve.units(info.context, search, tax_code, province_code, first, after, public=True)
         return connection(slice_, Unit.public(info.context))
+
+
+# ---------- data entry ----------
+
+
+# ---------- units ----------
+
+
+@strawberry.input(description="A new unit (đơn vị): officers in their province, administrators anywhere.")
+class CreateUnitInput:
+    code: str = strawberry.field(
+        description='Mã đơn vị: the 2-digit province code and 1-14 letters or digits ("01A0001").'
+    )
+    name: str
+    tax_code: str | None = strawberry.field(default=None, description="Mã số thuế: 10 digits, or 10-3.")
+    address: AddressInput
+
+
+@strawberry.input(description="Changes to a unit: absent fields stay as they are.")
+class UpdateUnitInput:
+    code: str = strawberry.field(description="The unit to change (its code does not change).")
+    name: str | None = None
+    tax_code: str | None = strawberry.field(default=None, description='"" removes the tax code.')
+    address: AddressInput | None = None
+
+
+@strawberry.type
+class CreateUnitSuccess:
+    unit: Unit
+
+
+@strawberry.type
+class UpdateUnitSuccess:
+    unit: Unit
+
+
+CreateUnitResult = Annotated[
+    CreateUnitSuccess | InvalidInput | NotAllowed, strawberry.union("CreateUnitResult")
+]
+UpdateUnitResult = Annotated[
+    UpdateUnitSuccess | InvalidInput | NotAllowed, strawberry.union("UpdateUnitResult")
+]
+
+
+def _unit(context: Context) -> Callable[[Any], Unit]:
+    return lambda row: Unit.wrap(context, row)
+
+
+@strawberry.type
+class UnitMutation:
+    @strawberry.mutation(description="Create a unit (officers in their province, administrators).")
+    async def create_unit(self, info: Info, input: CreateUnitInput) -> CreateUnitResult:
+        ctx = info.context
+        outcome = await resolve.create_unit(
+            ctx,
+            resolve.UnitData(
+                code=input.code, name=input.name, tax_code=input.tax_code, address=input.address.value()
+            ),
+        )
+        return outcome_result(outcome, lambda row: CreateUnitSuccess(unit=_unit(ctx)(row)))
+
+    @strawberry.mutation(description="Change a unit's name, tax code or address.")
+    async def update_unit(self, info: Info, input: UpdateUnitInput) -> UpdateUnitResult:
+        ctx = info.context
+        outcome = await resolve.update_unit(
+            ctx,
+            input.code,
+            resolve.UnitData(
+                name=input.name,
+                tax_code=input.tax_code,
+                address=input.address.value() if input.address is not None else None,
+            ),
+        )
+        return outcome_result(outcome, lambda row: UpdateUnitSuccess(unit=_unit(ctx)(row)))

@@ -8,8 +8,10 @@ import strawberry
 
 from auth.guard import Guarded, Readers, allow
 from auth.policy import relation_to_visit
+from resolvers import visit as write
 from resolvers.context import Context, Info
 from schema.enums import VisitType
+from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import HealthFacility
 from schema.node import Node, global_id
 
@@ -58,4 +60,65 @@ class MedicalVisit(Guarded, Node):
         viewer, access, make = context.viewer, context.access, cls.make
         return lambda row: make(
             row, relation_to_visit(viewer, row.person_id, row.owner_province, row.facility_id), access
+        )
+
+
+# ---------- data entry ----------
+
+
+# ---------- medical visits ----------
+
+
+@strawberry.input(description="A visit as in claims table XML1, recorded by the hospital that treated it.")
+class RecordMedicalVisitInput:
+    social_insurance_code: str = strawberry.field(
+        description="The patient; their card must be valid on the admission date."
+    )
+    visit_type: VisitType
+    admitted_at: datetime = strawberry.field(description="Without an offset: Vietnam time.")
+    discharged_at: datetime | None = None
+    diagnosis_code: str | None = strawberry.field(default=None, description="ICD-10, e.g. J18.9.")
+    diagnosis: str | None = None
+    total_cost: Decimal
+    insurance_paid: Decimal
+    patient_paid: Decimal = strawberry.field(description="insurancePaid + patientPaid == totalCost.")
+    facility_code: str | None = strawberry.field(
+        default=None, description="The recording hospital's own facility code (the default)."
+    )
+
+
+@strawberry.type
+class RecordMedicalVisitSuccess:
+    medical_visit: MedicalVisit
+
+
+RecordMedicalVisitResult = Annotated[
+    RecordMedicalVisitSuccess | InvalidInput | NotAllowed, strawberry.union("RecordMedicalVisitResult")
+]
+
+
+@strawberry.type
+class VisitMutation:
+    @strawberry.mutation(description="Record a medical visit (partner hospitals, at their own facility).")
+    async def record_medical_visit(
+        self, info: Info, input: RecordMedicalVisitInput
+    ) -> RecordMedicalVisitResult:
+        ctx = info.context
+        outcome = await write.record_medical_visit(
+            ctx,
+            write.VisitData(
+                social_insurance_code=input.social_insurance_code,
+                visit_type=input.visit_type.value,
+                admitted_at=input.admitted_at,
+                discharged_at=input.discharged_at,
+                diagnosis_code=input.diagnosis_code,
+                diagnosis=input.diagnosis,
+                total_cost=input.total_cost,
+                insurance_paid=input.insurance_paid,
+                patient_paid=input.patient_paid,
+                facility_code=input.facility_code,
+            ),
+        )
+        return outcome_result(
+            outcome, lambda row: RecordMedicalVisitSuccess(medical_visit=MedicalVisit.wrapper(ctx)(row))
         )

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from auth import tokens
+from models.migrate import migrate
 from models.tables import account_t
-from server import create_app, migrate
+from server import create_app
 from settings import Settings
 
 DEMO_PERSONS = 300

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from auth import tokens
+from infra.broker import InProcessBroker, RedisBroker
+from infra.cache import Caches
 from models.tables import access_log_t, person_t
 from models.types import utcnow
-from resolvers.broker import InProcessBroker, RedisBroker
-from resolvers.cache import Caches
 from settings import Settings
 from tests.conftest import Api, Factory, codes
 from tests.test_entry import SUSPEND, issued, person_of
@@ -218,8 +218,8 @@ def test_statement_tables_reads_and_writes_named() -> None:
 
 
 def test_cache_volatile_and_session_tables_are_real_tables() -> None:
+    from infra.cache import SESSION_TABLES, VOLATILE
     from models.engine import _table_names
-    from resolvers.cache import SESSION_TABLES, VOLATILE
 
     assert _table_names() >= VOLATILE | SESSION_TABLES
     assert {"access_log", "audit_entry", "outbox_message", "event"} <= VOLATILE

@@ -25,7 +25,8 @@ import graphql
 import httpx
 import pytest
 
-from server import create_app, migrate
+from models.migrate import migrate
+from server import create_app
 from settings import Settings
 from tests.conftest import (
     DEMO_PASSWORD,

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from infra.outbox import Message, Outbox, enqueue
 from models.tables import outbox_t
 from models.types import utcnow
-from resolvers.outbox import Message, Outbox, enqueue
 from tests.conftest import Api
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server import export_schema
+from schema import export_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_CHECK = ROOT.parent / "shared" / "checks" / "contract_diff.py"
@@ -23,7 +23,7 @@ def test_export_schema_matches_committed_file() -> None:
 
 def test_export_schema_command_prints_the_sdl() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "import server; server.main(['export-schema'])"],
+        [sys.executable, "-c", "import cli; cli.main(['export-schema'])"],
         capture_output=True,
         text=True,
         check=True,

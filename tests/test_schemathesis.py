@@ -45,11 +45,11 @@ from auth import tokens
 from auth.viewer import Role
 from models import rules
 from models.engine import make_engine, make_sessionmaker
+from models.migrate import migrate
 from models.tables import account_t
 from schema.node import global_id
 from seed import golden
 from seed.demo import ACCOUNTS
-from server import migrate
 from settings import Settings
 from tests.conftest import DEMO_PASSWORD, _backend, _create_pg_database, _drop_pg_database
 from tests.test_fuzz import CUSTOM_SCALARS, MUTATIONS, QUERIES
@@ -217,7 +217,7 @@ def _serve(settings: Settings, log: Path) -> Iterator[str]:
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=output,

@@ -10,6 +10,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.engine import make_engine
+from models.migrate import migrate
 from models.tables import (
     account_t,
     admin_unit_t,
@@ -28,7 +29,6 @@ from models.tables import (
     visit_t,
 )
 from seed.cli import run_seed
-from server import migrate
 from settings import Settings
 
 PERSONS = 50

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from infra import hub as event_hub
+from infra.hub import SubscriptionEnded
 from models.tables import registration_t
-from resolvers import subscription
-from resolvers.subscription import SubscriptionEnded
 from tests.conftest import Api, emit_event
 from tests.wsclient import connect
 
@@ -145,7 +145,7 @@ async def test_events_logout_closes_the_subscription(api: Api, live_server: str)
 async def test_events_slow_consumer_closed_naming_what_to_do(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(subscription, "QUEUE_SIZE", 3)
+    monkeypatch.setattr(event_hub, "QUEUE_SIZE", 3)
     registration = await golden_registration(api)
     hub = api.app.state.runtime.hub
     viewer_token = await api.token("admin")

@@ -80,7 +80,7 @@ def test_settings_cors_wildcard_refused_in_production() -> None:
 def test_seed_demo_refused_in_production(monkeypatch: object) -> None:
     import pytest
 
-    from server import main
+    from cli import main
 
     monkeypatch.setenv("ANSINH_ENV", "production")  # type: ignore[attr-defined]
     monkeypatch.setenv("ANSINH_SECRET_KEY", "k" * 32)  # type: ignore[attr-defined]

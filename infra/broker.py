@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 log = logging.getLogger("ansinh.broker")
 CHANNEL = "ansinh_events"
-# The tables other processes wrote, for the caches (resolvers/cache.py): a payload of names.
+# The tables other processes wrote, for the caches (infra/cache.py): a payload of names.
 TABLES_CHANNEL = "ansinh_tables"
 
 # What `listen_tables` yields: the tables written elsewhere, True once (re)connected (whatever was

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auth.viewer import Viewer
+from infra.broker import Broker
 from models.tables import (
     access_log_t,
     account_t,
@@ -44,7 +45,6 @@ from models.tables import (
     persisted_t,
     rate_event_t,
 )
-from resolvers.broker import Broker
 
 log = logging.getLogger("ansinh.cache")
 

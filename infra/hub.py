@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.scopes import event_visible
 from auth.viewer import Role, Viewer
+from infra.broker import Broker
 from models.tables import auth_session_t, event_t
 from models.types import utcnow
-from resolvers.broker import Broker
 
 log = logging.getLogger("ansinh.events")
 
