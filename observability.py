@@ -30,8 +30,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class Metrics:
     """One registry per application, so tests and several apps in a process do not collide."""
 
-    def __init__(self) -> None:
+    def __init__(self, known_operations: frozenset[str] = frozenset()) -> None:
         self.registry = CollectorRegistry()
+        # Operation names are the client's text: only known ones become labels, so that a client
+        # sending a new name with every request cannot grow the exposition without bound.
+        self.known_operations = set(known_operations)
         self.requests = Counter(
             "ansinh_graphql_requests_total",
             "GraphQL requests by operation and HTTP status.",
@@ -76,6 +79,13 @@ class Metrics:
             "1 while this process caches (configured, and hearing every other process's writes).",
             registry=self.registry,
         )
+
+    def operation_label(self, name: str | None) -> str:
+        """The metrics label of an operation: its name when known (the allow-list, the GraphiQL
+        examples), "anonymous" without one, else "other"."""
+        if name is None:
+            return "anonymous"
+        return name if name in self.known_operations else "other"
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

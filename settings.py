@@ -31,6 +31,8 @@ class Settings:
     cache_ttl: float = 10.0
     # Worker processes of `ansinh serve` (set by it for its workers).
     workers: int = 1
+    # The bearer token that /metrics asks for; without one, /metrics answers only in development.
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -96,4 +98,5 @@ class Settings:
             demo_password=env.get("ANSINH_DEMO_PASSWORD") or None,
             upload_dir=env.get("ANSINH_UPLOAD_DIR") or "./var/uploads",
             cors_origins=origins,
+            metrics_token=env.get("ANSINH_METRICS_TOKEN") or None,
         )

@@ -124,10 +124,10 @@ class OperationGate(SchemaExtension):
         context = execution.context
         if context is not None:
             context.operation_name = execution.operation_name
-            if execution.graphql_document is not None and hasattr(context, "extra"):
+            if execution.graphql_document is not None:
                 # Only the answers of queries may be cached (infra/cache.py).
                 with contextlib.suppress(RuntimeError):
-                    context.extra["operation_type"] = execution.operation_type.value
+                    context.operation_type = execution.operation_type.value
         viewer = getattr(context, "viewer", None)
         document = execution.graphql_document
         staff = viewer is not None and viewer.is_staff

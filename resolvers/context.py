@@ -1,4 +1,9 @@
-"""The one typed context of a request: session, loaders, viewer, access log."""
+"""The one typed state of an operation: who asks, its database session, loaders and access recorder.
+
+The operation pipeline (`gateway/pipeline.py`) makes a `Context` for every operation on every
+transport, and a fresh unit of work (session, loaders, access recorder) for every event of a
+subscription: nothing read for one operation or event is seen by the next.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as _Info
 
@@ -55,8 +59,10 @@ class Runtime:
 
 @dataclass(slots=True)
 class Context:
+    """What every resolver of one operation (or one subscription event) shares."""
+
+    # The HTTP request or the WebSocket the operation came on (headers, the client's address).
     request: Request | WebSocket
-    response: Response | None
     runtime: Runtime
     session: AsyncSession
     viewer: Viewer | None
@@ -67,9 +73,10 @@ class Context:
     # The client's reason for reading health data (ADMIN), from the X-Ansinh-Access-Reason header.
     access_reason: str | None = None
     operation_name: str | None = None
-    # The WebSocket connection_init payload (strawberry sets it): where the token comes from there.
-    connection_params: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # "query", "mutation" or "subscription", once the document is validated (auth/gate.py).
+    operation_type: str | None = None
+    # A token came but it is expired or revoked: UNAUTHENTICATED says so.
+    token_rejected: bool = False
 
 
 Info = _Info[Context, None]
@@ -80,7 +87,7 @@ def require_viewer(context: Context) -> Viewer:
     from resolvers.errors import Unauthenticated
 
     if context.viewer is None:
-        if context.extra.get("token_rejected"):
+        if context.token_rejected:
             raise Unauthenticated("Your session has expired or was signed out: sign in again.")
         raise Unauthenticated()
     return context.viewer

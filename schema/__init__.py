@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import lexicographic_sort_schema, print_schema
+from graphql import GraphQLError, lexicographic_sort_schema, print_schema
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from auth.gate import OperationGate
 from auth.guard import open_field
@@ -14,7 +15,16 @@ from schema.event import Subscription
 from schema.root import Mutation, Query
 from schema.scalars import SCALARS
 
-schema = strawberry.Schema(
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Nothing here: the pipeline logs every error once, at the level its code deserves
+        (gateway/errors.py), where strawberry would log each with a traceback."""
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 
-from auth import access_log
-from auth.guard import AccessRecorder
 from infra.hub import SubscriptionEnded
 from models.tables import event_t
-from resolvers.context import Context, Info, require_viewer
+from resolvers.context import Info, require_viewer
 from resolvers.errors import BadUserInput
-from resolvers.loaders import Loaders
 from resolvers.node import node_row
 from resolvers.pagination import Ordering, decode_cursor, encode_cursor
 from schema.enums import EventType
@@ -27,8 +24,6 @@ EVENT_ORDER = Ordering("event", (event_t.c.id,), kinds=("int",))
 @strawberry.type(description="A change: pass its cursor as `after` to continue with no gap.")
 class Event:
     _row: strawberry.Private[Any]
-    # Makes a short-lived context (its own session) for reading `node`; only if `node` is asked.
-    _context: strawberry.Private[Callable[[], Awaitable[Context]]]
     cursor: str
     type: EventType
     occurred_at: datetime
@@ -37,20 +32,21 @@ class Event:
     )
 
     @strawberry.field(description="That object, visible only as far as the subscriber may see it.")
-    async def node(self) -> Node | None:
+    async def node(self, info: Info) -> Node | None:
         from schema.root import WRAPPERS
 
+        # The event's own unit of work (gateway/pipeline.py): a fresh session, loaders and access
+        # recorder for every event, flushed to the access log before the event is sent.
+        context = info.context
         subject_type, pk = self._row.subject_type, self._row.subject_id
-        context = await self._context()
         row = await node_row(context, subject_type, pk)
         wrap = WRAPPERS.get(subject_type)
         return wrap(context, row) if row is not None and wrap is not None else None
 
     @classmethod
-    def of(cls, row: Any, context: Callable[[], Awaitable[Context]]) -> Event:
+    def of(cls, row: Any) -> Event:
         return cls(
             _row=row,
-            _context=context,
             cursor=encode_cursor(EVENT_ORDER.tag, (row.id,)),
             type=row.type,  # the stored value: serialised by lookup, not by a scan of members
             occurred_at=row.occurred_at,
@@ -77,35 +73,9 @@ class Subscription:
                     "after: no event has this cursor; pass the cursor of an event received.", "after"
                 )
         wanted = frozenset(t.value for t in types) if types else None
-        runtime = context.runtime
-        opened: list[Context] = []
-
-        async def event_context() -> Context:
-            # The node is read with the subscriber's rights in a session of its own, closed as
-            # soon as the event is sent: no connection is held while the subscriber waits.
-            session = runtime.sessionmaker()
-            made = Context(
-                request=context.request,
-                response=None,
-                runtime=runtime,
-                session=session,
-                viewer=viewer,
-                loaders=Loaders(session, viewer),
-                access=AccessRecorder(),
-                operation_name=context.operation_name,
-            )
-            opened.append(made)
-            return made
-
         try:
             async for row in hub.stream(viewer, wanted, after_id):
-                yield Event.of(row, event_context)
-                while opened:
-                    done = opened.pop()
-                    try:
-                        await access_log.flush(done.session, done.access, viewer, context.operation_name)
-                    finally:
-                        await done.session.close()
+                yield Event.of(row)
         except SubscriptionEnded as ended:
             if ended.close_code is not None:
                 websocket = context.request

@@ -348,7 +348,11 @@ async def upload_app(seeded: Settings) -> AsyncIterator[tuple[Any, Path]]:
 
 
 async def multipart(
-    app: Any, variables: dict[str, Any], files: dict[str, tuple[str, bytes, str]], headers: dict[str, str]
+    app: Any,
+    variables: dict[str, Any],
+    files: dict[str, tuple[str, bytes, str]],
+    headers: dict[str, str],
+    status: int = 200,
 ) -> dict[str, Any]:
     """A request by the GraphQL multipart request spec: operations, map, then the files."""
     paths = {str(i): [f"variables.input.{name}"] for i, name in enumerate(files)}
@@ -367,7 +371,7 @@ async def multipart(
             files=parts,
             headers=headers,
         )
-    assert response.status_code == 200, response.text
+    assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
     return body
 
@@ -403,7 +407,7 @@ async def test_submit_registration_upload_without_preflight_header_forbidden(
     app, _ = upload_app
     person = await fresh_person(api)
     body = await multipart(
-        app, form(person, await hanoi_address(api)), {"portrait": ("a.jpg", JPEG, "image/jpeg")}, {}
+        app, form(person, await hanoi_address(api)), {"portrait": ("a.jpg", JPEG, "image/jpeg")}, {}, 403
     )
     assert codes(body) == ["FORBIDDEN"]
     assert "Apollo-Require-Preflight" in body["errors"][0]["message"]

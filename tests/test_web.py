@@ -23,10 +23,10 @@ async def test_graphql_body_over_limit_413(api: Api) -> None:
 
 
 async def test_metrics_counts_requests_errors_and_subscriptions(api: Api) -> None:
-    await api.post("query MetricsProbe { __typename }")
+    await api.post("query VisitsByDiagnosisChapter { __typename }")  # a name GraphiQL's examples use
     await api.post("{ persons { totalCount } }")
     text = (await api.client.get("/metrics")).text
-    assert 'ansinh_graphql_requests_total{operation="MetricsProbe",status="200"}' in text
+    assert 'ansinh_graphql_requests_total{operation="VisitsByDiagnosisChapter",status="200"}' in text
     assert 'ansinh_graphql_errors_total{code="UNAUTHENTICATED"}' in text
     assert "ansinh_active_subscriptions" in text and "ansinh_outbox_backlog" in text
     assert 'ansinh_cache_answers{result="hit"}' in text and "ansinh_cache_live 1.0" in text
@@ -126,3 +126,47 @@ async def test_graphql_database_down_503_unavailable_with_retry_after() -> None:
         anonymous = await client.post("/graphql", json={"query": "{ offices { totalCount } }"})
         assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
     await app.state.runtime.engine.dispose()
+
+
+async def test_metrics_operation_names_of_clients_do_not_grow_the_labels(api: Api) -> None:
+    before = len((await api.client.get("/metrics")).text)
+    for i in range(200):
+        await api.post(f"query Attacker{i}x{'y' * 200} {{ __typename }}")
+    text = (await api.client.get("/metrics")).text
+    assert "Attacker" not in text
+    assert 'operation="other"' in text
+    # Only the counters' values grew: no new series per name.
+    assert len(text) < before + 2_000, (before, len(text))
+
+
+async def test_metrics_token_required_when_configured(seeded: Settings) -> None:
+    import dataclasses
+
+    import httpx
+
+    from server import create_app
+
+    app = create_app(dataclasses.replace(seeded, metrics_token="m" * 32))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        refused = await client.get("/metrics")
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer " + "n" * 32})
+        allowed = await client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 32})
+    await app.state.runtime.engine.dispose()
+    assert refused.status_code == 401 and wrong.status_code == 401
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert allowed.status_code == 200 and "ansinh_graphql_requests_total" in allowed.text
+
+
+async def test_metrics_production_without_token_refused(seeded: Settings) -> None:
+    import dataclasses
+
+    import httpx
+
+    from server import create_app
+
+    app = create_app(dataclasses.replace(seeded, env="production", secret_key="s" * 40))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.get("/metrics")
+    await app.state.runtime.engine.dispose()
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
