@@ -7,7 +7,8 @@ import asyncio
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -237,9 +238,22 @@ def messages(path: Path, template: str | None = None) -> list[dict[str, Any]]:
     return [m for m in lines if template is None or m["template"] == template]
 
 
-@pytest.fixture(scope="session")
-async def live_server(app: Any) -> AsyncIterator[str]:
-    """The app on a real TCP port (uvicorn), for WebSocket clients: yields the ws:// URL."""
+async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float = 5.0) -> None:
+    """Waits for a condition that nothing announces (a row another task writes, uvicorn started)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        outcome = check()
+        if outcome if isinstance(outcome, bool) else await outcome:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"not true within {within} s: {check}")
+        await asyncio.sleep(0.005)
+
+
+@asynccontextmanager
+async def serving(app: Any, lifespan: str = "off") -> AsyncIterator[str]:
+    """An app on a real TCP port (uvicorn), for WebSocket clients: yields the ws:// URL."""
     import socket
 
     import uvicorn
@@ -248,16 +262,48 @@ async def live_server(app: Any) -> AsyncIterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)  # type: ignore[arg-type]
     )
     task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await task
+    await eventually(lambda: bool(server.started), within=10)
+    try:
+        yield f"ws://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def live_server(app: Any) -> AsyncIterator[str]:
+    """The app on a real TCP port (uvicorn), for WebSocket clients: yields the ws:// URL."""
+    async with serving(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def production_app(seeded: Settings) -> AsyncIterator[Any]:
+    """The app as production runs it (masking, allow-list, introspection for staff only)."""
+    import dataclasses
+
+    application = create_app(
+        dataclasses.replace(seeded, env="production", secret_key="p" * 64, captcha="adaptive")
+    )
+    yield application
+    await application.state.runtime.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def production_server(production_app: Any) -> AsyncIterator[str]:
+    async with serving(production_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def production_client(production_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=production_app), base_url="http://testserver"
+    ) as c:
+        yield c
 
 
 async def emit_event(app: Any, type_: str, subject_type: str, subject_id: int, **facts: Any) -> int:
@@ -278,3 +324,11 @@ async def emit_event(app: Any, type_: str, subject_type: str, subject_id: int, *
         event_id = int(result.scalar_one())
         await session.commit()
     return event_id
+
+
+@pytest.fixture(scope="session")
+async def ways(api: Api, live_server: str) -> Any:
+    """The same operation over HTTP, graphql-transport-ws and graphql-ws (tests/transports.py)."""
+    from tests.transports import Ways
+
+    return Ways(api, live_server)

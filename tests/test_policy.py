@@ -15,6 +15,7 @@ from graphql import GraphQLObjectType
 from auth.policy import DECISIONS, FIELDS, MASKERS, Decision, Relation
 from schema import schema
 from tests.conftest import Api, Factory
+from tests.transports import TRANSPORTS, Ways
 
 GOLDEN = "0113099841"
 CARD = "HC4010113099841"
@@ -154,15 +155,18 @@ def check_object(
         assert got[name] == expected, (relation, field, got[name], expected)
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("username", list(VIEWERS))
 @pytest.mark.parametrize("way", list(WAYS))
-async def test_person_fields_each_role_each_way_as_policy_says(api: Api, username: str, way: str) -> None:
+async def test_person_fields_each_role_each_way_as_policy_says(
+    api: Api, ways: Ways, username: str, way: str, transport: str
+) -> None:
     relation, reachable = VIEWERS[username]
     query, path = WAYS[way]
     truth = await golden_truth(api, "Person", WAYS["person(code)"][0], ("target",))
     if way == "unit.employees":
         query = query.replace("socialInsuranceCode_ ", "")
-    body = await api.post(query.replace("SEL", selection("Person")), as_=username)
+    body = await ways.post(transport, query.replace("SEL", selection("Person")), as_=username)
     found = dig(body["data"], path)
     if way == "unit.employees":
         found = next((p for p in (found or []) if p["id"] == truth["id"]), None)
@@ -220,12 +224,15 @@ async def test_record_fields_each_role_as_policy_says(api: Api, username: str, t
         )
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("username", list(VIEWERS))
-async def test_health_insurance_card_fields_each_role_as_policy_says(api: Api, username: str) -> None:
+async def test_health_insurance_card_fields_each_role_as_policy_says(
+    api: Api, ways: Ways, username: str, transport: str
+) -> None:
     relation, _ = VIEWERS[username]
     query = f'{{ target: healthInsuranceCard(number: "{CARD}") {{ {selection("HealthInsuranceCard")} }} }}'
     truth = await golden_truth(api, "HealthInsuranceCard", query, ("target",))
-    body = await api.post(query, as_=username)
+    body = await ways.post(transport, query, as_=username)
     found = body["data"]["target"]
     # A card check: hospitals check any card; analysts cannot look people up; other scopes as rows.
     if relation in (Relation.OTHER, Relation.EMPLOYER, Relation.ANALYST):
