@@ -36,22 +36,26 @@ class RequestShapeError(ValueError):
     """The request's parameters have the wrong types: answered as BAD_USER_INPUT, nothing runs."""
 
 
+# Each parameter of a request, the type it must have when present, and what to tell the client.
+_PARAMETERS: tuple[tuple[str, type, str], ...] = (
+    ("query", str, "`query` must be a string holding the GraphQL document."),
+    ("variables", dict, "`variables` must be an object mapping variable names to values."),
+    ("operationName", str, "`operationName` must be a string naming an operation of the document."),
+    ("extensions", dict, "`extensions` must be an object."),
+)
+
+
 def operation_request(payload: object) -> OperationRequest:
     """The request of a JSON body, a GET query string or a WebSocket `subscribe`/`start` payload."""
     if not isinstance(payload, dict):
         raise RequestShapeError("A GraphQL request is a JSON object with `query` and optional `variables`.")
-    query = payload.get("query")
-    if query is not None and not isinstance(query, str):
-        raise RequestShapeError("`query` must be a string holding the GraphQL document.")
-    variables = payload.get("variables")
-    if variables is not None and not isinstance(variables, dict):
-        raise RequestShapeError("`variables` must be an object mapping variable names to values.")
-    operation_name = payload.get("operationName")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise RequestShapeError("`operationName` must be a string naming an operation of the document.")
-    extensions = payload.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise RequestShapeError("`extensions` must be an object.")
+    for name, kind, message in _PARAMETERS:
+        value = payload.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise RequestShapeError(message)
     return OperationRequest(
-        query=query, variables=variables, operation_name=operation_name, extensions=extensions
+        query=payload.get("query"),
+        variables=payload.get("variables"),
+        operation_name=payload.get("operationName"),
+        extensions=payload.get("extensions"),
     )

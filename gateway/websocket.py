@@ -56,6 +56,8 @@ class _Connection:
     operations: dict[str, _Operation] = field(default_factory=dict)
     acknowledged: bool = False
     initialised: bool = False
+    # The last message was a binary frame (a protocol violation: the socket is closed).
+    binary: bool = False
 
     async def send(self, message: dict[str, Any]) -> None:
         if self.websocket.application_state is not WebSocketState.CONNECTED:
@@ -69,6 +71,27 @@ class _Connection:
             return False
         await self.send(message)
         return True
+
+    async def receive(self, within: float | None = None) -> dict[str, Any] | str | None:
+        """The next message: a JSON object with a string `type`, the reason it is not one (a
+        string), or None once the socket is gone. TimeoutError after `within` seconds."""
+        try:
+            raw = await asyncio.wait_for(self.websocket.receive(), within)
+        except (WebSocketDisconnect, RuntimeError):
+            return None
+        if raw["type"] == "websocket.disconnect":
+            return None
+        text = raw.get("text")
+        if text is None:
+            self.binary = True
+            return "WebSocket messages must be text frames holding JSON."
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return "WebSocket message must be valid JSON."
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return "A message is a JSON object with a string `type`."
+        return message
 
     async def close(self, code: int, reason: str) -> None:
         if self.websocket.application_state is WebSocketState.CONNECTED:
@@ -165,29 +188,16 @@ class _TransportWS:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + INIT_TIMEOUT
         while True:
+            within = None if self.c.initialised else max(0.0, deadline - loop.time())
             try:
-                if self.c.initialised:
-                    raw = await self.c.websocket.receive()
-                else:
-                    raw = await asyncio.wait_for(self.c.websocket.receive(), max(0.0, deadline - loop.time()))
+                message = await self.c.receive(within)
             except TimeoutError:
                 await self.c.close(4408, "Connection initialisation timeout")
                 return
-            except (WebSocketDisconnect, RuntimeError):
+            if message is None:
                 return
-            if raw["type"] == "websocket.disconnect":
-                return
-            text = raw.get("text")
-            if text is None:
-                await self.c.close(4400, "WebSocket messages must be text frames holding JSON.")
-                return
-            try:
-                message = json.loads(text)
-            except ValueError:
-                await self.c.close(4400, "WebSocket message must be valid JSON.")
-                return
-            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                await self.c.close(4400, "A message is a JSON object with a string `type`.")
+            if isinstance(message, str):
+                await self.c.close(4400, message)
                 return
             if not await self.handle(message):
                 return
@@ -272,23 +282,14 @@ class _LegacyWS:
 
     async def run(self) -> None:
         while True:
-            try:
-                raw = await self.c.websocket.receive()
-            except (WebSocketDisconnect, RuntimeError):
+            message = await self.c.receive()
+            if message is None:
                 return
-            if raw["type"] == "websocket.disconnect":
-                return
-            text = raw.get("text")
-            if text is None:
-                await self.c.close(1003, "WebSocket messages must be text frames holding JSON.")
-                return
-            try:
-                message = json.loads(text)
-            except ValueError:
-                await self.c.send(_legacy_error(None, "WebSocket message must be valid JSON."))
-                continue
-            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                await self.c.send(_legacy_error(None, "A message is a JSON object with a string `type`."))
+            if isinstance(message, str):
+                if self.c.binary:
+                    await self.c.close(1003, message)
+                    return
+                await self.c.send(_legacy_error(None, message))
                 continue
             if not await self.handle(message):
                 return
