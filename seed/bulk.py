@@ -70,6 +70,17 @@ WITH_IDS: tuple[Table, ...] = (person_t, period_t, card_t, visit_t, benefit_t)
 
 
 NULL = "\\N"
+# The columns of contribution_away as `Job.encode` writes them.
+AWAY_COLUMNS = (
+    "period_id",
+    "person_id",
+    "province_scope",
+    "unit_id",
+    "insurance_type",
+    "from_month",
+    "to_month",
+    "salary",
+)
 
 
 def _string(value: str) -> str:
@@ -214,13 +225,44 @@ class Job:
         roster: dict[tuple[int, int], str] = {}
         periods: dict[str, list[rollup.Period]] = {}
         away_lines: dict[str, list[str]] = {}
+        # Periods: their COPY lines, the roster, and what the rollup and contribution_away need.
+        encoder, out = encoders[period_t.name], lines[period_t.name]
         money, dialect = Money(), postgresql.dialect()
-        for table, rows in (
-            (period_t, chunk.periods),
-            (card_t, chunk.cards),
-            (visit_t, chunk.visits),
-            (benefit_t, chunk.benefits),
-        ):
+        salary: Any = None
+        cents: int | None = None
+        current: str | None = None
+        person_periods: list[rollup.Period] = []
+        for row in chunk.periods:
+            code = row["person_code"]
+            person_id = person_ids.get(code)
+            if person_id is None:
+                continue
+            row["person_id"] = person_id
+            row["id"] = period_id = self._id(period_t)
+            out.append(encoder.line(row))
+            unit_id = row["unit_id"]
+            roster.setdefault((unit_id, person_id), code)
+            if code != current:  # a person's periods are generated together
+                current, person_periods = code, []
+                periods[code] = person_periods
+            if row["salary"] is not salary:  # a job's periods share their salary
+                salary = row["salary"]
+                cents = money.process_bind_param(salary, dialect)
+            home, kind, first, last = (
+                homes[unit_id],
+                row["insurance_type"],
+                row["from_month"],
+                row["to_month"],
+            )
+            person_periods.append((unit_id, home, kind, first, last, cents))
+            province = provinces[code]
+            if home != province:
+                # Codes and integers: nothing to escape (columns in AWAY_COLUMNS order).
+                away_lines.setdefault(province, []).append(
+                    f"{period_id}\t{person_id}\t{province}\t{unit_id}\t{kind}\t{first}\t{last}\t"
+                    f"{NULL if cents is None else cents}"
+                )
+        for table, rows in ((card_t, chunk.cards), (visit_t, chunk.visits), (benefit_t, chunk.benefits)):
             encoder, out = encoders[table.name], lines[table.name]
             for row in rows:
                 code = row["person_code"]
@@ -230,32 +272,6 @@ class Job:
                 row["person_id"] = person_id
                 row["id"] = self._id(table)
                 out.append(encoder.line(row))
-                if table is period_t:
-                    roster.setdefault((row["unit_id"], person_id), code)
-                    home, province = homes[row["unit_id"]], provinces[code]
-                    salary = money.process_bind_param(row["salary"], dialect)
-                    periods.setdefault(code, []).append(
-                        (
-                            row["unit_id"],
-                            home,
-                            row["insurance_type"],
-                            row["from_month"],
-                            row["to_month"],
-                            salary,
-                        )
-                    )
-                    if home != province:
-                        away = {
-                            "period_id": row["id"],
-                            "person_id": person_id,
-                            "province_scope": province,
-                            "unit_id": row["unit_id"],
-                            "insurance_type": row["insurance_type"],
-                            "from_month": row["from_month"],
-                            "to_month": row["to_month"],
-                            "salary": row["salary"],
-                        }
-                        away_lines.setdefault(province, []).append(encoders[away_t.name].line(away))
         lines[unit_member_t.name] = [
             encoders[unit_member_t.name].line(
                 {"unit_id": unit_id, "person_id": person_id, "social_insurance_code": code}
@@ -490,7 +506,7 @@ async def load_people(
             await driver.copy_to_table(
                 away_t.name,
                 source=_pieces(b"".join(away.pop(province))),
-                columns=columns[away_t.name],
+                columns=list(AWAY_COLUMNS),
                 format="text",
             )
         await _add_rollup(conn, driver, totals)
