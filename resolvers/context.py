@@ -24,6 +24,7 @@ from settings import Settings
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
+    from resolvers.pagination import Cursors
 
 
 @dataclass(slots=True)
@@ -70,6 +71,17 @@ class Context:
     # The WebSocket connection_init payload (strawberry sets it): where the token comes from there.
     connection_params: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    _cursors: Cursors | None = None
+
+    @property
+    def cursors(self) -> Cursors:
+        """The viewer's cursors (resolvers/pagination.py): bound to its row scope."""
+        if self._cursors is None:
+            from auth.scopes import scope_key
+            from resolvers.pagination import Cursors
+
+            self._cursors = Cursors.make(self.runtime.settings.secret_key, scope_key(self.viewer))
+        return self._cursors
 
 
 Info = _Info[Context, None]

@@ -37,7 +37,7 @@ PERSON_ORDER = Ordering("person", (person_t.c.social_insurance_code,), kinds=("s
 # For those who read codes masked (analysts): the order of the code would tell what the mask hides.
 PERSON_ORDER_DEIDENTIFIED = Ordering("person-deidentified", (person_t.c.id,), kinds=("int",))
 # The same order over a unit's roster, whose copy of the code is what its index sorts.
-ROSTER_ORDER = Ordering("person", (unit_member_t.c.social_insurance_code,), kinds=("str",))
+ROSTER_ORDER = Ordering("unit-employee", (unit_member_t.c.social_insurance_code,), kinds=("str",))
 PERIOD_ORDER = Ordering(
     "period", (period_t.c.from_month, period_t.c.id), descending=True, kinds=("int", "int")
 )

@@ -53,7 +53,7 @@ async def persons(
             raise ForbiddenArgument(FILTER_REFUSALS[argument], argument)
     # ...and the order too: by code only for those who read codes in the clear.
     ordering = PERSON_ORDER if policy.sorts_by_code(viewer) else PERSON_ORDER_DEIDENTIFIED
-    page_ = page(first, after, ordering)
+    page_ = page(first, after, ordering, context.cursors)
     folded = validate.search(search)
     province = await known_province(context, province_code)
     if unit_code is not None and not (1 <= len(unit_code) <= 16):

@@ -17,7 +17,7 @@ from resolvers.context import Context, Info, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.loaders import Loaders
 from resolvers.node import node_row
-from resolvers.pagination import Ordering, decode_cursor, encode_cursor
+from resolvers.pagination import Cursors, Ordering
 from schema.enums import EventType
 from schema.node import Node, global_id
 
@@ -47,11 +47,11 @@ class Event:
         return wrap(context, row) if row is not None and wrap is not None else None
 
     @classmethod
-    def of(cls, row: Any, context: Callable[[], Awaitable[Context]]) -> Event:
+    def of(cls, row: Any, context: Callable[[], Awaitable[Context]], cursors: Cursors) -> Event:
         return cls(
             _row=row,
             _context=context,
-            cursor=encode_cursor(EVENT_ORDER.tag, (row.id,)),
+            cursor=cursors.seal(EVENT_ORDER, (row.id,)),
             type=row.type,  # the stored value: serialised by lookup, not by a scan of members
             occurred_at=row.occurred_at,
             subject_id=global_id(row.subject_type, row.subject_id),
@@ -71,7 +71,7 @@ class Subscription:
         hub = context.runtime.hub
         after_id: int | None = None
         if after is not None:
-            (after_id,) = decode_cursor(EVENT_ORDER, after)
+            (after_id,) = context.cursors.open(EVENT_ORDER, after)
             if not await hub.exists(after_id):
                 raise BadUserInput(
                     "after: no event has this cursor; pass the cursor of an event received.", "after"
@@ -99,7 +99,7 @@ class Subscription:
 
         try:
             async for row in hub.stream(viewer, wanted, after_id):
-                yield Event.of(row, event_context)
+                yield Event.of(row, event_context, context.cursors)
                 while opened:
                     done = opened.pop()
                     try:

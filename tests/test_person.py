@@ -243,3 +243,57 @@ async def test_persons_analyst_not_ordered_by_the_masked_code(api: Api) -> None:
     got = [parse_global_id(n["id"])[1] for n in (await api.data(query, as_="analyst"))["persons"]["nodes"]]
     assert by_code != sorted(by_code)  # the demo data's codes are not in the table's order
     assert got == sorted(got) and len(got) == 50
+
+
+PERSONS_PAGE = "query($after: String) { persons(first: 2, after: $after) { nodes { socialInsuranceCode } pageInfo { endCursor } edges { cursor } } }"
+
+
+def unpadded_b64decode(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@pytest.mark.parametrize("username", ["analyst", "admin"])
+async def test_persons_cursor_reveals_no_code(api: Api, username: str) -> None:
+    """Cursors were base64 of ["person", "<code>"]: the code an analyst reads masked, in the clear."""
+    clear = await api.data(PERSONS_PAGE, as_="admin")
+    codes_ = {n["socialInsuranceCode"] for n in clear["persons"]["nodes"]}
+    page = (await api.data(PERSONS_PAGE, as_=username))["persons"]
+    for cursor in [page["pageInfo"]["endCursor"], *(e["cursor"] for e in page["edges"])]:
+        raw = unpadded_b64decode(cursor)
+        assert not any(code.encode() in raw for code in codes_), raw
+        assert b"person" not in raw
+
+
+async def test_persons_forged_cursor_refused(api: Api) -> None:
+    """A cursor made by hand was a lookup by code (the next page starts right after it)."""
+    import base64
+
+    forged = base64.urlsafe_b64encode(f'["person","{GOLDEN[:-1]}0"]'.encode()).decode().rstrip("=")
+    for username in ("analyst", "admin", "officer.hanoi"):
+        body = await api.post(PERSONS_PAGE, {"after": forged}, as_=username)
+        assert codes(body) == ["BAD_USER_INPUT"], (username, body)
+        assert "malformed cursor" in body["errors"][0]["message"]
+
+
+async def test_persons_tampered_cursor_refused(api: Api) -> None:
+    cursor = (await api.data(PERSONS_PAGE, as_="admin"))["persons"]["pageInfo"]["endCursor"]
+    assert "errors" not in await api.post(PERSONS_PAGE, {"after": cursor}, as_="admin")
+    flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
+    body = await api.post(PERSONS_PAGE, {"after": flipped}, as_="admin")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+
+
+async def test_persons_cursor_of_another_viewer_or_list_refused(api: Api) -> None:
+    """A cursor opens only in the list that issued it, for the scope it was issued to."""
+    hanoi = (await api.data(PERSONS_PAGE, as_="officer.hanoi"))["persons"]["pageInfo"]["endCursor"]
+    body = await api.post(PERSONS_PAGE, {"after": hanoi}, as_="officer.hcm")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+    body = await api.post(PERSONS_PAGE, {"after": hanoi}, as_="analyst")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+    employees = 'query($after: String) { unit(code: "01T0001") { employees(first: 1, after: $after) { nodes { id } } } }'
+    body = await api.post(employees, {"after": hanoi}, as_="officer.hanoi")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+    # The same viewer, the same list: the next page.
+    assert "errors" not in await api.post(PERSONS_PAGE, {"after": hanoi}, as_="officer.hanoi")
