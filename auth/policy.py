@@ -192,7 +192,8 @@ FIELDS: dict[str, FieldClass] = {
     "Unit.contributionPeriods": UD,
 }
 
-# Fields whose clear reads by anyone but the person are written to the access log.
+# Fields whose clear reads by anyone but the person are written to the access log (and every masked
+# read of any field: auth/guard.py).
 LOGGED_CLASSES = frozenset({FieldClass.PRIVATE, FieldClass.EMPLOYMENT, FieldClass.CARD, FieldClass.SENSITIVE})
 
 # Per field: the decision for each relation, resolved once at import.
@@ -227,7 +228,8 @@ MASKERS: dict[str, Callable[[Any], Any]] = {
     "HealthInsuranceCard.fiveYearsContinuousFrom": lambda v: v,
     **{
         f"ContributionPeriod.{f}": (lambda v: v)
-        for f in ("insuranceType", "fromMonth", "toMonth", "months", "occupation", "workplace", "currency")
+        # Not occupation nor workplace: with birth year, gender and ward they single a person out.
+        for f in ("insuranceType", "fromMonth", "toMonth", "months", "currency")
     },
     **{
         f"Benefit.{f}": (lambda v: v)
