@@ -72,11 +72,11 @@ def cards(viewer: Viewer | None) -> ColumnElement[bool]:
 
 
 def card_check(viewer: Viewer | None) -> ColumnElement[bool]:
-    """healthInsuranceCard(number:): hospitals check any card; analysts cannot look people up."""
+    """healthInsuranceCard(number:): analysts cannot look people up, and a hospital finds its own
+    patients' cards only (a number alone would name anyone); at the counter it checks coverage
+    with what the patient presents (checkCoverage), which discloses nothing else."""
     if viewer is None or viewer.role is Role.ANALYST:
         return false()
-    if viewer.role is Role.PARTNER:
-        return true() if viewer.facility_id is not None else false()
     return cards(viewer)
 
 
