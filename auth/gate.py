@@ -6,8 +6,9 @@ import contextlib
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any, cast
 
 from graphql import (
     DocumentNode,
@@ -24,6 +25,7 @@ from graphql import (
 )
 from graphql.language.visitor import BREAK
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from auth import limits
 
@@ -37,20 +39,21 @@ def root_fields(document: DocumentNode, operation_name: str | None) -> set[str]:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
     names: set[str] = set()
-
-    def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
-        for selection in selection_set.selections:
+    # Each fragment is read once, however often it is spread (F1 spreading F0 twice, F2 spreading
+    # F1 twice... would otherwise be read 2**levels times); without recursion, for long chains.
+    seen: set[str] = set()
+    pending: list[SelectionSetNode] = [chosen[0].selection_set] if chosen else []
+    while pending:
+        for selection in pending.pop().selections:
             if isinstance(selection, FieldNode):
                 names.add(selection.name.value)
             elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set, seen)
+                pending.append(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
                 fragment = fragments.get(selection.name.value)
                 if fragment is not None:
-                    walk(fragment.selection_set, seen | {selection.name.value})
-
-    for operation in chosen[:1]:
-        walk(operation.selection_set, frozenset())
+                    pending.append(fragment.selection_set)
     return names
 
 
@@ -114,12 +117,38 @@ def _measure(
     return shape
 
 
+# Validation, cached by document (ParserCache makes the same text the same document): it runs after
+# the limits, since its time grows with the square of the fields (overlapping fields).
+_validate: Callable[..., list[GraphQLError]] = lru_cache(maxsize=128)(validate_document)
+
+
+def role_limits(viewer: Any) -> limits.Limits:
+    return limits.STAFF if viewer is not None and viewer.is_staff else limits.PUBLIC
+
+
 class OperationGate(SchemaExtension):
-    """Before execution: the operation name, no NUL or unpaired surrogate in any text, the query
-    limits of the viewer's role, introspection for staff only in production, and a
-    must-change-password token held to what it may do."""
+    """Before parsing, the document's size in tokens; before validation and execution: the
+    operation name, no NUL or unpaired surrogate in any text, the query limits of the viewer's
+    role, introspection for staff only in production, and a must-change-password token held to
+    what it may do. Then validation (cached), unless the gate refused."""
+
+    def on_operation(self) -> Iterator[None]:
+        execution = self.execution_context
+        # strawberry passes these to graphql-core's parse (its TypedDict names fewer than parse takes).
+        options = cast(dict[str, Any], execution.parse_options)
+        options.update(limits.parse_options(role_limits(getattr(execution.context, "viewer", None))))
+        yield
 
     def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        self._check()
+        if execution.pre_execution_errors is None and execution.graphql_document is not None:
+            execution.pre_execution_errors = _validate(
+                execution.schema._schema, execution.graphql_document, execution.validation_rules
+            )
+        yield
+
+    def _check(self) -> None:
         execution = self.execution_context
         context = execution.context
         if context is not None:
@@ -138,17 +167,15 @@ class OperationGate(SchemaExtension):
                     extensions={"code": "BAD_USER_INPUT"},
                 )
             ]
-            yield
             return
         if document is not None:
             shape = _measure(execution.query, document, execution.operation_name, execution.variables)
-            found = limits.problems(shape, limits.STAFF if staff else limits.PUBLIC)
+            found = limits.problems(shape, role_limits(viewer))
             if found:
                 execution.pre_execution_errors = [
                     GraphQLError(message, extensions={"code": code, "cost": shape.cost, "depth": shape.depth})
                     for code, message in found
                 ]
-                yield
                 return
             runtime = getattr(context, "runtime", None)
             production = runtime is not None and runtime.settings.production
@@ -156,7 +183,6 @@ class OperationGate(SchemaExtension):
                 execution.pre_execution_errors = [
                     GraphQLError("Introspection is for staff accounts.", extensions={"code": "FORBIDDEN"})
                 ]
-                yield
                 return
         if viewer is not None and viewer.must_change_password and document is not None:
             extra = root_fields(document, execution.operation_name) - PASSWORD_CHANGE_FIELDS
@@ -168,4 +194,3 @@ class OperationGate(SchemaExtension):
                         extensions={"code": "FORBIDDEN", "reason": "PASSWORD_CHANGE_REQUIRED"},
                     )
                 ]
-        yield

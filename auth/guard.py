@@ -82,6 +82,8 @@ def open_field(source: Any, name: str) -> Any:
             source._access.record(getattr(source._row, source._owner, 0), field)
         return read(source._row)
     if decision is Decision.MASK:
+        # A masked read is still a read of a real person's row (analysts): logged, by field name.
+        source._access.record(getattr(source._row, source._owner, 0), field)
         masker = MASKERS.get(field)
         value = read(source._row)
         return masker(value) if masker is not None and value is not None else None
@@ -96,6 +98,8 @@ def allow(access: AccessRecorder, relation: Relation, person_id: int, field: str
     decision = DECISIONS[field][relation]
     if decision is Decision.FORBID:
         raise Forbidden(field)
-    if decision is Decision.ALLOW and relation is not Relation.SELF and field in LOGGED:
+    if decision is Decision.MASK or (
+        decision is Decision.ALLOW and relation is not Relation.SELF and field in LOGGED
+    ):
         access.record(person_id, field)
     return decision

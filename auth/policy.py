@@ -192,7 +192,8 @@ FIELDS: dict[str, FieldClass] = {
     "Unit.contributionPeriods": UD,
 }
 
-# Fields whose clear reads by anyone but the person are written to the access log.
+# Fields whose clear reads by anyone but the person are written to the access log (and every masked
+# read of any field: auth/guard.py).
 LOGGED_CLASSES = frozenset({FieldClass.PRIVATE, FieldClass.EMPLOYMENT, FieldClass.CARD, FieldClass.SENSITIVE})
 
 # Per field: the decision for each relation, resolved once at import.
@@ -227,7 +228,8 @@ MASKERS: dict[str, Callable[[Any], Any]] = {
     "HealthInsuranceCard.fiveYearsContinuousFrom": lambda v: v,
     **{
         f"ContributionPeriod.{f}": (lambda v: v)
-        for f in ("insuranceType", "fromMonth", "toMonth", "months", "occupation", "workplace", "currency")
+        # Not occupation nor workplace: with birth year, gender and ward they single a person out.
+        for f in ("insuranceType", "fromMonth", "toMonth", "months", "currency")
     },
     **{
         f"Benefit.{f}": (lambda v: v)
@@ -314,3 +316,36 @@ def relation_to_unit(viewer: Viewer | None, unit_id: int, province_code: str) ->
 
 def decide(field: str, relation: Relation) -> Decision:
     return DECISIONS[field][relation]
+
+
+# ---------- what viewers send: filters, searches and sorts ----------
+
+# What each filter argument of a list matches on, and whether matching needs the field in the
+# clear (a text search would find a clear name behind a mask) or only visible (a masked address
+# still shows its province; masked periods still show their unit). A role may filter only on what
+# it may read; the matching itself runs under the row scopes of what it matches (auth/scopes.py).
+FILTERS: dict[str, tuple[str, bool]] = {
+    "persons.search": ("Person.fullName", True),
+    "persons.provinceCode": ("Person.address", False),
+    "persons.unitCode": ("Person.contributionPeriods", False),
+}
+
+
+def relation_to_list(viewer: Viewer | None) -> Relation:
+    """The relation to the rows of a person list the viewer's scope lets through: a citizen's is
+    himself, an officer's are in his province, a partner's are its patients or employees."""
+    if viewer is None:
+        return R.ANONYMOUS
+    return relation_to_person(viewer, viewer.person_id or 0, viewer.province_code)
+
+
+def may_filter(viewer: Viewer | None, argument: str) -> bool:
+    field, clear = FILTERS[argument]
+    decision = decide(field, relation_to_list(viewer))
+    return decision is Decision.ALLOW or (decision is Decision.MASK and not clear)
+
+
+def sorts_by_code(viewer: Viewer | None) -> bool:
+    """Whether a person list may be ordered by the social-insurance code: only where the code is
+    read in the clear (a masked code's order would reveal what the mask hides)."""
+    return decide("Person.socialInsuranceCode", relation_to_list(viewer)) is Decision.ALLOW

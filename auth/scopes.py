@@ -72,11 +72,11 @@ def cards(viewer: Viewer | None) -> ColumnElement[bool]:
 
 
 def card_check(viewer: Viewer | None) -> ColumnElement[bool]:
-    """healthInsuranceCard(number:): hospitals check any card; analysts cannot look people up."""
+    """healthInsuranceCard(number:): analysts cannot look people up, and a hospital finds its own
+    patients' cards only (a number alone would name anyone); at the counter it checks coverage
+    with what the patient presents (checkCoverage), which discloses nothing else."""
     if viewer is None or viewer.role is Role.ANALYST:
         return false()
-    if viewer.role is Role.PARTNER:
-        return true() if viewer.facility_id is not None else false()
     return cards(viewer)
 
 
@@ -146,3 +146,21 @@ def event_visible(viewer: Viewer, event: Any) -> bool:
         case Role.PARTNER:
             return kind == "CONTRIBUTION_RECORDED" and event.unit_id == viewer.unit_id
     return False
+
+
+def scope_key(viewer: Viewer | None) -> str:
+    """The facts every row scope above is decided from: two viewers with the same key see the
+    same rows. What a cursor of a scoped list is bound to (resolvers/pagination.py)."""
+    if viewer is None:
+        return "anonymous"
+    return "|".join(
+        str(part) if part is not None else ""
+        for part in (
+            viewer.role.value,
+            viewer.person_id,
+            viewer.province_code,
+            viewer.facility_id,
+            viewer.unit_id,
+            "audited" if viewer.audited_admin else None,
+        )
+    )

@@ -48,7 +48,8 @@ from bench.foundation import SCENARIOS, Bench, Result, Scenario, judge
 from models.engine import make_engine
 from models.migrate import migrate
 from models.tables import person_t
-from resolvers.pagination import encode_cursor
+from resolvers.loaders import PERSON_ORDER
+from resolvers.pagination import Cursors
 from seed import reference as ref
 from server import create_app
 from settings import Settings
@@ -208,7 +209,7 @@ async def generated_persons(url: str) -> int:
         await engine.dispose()
 
 
-async def deep_cursor(url: str) -> tuple[str, int]:
+async def deep_cursor(url: str, settings: Settings) -> tuple[str, int]:
     """The cursor of page `DEEP_PAGE` of province 01 (or of its last full page, if fewer)."""
     engine = make_engine(url)
     try:
@@ -225,7 +226,13 @@ async def deep_cursor(url: str) -> tuple[str, int]:
                     .limit(1)
                 )
             ).scalar_one()
-            return encode_cursor("person", (code,)), page
+            # Sealed as the server seals it for the officer (resolvers/pagination.py).
+            from auth.scopes import scope_key
+            from auth.viewer import Role, Viewer
+
+            officer = Viewer(account_id=0, username=OFFICER, role=Role.OFFICER, province_code=PROVINCE)
+            cursors = Cursors.make(settings.secret_key, scope_key(officer))
+            return cursors.seal(PERSON_ORDER, (code,)), page
     finally:
         await engine.dispose()
 
@@ -333,7 +340,7 @@ async def main_async(args: argparse.Namespace) -> int:
             )
         )
 
-    cursor, deep_page = await deep_cursor(url)
+    cursor, deep_page = await deep_cursor(url, settings)
     app = create_app(settings)
     try:
         async with httpx.AsyncClient(

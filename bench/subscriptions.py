@@ -62,7 +62,7 @@ from models.migrate import migrate
 from models.tables import account_t, event_t
 from models.types import utcnow
 from resolvers.errors import BadUserInput
-from resolvers.pagination import decode_cursor
+from resolvers.pagination import Cursors
 from schema.event import EVENT_ORDER
 from settings import Settings
 
@@ -115,8 +115,20 @@ class Tally:
     stopping: bool = False
 
 
+# The recipients' cursors (bound to their scope, an officer of province 01): set once settings are known.
+RECIPIENT_CURSORS: list[Cursors] = []
+
+
+def recipient_cursors(settings: Settings) -> Cursors:
+    from auth.scopes import scope_key
+    from auth.viewer import Role, Viewer
+
+    officer = Viewer(account_id=0, username=RECIPIENT, role=Role.OFFICER, province_code="01")
+    return Cursors.make(settings.secret_key, scope_key(officer))
+
+
 def event_id_of(cursor: bytes) -> int:
-    (event_id,) = decode_cursor(EVENT_ORDER, cursor.decode("ascii"))
+    (event_id,) = RECIPIENT_CURSORS[0].open(EVENT_ORDER, cursor.decode("ascii"))
     return int(event_id)
 
 
@@ -686,6 +698,7 @@ async def main_async(args: argparse.Namespace) -> int:
         folder = Path(folder_name)
         url = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         settings = Settings(database_url=url, env="development", captcha="off")
+        RECIPIENT_CURSORS[:] = [recipient_cursors(settings)]
         print(f"database: {url.split('@')[-1] if '@' in url else url.split(':///')[0]}", flush=True)
         await prepare_database(settings, fresh=args.database_url is None)
         engine = make_engine(url)

@@ -2,23 +2,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from graphql import GraphQLError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import scopes
-from auth.viewer import Viewer
+from auth import scopes, throttle
+from auth.viewer import Role, Viewer
 from models import rules
 from models.tables import (
     card_t,
     facility_t,
+    person_t,
 )
-from models.types import VIETNAM_TZ
+from models.text import fold
+from models.types import VIETNAM_TZ, utcnow
 from resolvers.context import Context, require_viewer
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInput, RateLimited
 from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.loaders import cards_with_owner
 from resolvers.outcomes import Invalid, Problem, Problems
@@ -46,20 +50,31 @@ def card_status(row: Any) -> str:
     return "ACTIVE"
 
 
-async def card_by_number(context: Context, number: str) -> Any | None:
-    """A card check: by the 15-character number, or by the 10-digit code printed since 2021."""
-    require_viewer(context)
+def card_condition(number: str, argument: str = "number") -> Any:
+    """The 15-character number, or the 10-digit code printed since 2021."""
     value = number.strip().upper()
     if CARD_NUMBER.match(value):
-        condition = card_t.c.number == value
-    elif re.fullmatch(r"\d{10}", value):
-        condition = card_t.c.social_insurance_code == value
-    else:
-        raise BadUserInput(
-            "number: a card number is 15 characters (group, level, province, code, e.g. HC4010113099841) "
-            "or the 10-digit social-insurance code.",
-            "number",
-        )
+        return card_t.c.number == value
+    if re.fullmatch(r"\d{10}", value):
+        return card_t.c.social_insurance_code == value
+    raise BadUserInput(
+        f"{argument}: a card number is 15 characters (group, level, province, code, e.g. HC4010113099841) "
+        "or the 10-digit social-insurance code.",
+        argument,
+    )
+
+
+def presented(row: Any, full_name: str, date_of_birth: date) -> bool:
+    """Whether the name and date of birth a patient presents are those of the person row (its
+    `search_name` and `date_of_birth`): the name as written on the ID, case, spacing and
+    diacritics aside."""
+    return row.date_of_birth == date_of_birth and row.search_name == fold(full_name)
+
+
+async def card_by_number(context: Context, number: str) -> Any | None:
+    """A card lookup, in the viewer's scope (scopes.card_check)."""
+    require_viewer(context)
+    condition = card_condition(number)
     statement = (
         cards_with_owner()
         .where(condition, scopes.card_check(context.viewer))
@@ -67,6 +82,119 @@ async def card_by_number(context: Context, number: str) -> Any | None:
         .limit(1)
     )
     return (await context.session.execute(statement)).first()
+
+
+# ---------- at the hospital counter ----------
+
+# Checks per facility per hour: a counter's day, never a way to try dates of birth for a card.
+COVERAGE_CHECKS = 600
+COVERAGE_WINDOW = timedelta(hours=1)
+# What the fund pays by benefit level (mức hưởng), on the primary route or referred.
+FUND_SHARE = {
+    1: Decimal("1.00"),
+    2: Decimal("1.00"),
+    3: Decimal("0.95"),
+    4: Decimal("0.80"),
+    5: Decimal("1.00"),
+}
+NO_MATCH = (
+    "The card number, full name and date of birth do not match a card: check what the patient presented."
+)
+STATUS_REASONS = {
+    "SUSPENDED": "The card is suspended.",
+    "NOT_YET_VALID": "The card is not valid yet.",
+    "EXPIRED": "The card has expired.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageAnswer:
+    valid: bool
+    reason: str | None = None
+    benefit_level: int | None = None
+    fund_share: Decimal | None = None
+    route: str | None = None
+    five_years_continuous: bool | None = None
+    valid_to: date | None = None
+
+
+async def check_coverage(
+    context: Context,
+    card_number: str,
+    full_name: str,
+    date_of_birth: date,
+    visit_type: str,
+    referred: bool,
+) -> CoverageAnswer:
+    """Kiểm tra thẻ at the counter, from the card and the name and date of birth the patient
+    presents. A card that does not match them (or no card) gets one answer, whatever the reason,
+    and no answer names anybody: the hospital learns the coverage of the card it was shown."""
+    viewer = require_viewer(context)
+    if viewer.role is not Role.PARTNER or viewer.facility_id is None:
+        raise GraphQLError(
+            "checkCoverage is the hospital counter's check (partner hospitals).",
+            extensions={"code": "FORBIDDEN"},
+        )
+    condition = card_condition(card_number, "cardNumber")
+    session = context.session
+    wait = await throttle.spend(
+        session, "coverage", f"facility:{viewer.facility_id}", COVERAGE_CHECKS, COVERAGE_WINDOW, utcnow()
+    )
+    await session.commit()
+    if wait:
+        raise RateLimited(wait)
+    row = (
+        await session.execute(
+            select(card_t, person_t.c.search_name, person_t.c.date_of_birth)
+            .join(person_t, person_t.c.id == card_t.c.person_id)
+            .where(condition)
+            .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None or not presented(row, full_name, date_of_birth):
+        return CoverageAnswer(valid=False, reason=NO_MATCH)
+    # The holder's card data was read (not shown beyond coverage): the access log has it.
+    for field in (
+        "HealthInsuranceCard.status",
+        "HealthInsuranceCard.benefitLevel",
+        "HealthInsuranceCard.validTo",
+    ):
+        context.access.record(row.person_id, field)
+    status = card_status(row)
+    if status != "ACTIVE":
+        return CoverageAnswer(valid=False, reason=STATUS_REASONS[status], valid_to=row.valid_to)
+    accepts = await session.scalar(
+        select(facility_t.c.accepts_health_insurance).where(facility_t.c.id == viewer.facility_id)
+    )
+    if not accepts:
+        return CoverageAnswer(valid=False, reason="This facility has no health-insurance contract.")
+    today = datetime.now(VIETNAM_TZ).date()
+    share = FUND_SHARE[row.benefit_level]
+    reason = None
+    if row.primary_care_facility_id == viewer.facility_id:
+        route = "PRIMARY"
+    elif referred:
+        route = "REFERRED"
+    else:
+        route = "OUT_OF_ROUTE"
+        if visit_type == "OUTPATIENT":
+            # Without the facility's level (not recorded) the counter cannot apply the district-level
+            # rule: outpatient care out of route is reported as not paid by the fund.
+            share, reason = (
+                Decimal("0.00"),
+                "Out of route: the fund pays outpatient care at the registered facility or on referral.",
+            )
+    return CoverageAnswer(
+        valid=True,
+        reason=reason,
+        benefit_level=row.benefit_level,
+        fund_share=share,
+        route=route,
+        five_years_continuous=row.five_years_continuous_from is not None
+        and row.five_years_continuous_from <= today,
+        valid_to=row.valid_to,
+    )
 
 
 # ---------- health-insurance cards ----------

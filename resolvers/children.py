@@ -113,4 +113,5 @@ class Children:
             has_previous=page.after is not None,
             ordering=self.spec.ordering,
             count=count,
+            cursors=page.cursors,
         )

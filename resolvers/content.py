@@ -19,15 +19,16 @@ from resolvers.outcomes import Invalid, Problems
 from resolvers.pagination import Ordering, page
 from resolvers.slices import Slice, fetch_page, where_all
 
-FAQ_ORDER = Ordering("faq", (faq_t.c.position, faq_t.c.id), kinds=("int", "int"))
+# Open lists: the same rows for everyone, so their cursors are bound to the list only.
+FAQ_ORDER = Ordering("faq", (faq_t.c.position, faq_t.c.id), kinds=("int", "int"), scoped=False)
 NEWS_ORDER = Ordering(
-    "news", (news_t.c.published_at, news_t.c.id), descending=True, kinds=("datetime", "int")
+    "news", (news_t.c.published_at, news_t.c.id), descending=True, kinds=("datetime", "int"), scoped=False
 )
 
 
 async def faqs(context: Context, search: str | None, first: int | None, after: str | None) -> Slice:
     """Every word of the search must appear (any order), diacritics and case ignored."""
-    page_ = page(first, after, FAQ_ORDER)
+    page_ = page(first, after, FAQ_ORDER, context.cursors)
     folded = validate.search(search)
     words = folded.split() if folded else []
     statement = where_all(select(faq_t), *(contains(faq_t.c.search_text, word) for word in words))
@@ -35,7 +36,9 @@ async def faqs(context: Context, search: str | None, first: int | None, after: s
 
 
 async def news(context: Context, first: int | None, after: str | None) -> Slice:
-    return await fetch_page(context.session, select(news_t), NEWS_ORDER, page(first, after, NEWS_ORDER))
+    return await fetch_page(
+        context.session, select(news_t), NEWS_ORDER, page(first, after, NEWS_ORDER, context.cursors)
+    )
 
 
 FEEDBACK_LIMIT = 5  # accepted submissions per client address

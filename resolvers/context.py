@@ -28,6 +28,7 @@ from settings import Settings
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
+    from resolvers.pagination import Cursors
 
 
 @dataclass(slots=True)
@@ -77,6 +78,17 @@ class Context:
     operation_type: str | None = None
     # A token came but it is expired or revoked: UNAUTHENTICATED says so.
     token_rejected: bool = False
+    _cursors: Cursors | None = None
+
+    @property
+    def cursors(self) -> Cursors:
+        """The viewer's cursors (resolvers/pagination.py): bound to its row scope."""
+        if self._cursors is None:
+            from auth.scopes import scope_key
+            from resolvers.pagination import Cursors
+
+            self._cursors = Cursors.make(self.runtime.settings.secret_key, scope_key(self.viewer))
+        return self._cursors
 
 
 Info = _Info[Context, None]

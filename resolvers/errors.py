@@ -46,3 +46,10 @@ class RateLimited(GraphQLError):
             f"Too many requests from this address; try again in {retry_after_seconds} seconds.",
             extensions={"code": "RATE_LIMITED", "retryAfterSeconds": retry_after_seconds},
         )
+
+
+class ForbiddenArgument(GraphQLError):
+    """An argument that would match on what the viewer may not read (or reads masked)."""
+
+    def __init__(self, message: str, argument: str) -> None:
+        super().__init__(message, extensions={"code": "FORBIDDEN", "argument": argument})

@@ -87,10 +87,14 @@ def _in_inner_box(table: Table, lat: float, lon: float, dlat: float, dlon: float
 
 
 def _orderings(table: Table, tag: str) -> tuple[Ordering, Ordering]:
-    by_code = Ordering(tag, (table.c.code,), kinds=("str",))
+    # Open lists: the same rows for everyone, so their cursors are bound to the list only.
+    by_code = Ordering(tag, (table.c.code,), kinds=("str",), scoped=False)
     # The distance is computed in Python: the column here only names the key's first part.
     by_distance = Ordering(
-        tag + "-near", (table.c.latitude.label("distance_km"), table.c.id), kinds=("float", "int")
+        tag + "-near",
+        (table.c.latitude.label("distance_km"), table.c.id),
+        kinds=("float", "int"),
+        scoped=False,
     )
     return by_code, by_distance
 
@@ -154,7 +158,12 @@ async def _near(
         return int(total or 0)
 
     return Slice(
-        rows=window, has_next=has_next, has_previous=after is not None, ordering=ordering, count=count
+        rows=window,
+        has_next=has_next,
+        has_previous=after is not None,
+        ordering=ordering,
+        count=count,
+        cursors=page_.cursors,
     )
 
 
@@ -170,7 +179,7 @@ async def _places(
 ) -> Slice:
     by_code, by_distance = _orderings(table, tag)
     ordering = by_distance if near is not None else by_code
-    page_ = page(first, after, ordering)
+    page_ = page(first, after, ordering, context.cursors)
     if near is not None:
         check_point(*near)
     province = await known_province(context, province_code)

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from auth import scopes
+from auth import policy, scopes
 from auth.viewer import Viewer
 from models.tables import (
     access_log_t,
@@ -34,8 +34,18 @@ from resolvers.pagination import Ordering
 OWNER_PROVINCE = person_t.c.province_scope.label("owner_province")
 
 PERSON_ORDER = Ordering("person", (person_t.c.social_insurance_code,), kinds=("str",))
+# For those who read codes masked (analysts): the order of the code would tell what the mask hides.
+PERSON_ORDER_DEIDENTIFIED = Ordering("person-deidentified", (person_t.c.id,), kinds=("int",))
 # The same order over a unit's roster, whose copy of the code is what its index sorts.
-ROSTER_ORDER = Ordering("person", (unit_member_t.c.social_insurance_code,), kinds=("str",))
+ROSTER_ORDER = Ordering("unit-employee", (unit_member_t.c.social_insurance_code,), kinds=("str",))
+# For those who read codes masked (analysts), by the roster's primary key (unit, person) instead.
+ROSTER_ORDER_DEIDENTIFIED = Ordering("unit-employee-deidentified", (person_t.c.id,), kinds=("int",))
+
+
+def roster_order(viewer: Viewer | None) -> Ordering:
+    return ROSTER_ORDER if policy.sorts_by_code(viewer) else ROSTER_ORDER_DEIDENTIFIED
+
+
 PERIOD_ORDER = Ordering(
     "period", (period_t.c.from_month, period_t.c.id), descending=True, kinds=("int", "int")
 )
@@ -199,7 +209,7 @@ class Loaders:
             ChildList(
                 base=lambda ids: employees_of(ids, scope),
                 parent="unit_id",
-                ordering=ROSTER_ORDER,
+                ordering=roster_order(self.viewer),
                 filters=lambda a: (),
             ),
         )

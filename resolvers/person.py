@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auth import scopes, throttle
+from auth import policy, scopes, throttle
 from auth.viewer import Role
 from models.tables import period_t, person_t, unit_t
 from models.text import contains, fold, normalize_name
@@ -13,8 +13,8 @@ from models.types import VIETNAM_TZ, utcnow
 from resolvers import validate
 from resolvers.account import check_captcha, client_address
 from resolvers.context import Context, require_viewer
-from resolvers.errors import BadUserInput, InvalidArguments, RateLimited
-from resolvers.loaders import PERSON_ORDER
+from resolvers.errors import BadUserInput, ForbiddenArgument, InvalidArguments, RateLimited
+from resolvers.loaders import PERSON_ORDER, PERSON_ORDER_DEIDENTIFIED
 from resolvers.outcomes import Problems
 from resolvers.pagination import page
 from resolvers.reference import known_province
@@ -31,6 +31,13 @@ async def person_by_code(context: Context, code: str) -> Any | None:
     return (await context.session.execute(statement)).first()
 
 
+FILTER_REFUSALS = {
+    "search": "search: names are searched only by those who read them in the clear.",
+    "provinceCode": "provinceCode: filtering by where people live needs their address, which this role may not read.",
+    "unitCode": "unitCode: filtering by employer needs the contribution periods, which this role may not read.",
+}
+
+
 async def persons(
     context: Context,
     search: str | None,
@@ -39,26 +46,34 @@ async def persons(
     first: int | None,
     after: str | None,
 ) -> Slice:
-    require_viewer(context)
-    page_ = page(first, after, PERSON_ORDER)
+    viewer = require_viewer(context)
+    # Every argument is held to the field policy of what it matches (auth/policy.py FILTERS)...
+    for argument, value in (("search", search), ("provinceCode", province_code), ("unitCode", unit_code)):
+        if value is not None and not policy.may_filter(viewer, f"persons.{argument}"):
+            raise ForbiddenArgument(FILTER_REFUSALS[argument], argument)
+    # ...and the order too: by code only for those who read codes in the clear.
+    ordering = PERSON_ORDER if policy.sorts_by_code(viewer) else PERSON_ORDER_DEIDENTIFIED
+    page_ = page(first, after, ordering, context.cursors)
     folded = validate.search(search)
     province = await known_province(context, province_code)
     if unit_code is not None and not (1 <= len(unit_code) <= 16):
         raise BadUserInput("unitCode: a unit code has 1 to 16 characters.", "unitCode")
     statement = where_all(
         select(person_t),
-        scopes.persons(context.viewer),
+        scopes.persons(viewer),
         contains(person_t.c.search_name, folded) if folded else None,
         person_t.c.province_scope == province if province else None,
+        # ...and to the row scope of what it matches: the periods the viewer may see (an employer
+        # its own unit's), not every period of the person.
         person_t.c.id.in_(
             select(period_t.c.person_id)
             .join(unit_t, unit_t.c.id == period_t.c.unit_id)
-            .where(unit_t.c.code == unit_code)
+            .where(unit_t.c.code == unit_code, scopes.periods(viewer))
         )
         if unit_code
         else None,
     )
-    return await fetch_page(context.session, statement, PERSON_ORDER, page_)
+    return await fetch_page(context.session, statement, ordering, page_)
 
 
 def check_year(year: int | None) -> None:

@@ -51,7 +51,7 @@ WARD = re.compile(r"^\d{5}$")
 
 async def registrations(context: Context, status: str | None, first: int | None, after: str | None) -> Slice:
     require_viewer(context)
-    page_ = page(first, after, REGISTRATION_ORDER)
+    page_ = page(first, after, REGISTRATION_ORDER, context.cursors)
     statement = where_all(
         select(registration_t),
         scopes.registrations(context.viewer),

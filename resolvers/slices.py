@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.pagination import Key, Ordering, Page
+from resolvers.pagination import Cursors, Key, Ordering, Page
 
 
 @dataclass(slots=True)
@@ -19,6 +19,7 @@ class Slice:
     has_previous: bool
     ordering: Ordering
     count: Callable[[], Awaitable[int]]
+    cursors: Cursors
 
     def keys(self) -> list[Key]:
         names = self.ordering.names
@@ -45,7 +46,12 @@ async def fetch_page(
         return int(total or 0)
 
     return Slice(
-        rows=window, has_next=has_next, has_previous=page.after is not None, ordering=ordering, count=count
+        rows=window,
+        has_next=has_next,
+        has_previous=page.after is not None,
+        ordering=ordering,
+        count=count,
+        cursors=page.cursors,
     )
 
 

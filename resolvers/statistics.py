@@ -3,16 +3,22 @@
 Contribution statistics are read from the rollup kept with the periods (`models/rollup.py`: per
 province or unit, insurance type and calendar year), never from the periods themselves: months
 are counted per calendar year, headcounts are distinct people (over a range of years, each person
-once), exactly as intersecting every period with every year gave them. Small groups are suppressed
-for analysts (k-anonymity): a count under K_ANONYMITY is returned as null, so no aggregate singles
-anybody out.
+once), exactly as intersecting every period with every year gave them.
+
+Small groups are suppressed for analysts: every measure (counts, months, sums, costs) of a group of
+fewer than K_ANONYMITY people is null, since a sum over one person is that person's salary or bill.
+And complementary suppression: the groups of an answer that differ in one dimension only add up to
+a total the analyst can ask for (the same query without that dimension), so where exactly one of
+them is hidden, the smallest other one is hidden too, until no such set has a lone hidden group:
+a total minus the groups shown is then never one small group.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +48,7 @@ from resolvers.errors import BadUserInput
 from resolvers.outcomes import Problem
 from resolvers.reference import known_province
 
-K_ANONYMITY = 5
+K_ANONYMITY = 10  # people: privacy.md
 TIMEOUT_SECONDS = 10.0
 MAX_YEARS = 40
 FIRST_YEAR = 1995
@@ -108,9 +114,9 @@ def _years(first: int, last: int) -> Any:
 class Group:
     values: dict[str, Any]
     headcount: int | None
-    person_months: int
-    salary_months: Decimal
-    contributions: Decimal
+    person_months: int | None
+    salary_months: Decimal | None
+    contributions: Decimal | None
 
 
 async def _run(context: Context, statement: Select[Any]) -> Sequence[Any]:
@@ -138,8 +144,27 @@ async def _run(context: Context, statement: Select[Any]) -> Sequence[Any]:
     return result.all()
 
 
-def _suppress(viewer: Viewer, count: int) -> int | None:
-    return None if viewer.role is Role.ANALYST and count < K_ANONYMITY else count
+def suppressed(cells: Sequence[tuple[dict[str, Any], int]]) -> set[int]:
+    """The positions of the cells (their dimension values, their number of people) to hide: the
+    small ones, and complements until no set of cells that adds up to an askable total (the same
+    values but for one dimension) holds exactly one hidden cell. Each round hides one more cell or
+    ends, so it ends."""
+    hidden = {i for i, (_, people) in enumerate(cells) if people < K_ANONYMITY}
+    if not hidden:
+        return hidden
+    dimensions = list(cells[0][0])
+    changed = True
+    while changed:
+        changed = False
+        for dimension in dimensions:
+            sets: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+            for i, (values, _) in enumerate(cells):
+                sets[tuple(v for d, v in values.items() if d != dimension)].append(i)
+            for members in sets.values():
+                if len(members) > 1 and sum(i in hidden for i in members) == 1:
+                    hidden.add(min((i for i in members if i not in hidden), key=lambda i: (cells[i][1], i)))
+                    changed = True
+    return hidden
 
 
 DIMENSION_LABELS = {
@@ -353,7 +378,7 @@ async def contributions(
         groups.append(
             Group(
                 values=values,
-                headcount=_suppress(viewer, int(row.headcount)),
+                headcount=int(row.headcount),
                 person_months=int(row.person_months or 0),
                 salary_months=salary_months.quantize(Decimal("0.01")),
                 contributions=(salary_months * rate).quantize(Decimal("0.01"))
@@ -361,7 +386,15 @@ async def contributions(
                 else Decimal("0.00"),
             )
         )
-    return groups
+    if viewer.role is not Role.ANALYST:
+        return groups
+    hidden = suppressed([(g.values, g.headcount or 0) for g in groups])
+    return [
+        replace(g, headcount=None, person_months=None, salary_months=None, contributions=None)
+        if i in hidden
+        else g
+        for i, g in enumerate(groups)
+    ]
 
 
 def icd_chapter(code: ColumnElement[str]) -> ColumnElement[str]:
@@ -382,9 +415,9 @@ class VisitGroup:
     values: dict[str, Any]
     visits: int | None
     patients: int | None
-    total_cost: Decimal
-    insurance_paid: Decimal
-    patient_paid: Decimal
+    total_cost: Decimal | None
+    insurance_paid: Decimal | None
+    patient_paid: Decimal | None
 
 
 async def visits(
@@ -431,14 +464,24 @@ async def visits(
     def money(value: Any) -> Decimal:
         return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
 
-    return [
+    groups = [
         VisitGroup(
             values={d: getattr(row, str(dimensions[d].key)) for d in group_by},
-            visits=_suppress(viewer, int(row.visits)),
-            patients=_suppress(viewer, int(row.patients)),
+            visits=int(row.visits),
+            patients=int(row.patients),
             total_cost=money(row.total_cost),
             insurance_paid=money(row.insurance_paid),
             patient_paid=money(row.patient_paid),
         )
         for row in await _run(context, statement)
+    ]
+    if viewer.role is not Role.ANALYST:
+        return groups
+    # The group's size is its patients: a facility's one patient with many visits is one person.
+    hidden = suppressed([(g.values, g.patients or 0) for g in groups])
+    return [
+        replace(g, visits=None, patients=None, total_cost=None, insurance_paid=None, patient_paid=None)
+        if i in hidden
+        else g
+        for i, g in enumerate(groups)
     ]

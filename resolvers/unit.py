@@ -32,6 +32,8 @@ from resolvers.registration import AddressValue, CheckedAddress, check_address, 
 from resolvers.slices import Slice, fetch_page, where_all
 
 UNIT_ORDER = Ordering("unit", (unit_t.c.code,), kinds=("str",))
+# participatingUnits: the open view, the same for everyone.
+PUBLIC_UNIT_ORDER = Ordering("participating-unit", (unit_t.c.code,), kinds=("str",), scoped=False)
 TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
@@ -55,7 +57,8 @@ async def units(
 ) -> Slice:
     if not public:
         require_viewer(context)
-    page_ = page(first, after, UNIT_ORDER)
+    ordering = PUBLIC_UNIT_ORDER if public else UNIT_ORDER
+    page_ = page(first, after, ordering, context.cursors)
     folded = validate.search(search)
     province = await known_province(context, province_code)
     if tax_code is not None and not TAX_CODE.match(tax_code):
@@ -67,7 +70,7 @@ async def units(
         unit_t.c.province_scope == province if province else None,
         unit_t.c.tax_code == tax_code if tax_code else None,
     )
-    return await fetch_page(context.session, statement, UNIT_ORDER, page_)
+    return await fetch_page(context.session, statement, ordering, page_)
 
 
 # ---------- units ----------

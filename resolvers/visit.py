@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -15,6 +15,7 @@ from models.tables import (
     visit_t,
 )
 from models.types import VIETNAM_TZ
+from resolvers.card import presented
 from resolvers.context import Context, require_viewer
 from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.loaders import visits_with_owner
@@ -37,6 +38,9 @@ from resolvers.registration import check_text
 @dataclass(frozen=True, slots=True)
 class VisitData:
     social_insurance_code: str
+    # Who the patient says they are (ID card): the visit is recorded for that person only.
+    full_name: str
+    date_of_birth: date
     visit_type: str
     admitted_at: datetime
     total_cost: Decimal
@@ -64,6 +68,15 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
     person = await person_in_scope(
         session, None, problems, (*INPUT, "socialInsuranceCode"), data.social_insurance_code
     )
+    if person is not None and not presented(person, data.full_name, data.date_of_birth):
+        # A visit makes its patient the hospital's: only for who the patient presented, and the
+        # same answer as an unknown code, so it is no way to test names or dates of birth either.
+        problems.add(
+            (*INPUT, "socialInsuranceCode"),
+            "NOT_FOUND",
+            f"No insured person with the code {data.social_insurance_code.strip()} in your scope.",
+        )
+        person = None
     admitted = aware(data.admitted_at)
     discharged = aware(data.discharged_at) if data.discharged_at is not None else None
     now = datetime.now(VIETNAM_TZ)

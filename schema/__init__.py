@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError, lexicographic_sort_schema, print_schema
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -31,10 +31,9 @@ schema = Schema(
     config=StrawberryConfig(scalar_map=SCALARS, default_resolver=open_field),
     # Parsing and validating a small query costs more than executing it: both are cached by the
     # query's text (bounded LRU, 128 entries; the documents are immutable, so sharing is safe).
-    # ValidationCache must come before OperationGate: it assigns pre_execution_errors (the
-    # cached validation result), and the gate, running after it, replaces that with its own
-    # refusal. In the other order the cache would overwrite the gate's refusal.
-    extensions=[ParserCache, ValidationCache, OperationGate, *tracing_extensions()],
+    # The gate validates (cached) after its limits: validation's time grows with the square of
+    # the fields, so a document the limits refuse is never validated.
+    extensions=[ParserCache, OperationGate, *tracing_extensions()],
 )
 
 

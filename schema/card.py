@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
@@ -10,7 +11,7 @@ from auth.guard import Guarded, Readers, allow
 from auth.policy import relation_to_record
 from resolvers import card as resolve
 from resolvers.context import Context, Info
-from schema.enums import CardStatus
+from schema.enums import CardStatus, CareRoute, VisitType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import HealthFacility
 from schema.node import Node, global_id
@@ -64,14 +65,62 @@ class HealthInsuranceCard(Guarded, Node):
         )
 
 
+@strawberry.input(description="What the patient presents at the counter (kiểm tra thẻ).")
+class CoverageCheckInput:
+    card_number: str = strawberry.field(description="The 15-character card number or the 10-digit code.")
+    full_name: str = strawberry.field(description="As on the patient's ID.")
+    date_of_birth: date
+    visit_type: VisitType
+    referred: bool | None = strawberry.field(default=None, description="With a referral (giấy chuyển tuyến).")
+
+
+@strawberry.type(
+    description="What the counter needs, computed by the rules; nothing about the person beyond what was presented."
+)
+class Coverage:
+    valid: bool = strawberry.field(
+        description="The card matches what was presented and covers a visit here today."
+    )
+    reason: str | None = strawberry.field(description="Why not valid, or why the fund pays nothing.")
+    benefit_level: int | None = strawberry.field(description="Mức hưởng 1..5.")
+    fund_share: Decimal | None = strawberry.field(description="The share of the cost the fund pays, 0..1.")
+    route: CareRoute | None
+    five_years_continuous: bool | None = strawberry.field(description="5 continuous years reached (today).")
+    valid_to: date | None
+
+
 @strawberry.type
 class CardQuery:
     @strawberry.field(
-        description="A card by its 15-character number or the 10-digit code printed since 2021; null if out of scope."
+        description="A card by its 15-character number or the 10-digit code printed since 2021; null if out of "
+        "scope (a hospital: its own patients' cards only; at the counter, checkCoverage)."
     )
     async def health_insurance_card(self, info: Info, number: str) -> HealthInsuranceCard | None:
         row = await resolve.card_by_number(info.context, number)
         return HealthInsuranceCard.wrap(info.context, row) if row is not None else None
+
+    @strawberry.field(
+        description="The hospital counter's card check (partner hospitals): coverage from the card and the "
+        "name and date of birth the patient presents; a mismatch and an unknown card get the same answer."
+    )
+    async def check_coverage(self, info: Info, input: CoverageCheckInput) -> Coverage:
+        answer = await resolve.check_coverage(
+            info.context,
+            input.card_number,
+            input.full_name,
+            input.date_of_birth,
+            input.visit_type.value,
+            bool(input.referred),
+        )
+        return Coverage(
+            valid=answer.valid,
+            reason=answer.reason,
+            benefit_level=answer.benefit_level,
+            fund_share=answer.fund_share,
+            route=CareRoute(answer.route) if answer.route is not None else None,
+            five_years_continuous=answer.five_years_continuous,
+            valid_to=answer.valid_to,
+        )
 
 
 # ---------- data entry ----------

@@ -84,6 +84,14 @@ class VisitType(Enum):
     INPATIENT = "INPATIENT"
 
 
+@strawberry.enum(description="How the patient came to the facility (tuyến).")
+class CareRoute(Enum):
+    PRIMARY = "PRIMARY"
+    REFERRED = "REFERRED"
+    OUT_OF_ROUTE = "OUT_OF_ROUTE"
+    EMERGENCY = "EMERGENCY"
+
+
 @strawberry.enum
 class EventType(Enum):
     REGISTRATION_SUBMITTED = "REGISTRATION_SUBMITTED"

@@ -14,7 +14,7 @@ from models.tables import event_t
 from resolvers.context import Info, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.node import node_row
-from resolvers.pagination import Ordering, decode_cursor, encode_cursor
+from resolvers.pagination import Cursors, Ordering
 from schema.enums import EventType
 from schema.node import Node, global_id
 
@@ -44,10 +44,10 @@ class Event:
         return wrap(context, row) if row is not None and wrap is not None else None
 
     @classmethod
-    def of(cls, row: Any) -> Event:
+    def of(cls, row: Any, cursors: Cursors) -> Event:
         return cls(
             _row=row,
-            cursor=encode_cursor(EVENT_ORDER.tag, (row.id,)),
+            cursor=cursors.seal(EVENT_ORDER, (row.id,)),
             type=row.type,  # the stored value: serialised by lookup, not by a scan of members
             occurred_at=row.occurred_at,
             subject_id=global_id(row.subject_type, row.subject_id),
@@ -67,7 +67,7 @@ class Subscription:
         hub = context.runtime.hub
         after_id: int | None = None
         if after is not None:
-            (after_id,) = decode_cursor(EVENT_ORDER, after)
+            (after_id,) = context.cursors.open(EVENT_ORDER, after)
             if not await hub.exists(after_id):
                 raise BadUserInput(
                     "after: no event has this cursor; pass the cursor of an event received.", "after"
@@ -75,7 +75,7 @@ class Subscription:
         wanted = frozenset(t.value for t in types) if types else None
         try:
             async for row in hub.stream(viewer, wanted, after_id):
-                yield Event.of(row)
+                yield Event.of(row, context.cursors)
         except SubscriptionEnded as ended:
             if ended.close_code is not None:
                 websocket = context.request

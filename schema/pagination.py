@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers.pagination import Key, encode_cursor
+from resolvers.pagination import Cursors, Key, Ordering
 from resolvers.slices import Slice
 
 NodeT = TypeVar("NodeT")
@@ -24,26 +24,31 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[NodeT]):
     node: NodeT
-    _tag: strawberry.Private[str]
+    _ordering: strawberry.Private[Ordering]
+    _cursors: strawberry.Private[Cursors]
     _key: strawberry.Private[Key]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque: pass it as `after` to this same list, as the same viewer.")
     def cursor(self) -> str:
-        return encode_cursor(self._tag, self._key)
+        return self._cursors.seal(self._ordering, self._key)
 
 
 @strawberry.type
 class Connection(Generic[NodeT]):
     nodes: list[NodeT]
     page_info: PageInfo
-    _tag: strawberry.Private[str]
+    _ordering: strawberry.Private[Ordering]
+    _cursors: strawberry.Private[Cursors]
     _keys: strawberry.Private[Sequence[Key]]
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field
     def edges(self) -> list[Edge[NodeT]]:
-        tag = self._tag
-        return [Edge(node=n, _tag=tag, _key=k) for n, k in zip(self.nodes, self._keys, strict=True)]
+        ordering, cursors = self._ordering, self._cursors
+        return [
+            Edge(node=n, _ordering=ordering, _cursors=cursors, _key=k)
+            for n, k in zip(self.nodes, self._keys, strict=True)
+        ]
 
     @strawberry.field(description="All items of the list, on every page, that the viewer may see.")
     async def total_count(self) -> int:
@@ -53,16 +58,17 @@ class Connection(Generic[NodeT]):
 def connection(slice_: Slice, wrap: Callable[[Any], NodeT]) -> Connection[NodeT]:
     """A page of rows as a connection of GraphQL objects."""
     keys = slice_.keys()
-    tag = slice_.ordering.tag
+    ordering, cursors = slice_.ordering, slice_.cursors
     return Connection(
         nodes=[wrap(row) for row in slice_.rows],
         page_info=PageInfo(
             has_next_page=slice_.has_next,
             has_previous_page=slice_.has_previous,
-            start_cursor=encode_cursor(tag, keys[0]) if keys else None,
-            end_cursor=encode_cursor(tag, keys[-1]) if keys else None,
+            start_cursor=cursors.seal(ordering, keys[0]) if keys else None,
+            end_cursor=cursors.seal(ordering, keys[-1]) if keys else None,
         ),
-        _tag=tag,
+        _ordering=ordering,
+        _cursors=cursors,
         _keys=keys,
         _count=slice_.count,
     )

@@ -119,7 +119,7 @@ class Person(Guarded, Node):
         allow(self._access, self._rel, self._row.id, "Person.contributionPeriods")
         args = (insurance_type.value if insurance_type else None,)
         slice_ = await info.context.loaders.periods_by_person.slice(
-            self._row.id, args, page(first, after, PERIOD_ORDER)
+            self._row.id, args, page(first, after, PERIOD_ORDER, info.context.cursors)
         )
         return connection(slice_, ContributionPeriod.wrapper(info.context))
 
@@ -162,7 +162,7 @@ class Person(Guarded, Node):
         allow(self._access, self._rel, self._row.id, "Person.benefits")
         args = (regime.value if regime else None,)
         slice_ = await info.context.loaders.benefits_by_person.slice(
-            self._row.id, args, page(first, after, BENEFIT_ORDER)
+            self._row.id, args, page(first, after, BENEFIT_ORDER, info.context.cursors)
         )
         return connection(slice_, Benefit.wrapper(info.context))
 
@@ -176,7 +176,7 @@ class Person(Guarded, Node):
         allow(self._access, self._rel, self._row.id, "Person.medicalVisits")
         resolve.check_year(year)
         slice_ = await info.context.loaders.visits_by_person.slice(
-            self._row.id, (year,), page(first, after, VISIT_ORDER)
+            self._row.id, (year,), page(first, after, VISIT_ORDER, info.context.cursors)
         )
         return connection(slice_, MedicalVisit.wrapper(info.context))
 
@@ -189,7 +189,7 @@ class Person(Guarded, Node):
 
         allow(self._access, self._rel, self._row.id, "Person.dataAccessLog")
         slice_ = await info.context.loaders.access_log_by_person.slice(
-            self._row.id, (), page(first, after, ACCESS_LOG_ORDER)
+            self._row.id, (), page(first, after, ACCESS_LOG_ORDER, info.context.cursors)
         )
         return connection(slice_, AccessLogEntry.from_row)
 

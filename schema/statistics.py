@@ -30,24 +30,30 @@ class VisitDimension(Enum):
 
 
 @strawberry.type(
-    description="One group. Dimensions not grouped by are null; small counts are null for analysts."
+    description="One group. Dimensions not grouped by are null. For analysts every measure of a group "
+    "of fewer than 10 people is null, and of as many other groups as it takes for no total to reveal it."
 )
 class ContributionStatistic:
     province_code: str | None
     year: int | None
     insurance_type: InsuranceType | None
     unit_code: str | None
-    headcount: int | None = strawberry.field(description="Distinct people; null when under 5 (analysts).")
-    person_months: int = strawberry.field(
-        description="Contribution months, overlapping periods each counted."
+    headcount: int | None = strawberry.field(description="Distinct people; null when suppressed (analysts).")
+    person_months: int | None = strawberry.field(
+        description="Contribution months, overlapping periods each counted; null when suppressed."
     )
-    salary_months: Decimal = strawberry.field(description="Sum of salary × months, in VND.")
-    contributions: Decimal = strawberry.field(
+    salary_months: Decimal | None = strawberry.field(
+        description="Sum of salary × months, in VND; null when suppressed."
+    )
+    contributions: Decimal | None = strawberry.field(
         description="Estimated contributions: salary × months × the combined rate of the insurance type (2024 rates)."
     )
 
 
-@strawberry.type(description="One group of medical visits; small counts are null for analysts.")
+@strawberry.type(
+    description="One group of medical visits. For analysts every measure of a group of fewer than 10 "
+    "patients is null, and of as many other groups as it takes for no total to reveal it."
+)
 class VisitStatistic:
     facility_code: str | None
     province_code: str | None
@@ -56,9 +62,9 @@ class VisitStatistic:
     visit_type: VisitType | None
     visits: int | None
     patients: int | None
-    total_cost: Decimal
-    insurance_paid: Decimal
-    patient_paid: Decimal
+    total_cost: Decimal | None
+    insurance_paid: Decimal | None
+    patient_paid: Decimal | None
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ from auth.guard import AccessRecorder, allow
 from auth.policy import Relation, relation_to_unit
 from resolvers import unit as resolve
 from resolvers.context import Context, Info
-from resolvers.loaders import PERIOD_ORDER, ROSTER_ORDER
+from resolvers.loaders import PERIOD_ORDER, roster_order
 from resolvers.pagination import page
 from schema.enums import InsuranceType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
@@ -56,7 +56,7 @@ class Unit(Node):
 
         allow(self._access, self._rel, 0, "Unit.employees")
         slice_ = await info.context.loaders.employees_by_unit.slice(
-            self._row.id, (), page(first, after, ROSTER_ORDER)
+            self._row.id, (), page(first, after, roster_order(info.context.viewer), info.context.cursors)
         )
         return connection(slice_, Person.wrapper(info.context))
 
@@ -73,7 +73,7 @@ class Unit(Node):
         allow(self._access, self._rel, 0, "Unit.contributionPeriods")
         args = (insurance_type.value if insurance_type else None,)
         slice_ = await info.context.loaders.periods_by_unit.slice(
-            self._row.id, args, page(first, after, PERIOD_ORDER)
+            self._row.id, args, page(first, after, PERIOD_ORDER, info.context.cursors)
         )
         return connection(slice_, ContributionPeriod.wrapper(info.context))
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -74,6 +74,10 @@ class RecordMedicalVisitInput:
     social_insurance_code: str = strawberry.field(
         description="The patient; their card must be valid on the admission date."
     )
+    full_name: str = strawberry.field(
+        description="The patient's name as presented (ID card); with the date of birth it must match the code."
+    )
+    date_of_birth: date = strawberry.field(description="The patient's date of birth as presented.")
     visit_type: VisitType
     admitted_at: datetime = strawberry.field(description="Without an offset: Vietnam time.")
     discharged_at: datetime | None = None
@@ -108,6 +112,8 @@ class VisitMutation:
             ctx,
             write.VisitData(
                 social_insurance_code=input.social_insurance_code,
+                full_name=input.full_name,
+                date_of_birth=input.date_of_birth,
                 visit_type=input.visit_type.value,
                 admitted_at=input.admitted_at,
                 discharged_at=input.discharged_at,

@@ -78,3 +78,29 @@ async def test_medical_visits_admin_needs_a_reason_and_is_logged_with_it(api: Ap
     entry = log["person"]["dataAccessLog"]["nodes"][0]
     assert entry["reason"] == "Ticket 4711: claim dispute"
     assert "MedicalVisit.diagnosis" in entry["fields"]
+
+
+async def test_data_access_log_records_analyst_row_reads(api: Api) -> None:
+    """Analysts read de-identified rows, but rows of real people: each read is logged (masked
+    fields by name), so "who looked at my data" shows the analyst too."""
+    golden = (await api.data("{ viewer { person { id } } }", as_="0113099841"))["viewer"]["person"]["id"]
+    await api.data(
+        f'query Browse {{ node(id: "{golden}") {{ ... on Person {{ fullName birthYear phone '
+        "contributionPeriods(first: 1) { nodes { fromMonth } } } } }",
+        as_="analyst",
+    )
+    entry = (await api.data(LOG, as_="0113099841"))["viewer"]["person"]["dataAccessLog"]["nodes"][0]
+    assert entry["actorRole"] == "ANALYST" and entry["operationName"] == "Browse"
+    assert {"Person.fullName", "Person.phone", "Person.contributionPeriods"} <= set(entry["fields"])
+
+
+async def test_contribution_period_occupation_workplace_null_for_analysts(api: Api) -> None:
+    """Occupation and workplace came back in clear: with birth year, gender and ward they single
+    a person out."""
+    golden = (await api.data("{ viewer { person { id } } }", as_="0113099841"))["viewer"]["person"]["id"]
+    query = f'{{ node(id: "{golden}") {{ ... on Person {{ contributionPeriods(first: 100) {{ nodes {{ occupation workplace unit {{ code }} }} }} }} }} }}'
+    clear = (await api.data(query, as_="admin"))["node"]["contributionPeriods"]["nodes"]
+    assert any(p["occupation"] or p["workplace"] for p in clear)
+    masked = (await api.data(query, as_="analyst"))["node"]["contributionPeriods"]["nodes"]
+    assert len(masked) == len(clear)
+    assert all(p["occupation"] is None and p["workplace"] is None and p["unit"]["code"] for p in masked)

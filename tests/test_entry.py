@@ -611,6 +611,9 @@ async def test_suspend_card_success_then_visits_refused_and_twice_invalid(api: A
 def visit_input(person: Any, **changes: Any) -> dict[str, Any]:
     values = {
         "socialInsuranceCode": person.social_insurance_code,
+        # What the patient presents at the counter: the visit is recorded for that person only.
+        "fullName": person.full_name,
+        "dateOfBirth": person.date_of_birth.isoformat(),
         "visitType": "INPATIENT",
         "admittedAt": "2019-03-04T08:00:00+07:00",
         "dischargedAt": "2019-03-08T10:30:00+07:00",

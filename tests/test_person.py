@@ -191,3 +191,109 @@ async def test_persons_nested_statements_independent_of_rows(api: Api) -> None:
     counts = [await api.statements(PERSONS_NESTED, {"n": n}, as_="officer.hanoi") for n in (5, 30, 100)]
     assert max(counts) <= 16, counts
     assert counts[2] <= counts[1], counts
+
+
+PERSONS_BY_UNIT = "query($u: String) { persons(unitCode: $u, first: 100) { nodes { socialInsuranceCode } } }"
+
+
+async def test_persons_unit_filter_employer_matches_only_its_own_periods(api: Api) -> None:
+    """The golden person works at the employer's unit (01T0001) and worked at 01B0001 before: the
+    employer may not learn that other employer by filtering."""
+    own = await api.data(PERSONS_BY_UNIT, {"u": "01T0001"}, as_="partner.employer")
+    assert GOLDEN in [n["socialInsuranceCode"] for n in own["persons"]["nodes"]]
+    other = await api.data(PERSONS_BY_UNIT, {"u": "01B0001"}, as_="partner.employer")
+    assert other["persons"]["nodes"] == []
+
+
+async def test_persons_unit_filter_hospital_refused(api: Api) -> None:
+    """A hospital reads no contribution periods, so it cannot filter its patients by employer."""
+    body = await api.post(PERSONS_BY_UNIT, {"u": "01T0001"}, as_="partner.hospital")
+    assert codes(body) == ["FORBIDDEN"] and body["errors"][0]["extensions"]["argument"] == "unitCode"
+    assert body["data"] is None
+
+
+@pytest.mark.parametrize("username", ["partner.hospital", "partner.employer"])
+async def test_persons_province_filter_partner_refused(api: Api, username: str) -> None:
+    """Partners do not read addresses: filtering by province would tell where their people live."""
+    body = await api.post('{ persons(provinceCode: "01") { nodes { id } } }', as_=username)
+    assert codes(body) == ["FORBIDDEN"] and body["errors"][0]["extensions"]["argument"] == "provinceCode"
+
+
+async def test_persons_search_analyst_refused_on_clear_name(api: Api) -> None:
+    """Analysts read names masked: a search would match the clear name behind the mask."""
+    body = await api.post(
+        '{ persons(search: "Nguyễn Thành Biên") { nodes { id birthYear } } }', as_="analyst"
+    )
+    assert codes(body) == ["FORBIDDEN"] and body["errors"][0]["extensions"]["argument"] == "search"
+    assert body["data"] is None
+    # What they may filter on (they see the province of the address, and the unit of a period).
+    data = await api.data(
+        '{ persons(provinceCode: "01", unitCode: "01T0001") { nodes { id } } }', as_="analyst"
+    )
+    assert data["persons"]["nodes"]
+
+
+async def test_persons_analyst_not_ordered_by_the_masked_code(api: Api) -> None:
+    """The order of a list is information: by the code it would place a masked code between its
+    clear neighbours. Analysts' lists follow the internal order instead."""
+    from schema.node import parse_global_id
+
+    query = "{ persons(first: 50) { nodes { id } } }"
+    by_code = [parse_global_id(n["id"])[1] for n in (await api.data(query, as_="admin"))["persons"]["nodes"]]
+    got = [parse_global_id(n["id"])[1] for n in (await api.data(query, as_="analyst"))["persons"]["nodes"]]
+    assert by_code != sorted(by_code)  # the demo data's codes are not in the table's order
+    assert got == sorted(got) and len(got) == 50
+
+
+PERSONS_PAGE = "query($after: String) { persons(first: 2, after: $after) { nodes { socialInsuranceCode } pageInfo { endCursor } edges { cursor } } }"
+
+
+def unpadded_b64decode(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@pytest.mark.parametrize("username", ["analyst", "admin"])
+async def test_persons_cursor_reveals_no_code(api: Api, username: str) -> None:
+    """Cursors were base64 of ["person", "<code>"]: the code an analyst reads masked, in the clear."""
+    clear = await api.data(PERSONS_PAGE, as_="admin")
+    codes_ = {n["socialInsuranceCode"] for n in clear["persons"]["nodes"]}
+    page = (await api.data(PERSONS_PAGE, as_=username))["persons"]
+    for cursor in [page["pageInfo"]["endCursor"], *(e["cursor"] for e in page["edges"])]:
+        raw = unpadded_b64decode(cursor)
+        assert not any(code.encode() in raw for code in codes_), raw
+        assert b"person" not in raw
+
+
+async def test_persons_forged_cursor_refused(api: Api) -> None:
+    """A cursor made by hand was a lookup by code (the next page starts right after it)."""
+    import base64
+
+    forged = base64.urlsafe_b64encode(f'["person","{GOLDEN[:-1]}0"]'.encode()).decode().rstrip("=")
+    for username in ("analyst", "admin", "officer.hanoi"):
+        body = await api.post(PERSONS_PAGE, {"after": forged}, as_=username)
+        assert codes(body) == ["BAD_USER_INPUT"], (username, body)
+        assert "malformed cursor" in body["errors"][0]["message"]
+
+
+async def test_persons_tampered_cursor_refused(api: Api) -> None:
+    cursor = (await api.data(PERSONS_PAGE, as_="admin"))["persons"]["pageInfo"]["endCursor"]
+    assert "errors" not in await api.post(PERSONS_PAGE, {"after": cursor}, as_="admin")
+    flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
+    body = await api.post(PERSONS_PAGE, {"after": flipped}, as_="admin")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+
+
+async def test_persons_cursor_of_another_viewer_or_list_refused(api: Api) -> None:
+    """A cursor opens only in the list that issued it, for the scope it was issued to."""
+    hanoi = (await api.data(PERSONS_PAGE, as_="officer.hanoi"))["persons"]["pageInfo"]["endCursor"]
+    body = await api.post(PERSONS_PAGE, {"after": hanoi}, as_="officer.hcm")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+    body = await api.post(PERSONS_PAGE, {"after": hanoi}, as_="analyst")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+    employees = 'query($after: String) { unit(code: "01T0001") { employees(first: 1, after: $after) { nodes { id } } } }'
+    body = await api.post(employees, {"after": hanoi}, as_="officer.hanoi")
+    assert codes(body) == ["BAD_USER_INPUT"], body
+    # The same viewer, the same list: the next page.
+    assert "errors" not in await api.post(PERSONS_PAGE, {"after": hanoi}, as_="officer.hanoi")

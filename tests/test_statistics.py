@@ -475,3 +475,54 @@ def test_rollup_range_headcount_equals_distinct_people() -> None:
                         last,
                         home,
                     )
+
+
+async def test_contribution_statistics_analyst_small_group_every_measure_suppressed(api: Api) -> None:
+    """A small group's headcount was hidden but its person-months and salary sum were not: one
+    person's salary divided out. Every measure of a group of fewer than 10 people is null."""
+    rows = (await api.data(CONTRIBUTIONS, {"g": ["UNIT"], "from": 2020, "to": 2020}, as_="analyst"))[
+        "contributionStatistics"
+    ]
+    hidden = [r for r in rows if r["headcount"] is None]
+    assert hidden and all(r["headcount"] is None or r["headcount"] >= 10 for r in rows)
+    for r in hidden:
+        assert (r["personMonths"], r["salaryMonths"], r["contributions"]) == (None, None, None), r
+
+
+async def test_contribution_statistics_analyst_total_reveals_no_suppressed_cell(api: Api) -> None:
+    """Complementary suppression: in every set of groups that add up to a total the analyst can ask
+    for (the same values but one dimension), no group is the only one hidden, so the total minus
+    the groups shown is never one small group. Here: a year's insurance types add up to the year."""
+    dimensions = ("insuranceType", "year")
+    variables = {"g": ["INSURANCE_TYPE", "YEAR"], "from": 2010, "to": 2026}
+    rows = (await api.data(CONTRIBUTIONS, variables, as_="analyst"))["contributionStatistics"]
+    assert any(r["headcount"] is None for r in rows)
+    for dropped in dimensions:
+        sets: dict[Any, list[dict[str, Any]]] = {}
+        for r in rows:
+            sets.setdefault(tuple(r[k] for k in dimensions if k != dropped), []).append(r)
+        for members in (m for m in sets.values() if len(m) > 1):
+            assert sum(r["headcount"] is None for r in members) != 1, (dropped, members)
+    years = (await api.data(CONTRIBUTIONS, {**variables, "g": ["YEAR"]}, as_="analyst"))[
+        "contributionStatistics"
+    ]
+    clear = (await api.data(CONTRIBUTIONS, variables, as_="admin"))["contributionStatistics"]
+    for total in (t for t in years if t["personMonths"] is not None):
+        mine = [(c, r) for c, r in zip(clear, rows, strict=True) if r["year"] == total["year"]]
+        shown = sum(r["personMonths"] for _, r in mine if r["personMonths"] is not None)
+        small = [c["personMonths"] for c, r in mine if r["personMonths"] is None]
+        assert len(small) != 1 and total["personMonths"] - shown == sum(small), total
+
+
+async def test_visit_statistics_analyst_small_group_costs_suppressed(api: Api) -> None:
+    """Counts were hidden but costs shown: a lone patient's bill, by facility and chapter."""
+    rows = (await api.data(VISITS, {"g": ["FACILITY", "ICD_CHAPTER"]}, as_="analyst"))["visitStatistics"]
+    hidden = [r for r in rows if r["patients"] is None]
+    assert hidden and all(r["patients"] is None or r["patients"] >= 10 for r in rows)
+    for r in hidden:
+        assert (r["visits"], r["totalCost"], r["insurancePaid"], r["patientPaid"]) == (None,) * 4, r
+    by_facility: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_facility.setdefault(r["facilityCode"], []).append(r)
+    for members in (m for m in by_facility.values() if len(m) > 1):
+        assert sum(r["patients"] is None for r in members) != 1, members

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from infra import hub as event_hub
 from infra.hub import SubscriptionEnded
 from models.tables import registration_t
+from schema.event import EVENT_ORDER
 from tests.conftest import Api, emit_event
 from tests.wsclient import connect
 
@@ -91,10 +92,9 @@ async def test_events_replay_after_cursor_then_live_no_gap_no_duplicate(api: Api
         first = (await ws.receive())["payload"]["data"]["events"]["cursor"]
     async with connect(live_server, token) as ws:
         # Resume from the first of the three: replay the other two and the live one, then go live.
-        from resolvers.pagination import encode_cursor
-
         await ws.subscribe(
-            EVENTS, {"types": ["REGISTRATION_APPROVED"], "after": encode_cursor("event", (ids[0],))}
+            EVENTS,
+            {"types": ["REGISTRATION_APPROVED"], "after": officer_cursors(api).seal(EVENT_ORDER, (ids[0],))},
         )
         replayed = [(await ws.receive())["payload"]["data"]["events"]["cursor"] for _ in range(3)]
         assert replayed[-1] == first
@@ -105,11 +105,28 @@ async def test_events_replay_after_cursor_then_live_no_gap_no_duplicate(api: Api
             await ws.receive(within=0.5)
 
 
+def officer_cursors(api: Api) -> Any:
+    """The cursors the server seals for officer.hanoi (an officer of province 01)."""
+    from auth.scopes import scope_key
+    from auth.viewer import Role, Viewer
+    from resolvers.pagination import Cursors
+
+    officer = Viewer(account_id=0, username="officer.hanoi", role=Role.OFFICER, province_code="01")
+    return Cursors.make(api.app.state.runtime.settings.secret_key, scope_key(officer))
+
+
 @pytest.mark.parametrize(
     ("after", "message"),
-    [("garbage", "malformed cursor"), ("WyJldmVudCIsOTk5OTk5OV0", "no event has this cursor")],
+    [
+        ("garbage", "malformed cursor"),
+        # The old cursor of event 9999999, in the clear: forged, so refused like garbage.
+        ("WyJldmVudCIsOTk5OTk5OV0", "malformed cursor"),
+        ("SEALED", "no event has this cursor"),
+    ],
 )
 async def test_events_bad_cursor_clear_error(api: Api, live_server: str, after: str, message: str) -> None:
+    if after == "SEALED":
+        after = officer_cursors(api).seal(EVENT_ORDER, (9_999_999,))
     async with connect(live_server, await api.token("officer.hanoi")) as ws:
         await ws.subscribe(EVENTS, {"after": after})
         error = error_of(await ws.receive())

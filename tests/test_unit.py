@@ -177,3 +177,27 @@ async def test_participating_units_bad_input_specific_error(
     body = await api.post(PUBLIC, {"first": 5, **variables})
     assert codes(body) == ["BAD_USER_INPUT"]
     assert message in body["errors"][0]["message"]
+
+
+async def test_unit_employees_analyst_not_ordered_by_the_masked_code(api: Api) -> None:
+    """A roster in code order would place each masked code between its clear neighbours; analysts
+    page through it in the internal order, with their own cursors."""
+    from schema.node import parse_global_id
+
+    units = await api.data("{ units(first: 100) { nodes { code employees { totalCount } } } }", as_="admin")
+    code = max(units["units"]["nodes"], key=lambda u: u["employees"]["totalCount"])["code"]
+    query = """query($u: String!, $after: String) { unit(code: $u) { employees(first: 3, after: $after) {
+      nodes { id } pageInfo { endCursor hasNextPage } } } }"""
+    seen: list[int] = []
+    after = None
+    while True:
+        page = (await api.data(query, {"u": code, "after": after}, as_="analyst"))["unit"]["employees"]
+        seen += [parse_global_id(n["id"])[1] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) > 3 and seen == sorted(seen) and len(set(seen)) == len(seen)
+    everyone = "query($u: String!) { unit(code: $u) { employees(first: 100) { nodes { id } } } }"
+    clear = (await api.data(everyone, {"u": code}, as_="admin"))["unit"]["employees"]["nodes"]
+    by_code = [parse_global_id(n["id"])[1] for n in clear]
+    assert sorted(by_code) == seen and by_code != seen
