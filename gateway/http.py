@@ -166,12 +166,13 @@ class GraphQLView(GraphQL[Caller, None]):
         if answer.unavailable:
             sub_response.status_code = 503
             sub_response.headers["Retry-After"] = "1"
-        elif answer.request_error:
+        elif answer.status != 200:
             # The request itself is wrong (its shape, a mutation over GET): a 4xx on either media type.
             sub_response.status_code = answer.status
             if answer.status == 405:
                 sub_response.headers["Allow"] = "POST"
         elif graphql_response and answer.payload.get("data") is None and _before_execution(answer):
+            # The newer media type: a request error (nothing executed) is a 400 without `data`.
             sub_response.status_code = 400
         if graphql_response and sub_response.status_code and sub_response.status_code >= 400:
             answer.payload.pop("data", None)

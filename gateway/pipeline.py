@@ -30,6 +30,7 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from auth import access_log, tokens
@@ -70,9 +71,9 @@ class Answer:
     """One response payload (`data`, `errors`, `extensions`) and what the transport makes of it."""
 
     payload: dict[str, Any]
-    # Nothing was executed: the request itself is wrong (HTTP 400 for graphql-response+json).
+    # Nothing was executed: the request itself is wrong (WebSocket: an `error` message).
     request_error: bool = False
-    # The HTTP status this answer asks for when it is a request error (405: a mutation over GET).
+    # The HTTP status the answer asks for (400: a request of the wrong shape; 405: a mutation over GET).
     status: int = 200
     # The database could not be reached: HTTP 503 with Retry-After.
     unavailable: bool = False
@@ -314,7 +315,10 @@ class Pipeline:
             return _unavailable()
         if problem is None:
             return None
-        return Answer({"errors": [format_error(problem, production=self.production, operation=None)]})
+        return Answer(
+            {"errors": [format_error(problem, production=self.production, operation=None)]},
+            request_error=True,
+        )
 
     @staticmethod
     def _answer_key(request: OperationRequest, identity: Identity, caller: Caller) -> Hashable | None:
@@ -360,7 +364,8 @@ class Pipeline:
             unavailable=unavailable and result.data is None,
             status=503 if unavailable and result.data is None else 200,
             operation_name=context.operation_name,
-            request_error=False,
+            # Parse, validation and gate errors: nothing ran (WebSocket: an `error` message).
+            request_error=isinstance(result, PreExecutionError),
         )
 
     def _payload(self, result: ExecutionResult, operation: str | None) -> dict[str, Any]:
