@@ -79,6 +79,21 @@ async def spend(
     session: AsyncSession, bucket: str, client: str, limit: int, window: timedelta, now: datetime
 ) -> int:
     """Counts one use by the client; returns 0 if within `limit` per `window`, else seconds to wait."""
+    wait = await exhausted(session, bucket, client, limit, window, now)
+    if not wait:
+        await note(session, bucket, client, now)
+    return wait
+
+
+async def note(session: AsyncSession, bucket: str, client: str, now: datetime) -> None:
+    """Counts one event (say, a failure) against the client's budget; the caller commits."""
+    await session.execute(insert(rate_event_t).values(bucket=bucket, client=client, at=now))
+
+
+async def exhausted(
+    session: AsyncSession, bucket: str, client: str, limit: int, window: timedelta, now: datetime
+) -> int:
+    """0 if the client has used less than `limit` in the last `window`, else seconds to wait."""
     since = now - window
     condition = (rate_event_t.c.bucket == bucket, rate_event_t.c.client == client, rate_event_t.c.at > since)
     used = int(await session.scalar(select(func.count()).where(*condition)) or 0)
@@ -93,5 +108,4 @@ async def spend(
             )
         ).scalar_one()
         return max(1, int((oldest + window - now).total_seconds()) + 1)
-    await session.execute(insert(rate_event_t).values(bucket=bucket, client=client, at=now))
     return 0

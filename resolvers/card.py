@@ -71,6 +71,21 @@ def presented(row: Any, full_name: str, date_of_birth: date) -> bool:
     return row.date_of_birth == date_of_birth and row.search_name == fold(full_name)
 
 
+async def presented_budget(session: AsyncSession, facility_id: int) -> None:
+    """RATE_LIMITED once the facility's mismatches reached PRESENTED_MISSES this window."""
+    wait = await throttle.exhausted(
+        session, PRESENTED_BUCKET, f"facility:{facility_id}", PRESENTED_MISSES, PRESENTED_WINDOW, utcnow()
+    )
+    if wait:
+        raise RateLimited(wait)
+
+
+async def presented_miss(session: AsyncSession, facility_id: int) -> None:
+    """Counts a mismatch, committed at once (whatever else the request does or does not store)."""
+    await throttle.note(session, PRESENTED_BUCKET, f"facility:{facility_id}", utcnow())
+    await session.commit()
+
+
 async def card_by_number(context: Context, number: str) -> Any | None:
     """A card lookup, in the viewer's scope (scopes.card_check)."""
     require_viewer(context)
@@ -86,9 +101,12 @@ async def card_by_number(context: Context, number: str) -> Any | None:
 
 # ---------- at the hospital counter ----------
 
-# Checks per facility per hour: a counter's day, never a way to try dates of birth for a card.
-COVERAGE_CHECKS = 600
-COVERAGE_WINDOW = timedelta(hours=1)
+# What the patient presented not matching (checkCoverage, recordMedicalVisit), per facility per hour:
+# a counter's typing errors, never a way to try dates of birth for a card. Over it, every check is
+# refused (a success would answer the guess too) until the window moves on.
+PRESENTED_MISSES = 100
+PRESENTED_WINDOW = timedelta(hours=1)
+PRESENTED_BUCKET = "presented-miss"
 # What the fund pays by benefit level (mức hưởng), on the primary route or referred.
 FUND_SHARE = {
     1: Decimal("1.00"),
@@ -137,12 +155,7 @@ async def check_coverage(
         )
     condition = card_condition(card_number, "cardNumber")
     session = context.session
-    wait = await throttle.spend(
-        session, "coverage", f"facility:{viewer.facility_id}", COVERAGE_CHECKS, COVERAGE_WINDOW, utcnow()
-    )
-    await session.commit()
-    if wait:
-        raise RateLimited(wait)
+    await presented_budget(session, viewer.facility_id)
     row = (
         await session.execute(
             select(card_t, person_t.c.search_name, person_t.c.date_of_birth)
@@ -153,6 +166,7 @@ async def check_coverage(
         )
     ).first()
     if row is None or not presented(row, full_name, date_of_birth):
+        await presented_miss(session, viewer.facility_id)
         return CoverageAnswer(valid=False, reason=NO_MATCH)
     # The holder's card data was read (not shown beyond coverage): the access log has it.
     for field in (

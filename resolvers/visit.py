@@ -15,7 +15,7 @@ from models.tables import (
     visit_t,
 )
 from models.types import VIETNAM_TZ
-from resolvers.card import presented
+from resolvers.card import presented, presented_budget, presented_miss
 from resolvers.context import Context, require_viewer
 from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.loaders import visits_with_owner
@@ -65,9 +65,12 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
     if data.facility_code is not None and data.facility_code.strip().upper() != facility.code:
         return Refused(f"A hospital records visits at its own facility ({facility.code}) only.")
     problems = Problems()
+    await presented_budget(session, facility.id)
     person = await person_in_scope(
         session, None, problems, (*INPUT, "socialInsuranceCode"), data.social_insurance_code
     )
+    if person is None or not presented(person, data.full_name, data.date_of_birth):
+        await presented_miss(session, facility.id)
     if person is not None and not presented(person, data.full_name, data.date_of_birth):
         # A visit makes its patient the hospital's: only for who the patient presented, and the
         # same answer as an unknown code, so it is no way to test names or dates of birth either.

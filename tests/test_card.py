@@ -127,3 +127,63 @@ async def test_check_coverage_for_hospitals_only(api: Api) -> None:
     for username in ("partner.employer", "analyst", "0113099841"):
         assert codes(await api.post(COVERAGE, variables, as_=username)) == ["FORBIDDEN"], username
     assert codes(await api.post(COVERAGE, variables)) == ["UNAUTHENTICATED"]
+
+
+async def test_check_coverage_guessing_dates_of_birth_rate_limited(api: Api) -> None:
+    """Trying dates of birth for a card (or for a visit) is a run of mismatches: past the budget
+    every check is refused, a right guess too, until the hour moves on."""
+    from sqlalchemy import delete, func, insert, select
+
+    from models.tables import account_t, rate_event_t
+    from models.types import utcnow
+    from resolvers.card import PRESENTED_BUCKET, PRESENTED_MISSES
+
+    person = await person_of(api)
+    card = await current_card(api, person)
+    right = {
+        "cardNumber": card["number"],
+        "fullName": person.full_name,
+        "dateOfBirth": person.date_of_birth.isoformat(),
+        "visitType": "OUTPATIENT",
+    }
+    runtime = api.app.state.runtime
+    async with runtime.sessionmaker() as session:
+        facility = await session.scalar(
+            select(account_t.c.facility_id).where(account_t.c.username == "partner.hospital")
+        )
+        client = f"facility:{facility}"
+        counted = select(func.count()).where(
+            rate_event_t.c.bucket == PRESENTED_BUCKET, rate_event_t.c.client == client
+        )
+        before = await session.scalar(counted)
+    wrong = {**right, "dateOfBirth": "1990-05-18"}
+    assert (await api.data(COVERAGE, {"input": wrong}, as_="partner.hospital"))["checkCoverage"][
+        "valid"
+    ] is False
+    async with runtime.sessionmaker() as session:
+        assert await session.scalar(counted) == before + 1
+        now = utcnow()
+        await session.execute(
+            insert(rate_event_t),
+            [{"bucket": PRESENTED_BUCKET, "client": client, "at": now}] * PRESENTED_MISSES,
+        )
+        await session.commit()
+    try:
+        body = await api.post(COVERAGE, {"input": right}, as_="partner.hospital")
+        assert codes(body) == ["RATE_LIMITED"], body
+        recent = (datetime.now(VIETNAM_TZ) - timedelta(days=1)).replace(microsecond=0).isoformat()
+        body = await api.post(
+            VISIT, visit_input(person, admittedAt=recent, dischargedAt=None), as_="partner.hospital"
+        )
+        assert codes(body) == ["RATE_LIMITED"], body
+    finally:
+        async with runtime.sessionmaker() as session:
+            await session.execute(
+                delete(rate_event_t).where(
+                    rate_event_t.c.bucket == PRESENTED_BUCKET, rate_event_t.c.client == client
+                )
+            )
+            await session.commit()
+    assert (await api.data(COVERAGE, {"input": right}, as_="partner.hospital"))["checkCoverage"][
+        "valid"
+    ] is True
