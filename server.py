@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from auth import tokens
+from auth.card_keys import CardKeys
 from gateway.http import EXAMPLES, GraphQLView
 from gateway.pipeline import Pipeline
 from infra.broker import make_broker
@@ -29,6 +30,7 @@ from models.engine import make_engine, make_sessionmaker, on_events_committed, o
 from models.migrate import migrations_current
 from models.tables import event_t, outbox_t, persisted_t
 from observability import METRICS_CONTENT_TYPE, BodyLimit, Metrics, SecurityHeaders, garbage_collector_pacing
+from resolvers import ecard
 from resolvers.context import Runtime
 from settings import Settings
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         hub=EventHub(sessions, broker),
         broker=broker,
         caches=caches,
+        card_keys=CardKeys(settings.secret_key, settings.card_key_ids),
     )
     on_tables_committed(engine, caches.committed)
     on_events_committed(engine, runtime.events_committed)
@@ -82,6 +85,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if not current:
             return JSONResponse({"status": "unavailable", "migrations": "behind"}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    async def card_keys(_: Request) -> Response:
+        """The e-card's public keys: what a counter needs to verify e-cards offline."""
+        return JSONResponse(
+            {
+                "keys": runtime.card_keys.public_keys(),
+                "format": "ANSINH1.<base64url claims>.<base64url Ed25519>",
+            },
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    async def card_revocations(_: Request) -> Response:
+        """Cards changed after issue: a QR issued before `since` is void. Counters cache it."""
+        async with sessions() as session:
+            revoked = await ecard.revocations(session)
+        return JSONResponse(
+            {"generatedAt": ecard.now_iso(), "revoked": revoked},
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     async def metrics_endpoint(request: Request) -> Response:
         # The figures describe the service to whoever would attack it: a token, or development only.
@@ -164,6 +186,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/.well-known/ansinh-card-keys", card_keys),
+            Route("/.well-known/ansinh-card-revocations", card_revocations),
         ],
         lifespan=lifespan,
         middleware=[

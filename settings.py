@@ -33,6 +33,8 @@ class Settings:
     workers: int = 1
     # The bearer token that /metrics asks for; without one, /metrics answers only in development.
     metrics_token: str | None = None
+    # The e-card signing keys in use (auth/card_keys.py): all verify, the last one signs.
+    card_key_ids: tuple[str, ...] = ("k1",)
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -99,4 +101,14 @@ class Settings:
             upload_dir=env.get("ANSINH_UPLOAD_DIR") or "./var/uploads",
             cors_origins=origins,
             metrics_token=env.get("ANSINH_METRICS_TOKEN") or None,
+            card_key_ids=_card_key_ids(env.get("ANSINH_CARD_KEY_IDS", "k1")),
         )
+
+
+def _card_key_ids(value: str) -> tuple[str, ...]:
+    ids = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not ids or any(not kid.replace("-", "").isalnum() or len(kid) > 32 for kid in ids):
+        raise SystemExit(
+            f"ANSINH_CARD_KEY_IDS must list key ids (letters, digits, dashes), the signing one last, not {value!r}"
+        )
+    return ids

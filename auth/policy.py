@@ -49,6 +49,7 @@ class FieldClass(StrEnum):
     SENSITIVE = "SENSITIVE"  # health data
     UNIT_DETAIL = "UNIT_DETAIL"  # a unit beyond its public view (code, name, province, tax code)
     OWN_LOG = "OWN_LOG"  # "who looked at my data": the person and ADMIN
+    OWN = "OWN"  # the person alone: the signed e-card is shown by its holder, from their phone
 
 
 A, M, F = Decision.ALLOW, Decision.MASK, Decision.FORBID
@@ -84,6 +85,7 @@ RULES: dict[FieldClass, dict[Relation, Decision]] = {
         R.EMPLOYER: A,
     },
     FieldClass.OWN_LOG: {**dict.fromkeys(Relation, F), R.SELF: A, R.ADMIN: A, R.AUDITED: A},
+    FieldClass.OWN: {**dict.fromkeys(Relation, F), R.SELF: A},
 }
 
 P, ID_, PR, EM, CA, S, UD = (
@@ -141,6 +143,7 @@ FIELDS: dict[str, FieldClass] = {
     "HealthInsuranceCard.status": CA,
     "HealthInsuranceCard.primaryCareFacility": CA,
     "HealthInsuranceCard.fiveYearsContinuousFrom": CA,
+    "HealthInsuranceCard.qr": FieldClass.OWN,
     # MedicalVisit: all of it is health data.
     "MedicalVisit.id": P,
     "MedicalVisit.person": P,

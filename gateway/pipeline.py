@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from graphql.error import GraphQLSyntaxError
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.exceptions import MissingQueryError
@@ -347,16 +347,20 @@ class Pipeline:
         unavailable = any(database_unavailable(e.original_error) for e in errors)
         if failed:
             # The one place a failed unit is rolled back, before anything else touches its session.
-            with contextlib.suppress(SQLAlchemyError, OSError):
-                await context.session.rollback()
+            await _rollback(context)
         try:
-            await access_log.flush(
-                context.session, context.access, context.viewer, context.operation_name, context.access_reason
+            try:
+                await self._flush(context)
+            except PendingRollbackError:
+                # A statement was cut short without an error of its own (graphql-core cancels the
+                # siblings of a field that nulled their parent): roll back, then log what was read.
+                await _rollback(context)
+                await self._flush(context)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning(
+                "access log not written (%s: %.200s): the answer is withheld", type(exc).__name__, exc
             )
-        except (SQLAlchemyError, OSError):
-            log.warning("access log not written: the answer is withheld")
-            with contextlib.suppress(SQLAlchemyError, OSError):
-                await context.session.rollback()
+            await _rollback(context)
             return _unavailable()
         payload = self._payload(result, context.operation_name)
         return Answer(
@@ -366,6 +370,12 @@ class Pipeline:
             operation_name=context.operation_name,
             # Parse, validation and gate errors: nothing ran (WebSocket: an `error` message).
             request_error=isinstance(result, PreExecutionError),
+        )
+
+    @staticmethod
+    async def _flush(context: Context) -> None:
+        await access_log.flush(
+            context.session, context.access, context.viewer, context.operation_name, context.access_reason
         )
 
     def _payload(self, result: ExecutionResult, operation: str | None) -> dict[str, Any]:
@@ -449,6 +459,11 @@ def _parse(query: str) -> Any:
 
 # A document longer than this is refused by the parser before anything else looks at it.
 MAX_TOKENS = 20_000
+
+
+async def _rollback(context: Context) -> None:
+    with contextlib.suppress(SQLAlchemyError, OSError):
+        await context.session.rollback()
 
 
 async def _close(context: Context) -> None:

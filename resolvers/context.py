@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as _Info
 
 from auth.captcha import random_text
+from auth.card_keys import CardKeys
 from auth.guard import AccessRecorder
 from auth.viewer import Viewer
 from infra.broker import Broker
@@ -42,6 +43,8 @@ class Runtime:
     hub: EventHub
     broker: Broker
     caches: Caches
+    # The e-card's signing keys (auth/card_keys.py).
+    card_keys: CardKeys
     # What a new captcha says; tests swap in a known text.
     captcha_text: Callable[[], str] = random_text
     _background: set[asyncio.Task[None]] = field(default_factory=set)

@@ -11,12 +11,14 @@ from auth.guard import Guarded, Readers, allow
 from auth.policy import relation_to_record
 from resolvers import card as resolve
 from resolvers.context import Context, Info
+from resolvers.ecard import card_qr
 from schema.enums import CardStatus, CareRoute, VisitType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import HealthFacility
 from schema.node import Node, global_id
 
 if TYPE_CHECKING:
+    from schema.ecard import CardQr
     from schema.person import Person
 
 
@@ -37,6 +39,19 @@ class HealthInsuranceCard(Guarded, Node):
         from schema.person import Person
 
         return Person.wrap(info.context, await info.context.loaders.persons_by_id.load(self._row.person_id))
+
+    @strawberry.field(
+        description="Thẻ BHYT điện tử: the card as a signed QR code, for the holder alone (VssID shows it at the "
+        "counter, which verifies it offline with the published keys)."
+    )
+    async def qr(self, info: Info) -> Annotated[CardQr, strawberry.lazy("schema.ecard")] | None:
+        from schema.ecard import CardQr
+
+        allow(self._access, self._rel, self._row.person_id, "HealthInsuranceCard.qr")
+        loaders = info.context.loaders
+        holder = await loaders.persons_by_id.load(self._row.person_id)
+        facility = await loaders.facilities_by_id.load(self._row.primary_care_facility_id)
+        return CardQr.of(card_qr(info.context, self._row, holder, facility))
 
     @strawberry.field(description="Nơi đăng ký KCB ban đầu.")
     async def primary_care_facility(self, info: Info) -> HealthFacility:
@@ -88,6 +103,18 @@ class Coverage:
     five_years_continuous: bool | None = strawberry.field(description="5 continuous years reached (today).")
     valid_to: date | None
 
+    @classmethod
+    def of(cls, answer: resolve.CoverageAnswer) -> Coverage:
+        return cls(
+            valid=answer.valid,
+            reason=answer.reason,
+            benefit_level=answer.benefit_level,
+            fund_share=answer.fund_share,
+            route=CareRoute(answer.route) if answer.route is not None else None,
+            five_years_continuous=answer.five_years_continuous,
+            valid_to=answer.valid_to,
+        )
+
 
 @strawberry.type
 class CardQuery:
@@ -112,15 +139,7 @@ class CardQuery:
             input.visit_type.value,
             bool(input.referred),
         )
-        return Coverage(
-            valid=answer.valid,
-            reason=answer.reason,
-            benefit_level=answer.benefit_level,
-            fund_share=answer.fund_share,
-            route=CareRoute(answer.route) if answer.route is not None else None,
-            five_years_continuous=answer.five_years_continuous,
-            valid_to=answer.valid_to,
-        )
+        return Coverage.of(answer)
 
 
 # ---------- data entry ----------

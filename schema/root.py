@@ -14,6 +14,7 @@ from schema.benefit import Benefit, BenefitMutation
 from schema.card import CardMutation, CardQuery, HealthInsuranceCard
 from schema.content import ContentMutation, ContentQuery, Faq, NewsArticle
 from schema.contribution import ContributionMutation, ContributionPeriod
+from schema.ecard import EcardQuery
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
 from schema.node import Node, parse_global_id
 from schema.person import LookupQuery, Person, PersonQuery
@@ -59,6 +60,7 @@ class Query(
     PersonQuery,
     UnitQuery,
     CardQuery,
+    EcardQuery,
     RegistrationQuery,
     PlaceQuery,
     ContentQuery,

@@ -44,6 +44,7 @@ SELECTIONS = {
     "ContributionPeriod.unit": "unit { id }",
     "HealthInsuranceCard.holder": "holder { id }",
     "HealthInsuranceCard.primaryCareFacility": "primaryCareFacility { code }",
+    "HealthInsuranceCard.qr": "qr { payload }",
     "MedicalVisit.person": "person { id }",
     "MedicalVisit.facility": "facility { code }",
     "Benefit.person": "person { id }",
