@@ -112,4 +112,3 @@ async def revocations(session: AsyncSession) -> list[dict[str, str]]:
 
 def now_iso() -> str:
     return utcnow().replace(tzinfo=UTC).isoformat(timespec="seconds")
-
