@@ -6,6 +6,8 @@ import hashlib
 import os
 from dataclasses import dataclass
 
+from auth.addresses import Proxies
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ansinh.db"
 
 
@@ -31,6 +33,9 @@ class Settings:
     cache_ttl: float = 10.0
     # Worker processes of `ansinh serve` (set by it for its workers).
     workers: int = 1
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); none by
+    # default, so that no client can choose the address its budgets are counted for.
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -83,7 +88,13 @@ class Settings:
             raise SystemExit(f"ANSINH_CACHE_TTL and ANSINH_WORKERS must be numbers: {exc}") from None
         if not 0 < cache_ttl <= 300 or workers < 1:
             raise SystemExit("ANSINH_CACHE_TTL must be in (0, 300] seconds and ANSINH_WORKERS at least 1")
+        proxies = tuple(p.strip() for p in env.get("ANSINH_TRUSTED_PROXIES", "").split(",") if p.strip())
+        try:
+            Proxies.parse(proxies)
+        except ValueError as exc:
+            raise SystemExit(f"ANSINH_TRUSTED_PROXIES: {exc} (addresses or networks, comma-separated)") from None
         return cls(
+            trusted_proxies=proxies,
             cache=cache,
             cache_ttl=cache_ttl,
             workers=workers,

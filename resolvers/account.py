@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from auth import captcha, otp, throttle, tokens
+from auth import addresses, captcha, otp, throttle, tokens
 from auth.masking import mask_phone
 from auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from auth.tokens import PASSWORD_MAX_AGE
@@ -33,8 +33,10 @@ def must_change_password(account: Any) -> bool:
 
 
 def client_address(context: Context) -> str:
-    client = context.request.client
-    return client.host if client is not None else "unknown"
+    """What the per-address budgets count: the peer, or the client a trusted proxy names."""
+    return addresses.client_address(
+        context.request.scope, addresses.proxies_of(context.runtime.settings.trusted_proxies)
+    )
 
 
 def _check_lengths(problems: Problems, path: tuple[str, ...], value: str, label: str, limit: int) -> None:
