@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 
 from auth.addresses import Proxies
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ansinh.db"
+# HMACs of captchas, OTPs and registration fingerprints are as strong as this key: 256 bits.
+MIN_SECRET_BYTES = 32
+BASE32 = re.compile(r"[A-Z2-7]{16,}=*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,8 @@ class Settings:
     captcha: str = "adaptive"
     message_log: str | None = None
     demo_password: str | None = None
+    # Development: the base32 TOTP secret of every demo staff account (ANSINH_DEMO_TOTP_SECRET).
+    demo_totp_secret: str | None = None
     # Where the photos of registration forms are stored (by content hash), outside the database.
     upload_dir: str = "./var/uploads"
     # Browser origins allowed to call the API (CORS). Tokens travel in the Authorization header,
@@ -66,6 +72,11 @@ class Settings:
         if mode == "production":
             if not secret:
                 raise SystemExit("ANSINH_SECRET_KEY is required when ANSINH_ENV=production")
+            if len(secret.encode()) < MIN_SECRET_BYTES:
+                raise SystemExit(
+                    f"ANSINH_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in production "
+                    f"(it has {len(secret.encode())}): python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
             if captcha == "off":
                 raise SystemExit("ANSINH_CAPTCHA=off is refused when ANSINH_ENV=production")
         origins = tuple(
@@ -92,8 +103,14 @@ class Settings:
         try:
             Proxies.parse(proxies)
         except ValueError as exc:
-            raise SystemExit(f"ANSINH_TRUSTED_PROXIES: {exc} (addresses or networks, comma-separated)") from None
+            raise SystemExit(
+                f"ANSINH_TRUSTED_PROXIES: {exc} (addresses or networks, comma-separated)"
+            ) from None
+        totp_secret = (env.get("ANSINH_DEMO_TOTP_SECRET") or "").strip().replace(" ", "").upper() or None
+        if totp_secret is not None and not BASE32.fullmatch(totp_secret):
+            raise SystemExit("ANSINH_DEMO_TOTP_SECRET must be base32 (A-Z, 2-7), at least 16 characters")
         return cls(
+            demo_totp_secret=totp_secret,
             trusted_proxies=proxies,
             cache=cache,
             cache_ttl=cache_ttl,
