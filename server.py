@@ -350,7 +350,7 @@ class GraphQLApp(GraphQL[Context, None]):
         caches = self.runtime.caches
         digest = tokens.hash_token(bearer)
         entry = None if fresh else caches.session(digest, utcnow())
-        if entry is not None:
+        if entry is not None and await tokens.still_current(session, entry.account):
             return entry
         filled = caches.versions.now()
         found = await tokens.viewer_for(session, bearer)
@@ -505,6 +505,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        from auth.startup import production_checks  # issue 13, finding 9: no demo secrets in production
+
+        await production_checks(settings, sessions)
         sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
         await runtime.hub.start()
         pacing = asyncio.create_task(garbage_collector_pacing(), name="gc-pacing")

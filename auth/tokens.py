@@ -97,3 +97,36 @@ async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | 
         second_factor_pending=bool(row.second_factor_pending),
     )
     return viewer, row
+
+
+# What decides whether a cached session still stands, and who it is: read again on every request.
+_STANDING = (
+    auth_session_t.c.revoked_at,
+    auth_session_t.c.expires_at,
+    auth_session_t.c.second_factor_pending,
+    account_t.c.disabled,
+    account_t.c.role,
+    account_t.c.person_id,
+    account_t.c.office_id,
+    account_t.c.facility_id,
+    account_t.c.unit_id,
+    account_t.c.must_change_password,
+    account_t.c.password_changed_at,
+)
+
+
+async def still_current(session: AsyncSession, cached: Any) -> bool:
+    """Whether a session read earlier (`cached`: the row of viewer_for) is unchanged in the
+    database: not revoked, not expired, its account not disabled nor rebound. One statement on
+    two primary keys, so that a session ended by any writer, even one whose commit this process
+    never hears of (another program, a hand-made UPDATE), stops working at the next request."""
+    row = (
+        await session.execute(
+            select(*_STANDING)
+            .join(account_t, account_t.c.id == auth_session_t.c.account_id)
+            .where(auth_session_t.c.id == cached.session_id)
+        )
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.disabled:
+        return False
+    return all(getattr(row, column.name) == getattr(cached, column.name) for column in _STANDING)
