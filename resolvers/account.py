@@ -256,7 +256,17 @@ async def change_password(context: Context, current: str, new: str) -> Any:
     stored = (
         await session.execute(select(account_t.c.password_hash).where(account_t.c.id == viewer.account_id))
     ).scalar_one()
+    # The same per-username lock as sign-in: a stolen session must not guess the password here.
+    now, client = utcnow(), client_address(context)
+    pressure = await throttle.pressure(session, viewer.username, client, now)
+    wait = max(pressure.username_retry_after, pressure.client_retry_after)
+    if wait:
+        return BadCredentials(
+            f"Too many wrong passwords for this account; try again in {wait} seconds.", captcha_required=False
+        )
     if not verify_password(stored, current):
+        await throttle.record(session, viewer.username, client, "changePassword", now, ok=False)
+        await session.commit()
         return BadCredentials("The current password is wrong.", captcha_required=False)
     problems = Problems()
     for code, message in password_problems(new, viewer.username):
@@ -267,7 +277,6 @@ async def change_password(context: Context, current: str, new: str) -> Any:
         )
     if problems:
         return Invalid(problems.items)
-    now = utcnow()
     await session.execute(
         update(account_t)
         .where(account_t.c.id == viewer.account_id)

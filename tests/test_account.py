@@ -424,3 +424,30 @@ async def test_request_captcha_capped_per_address_and_per_request(api: Api) -> N
     assert await stored() - before <= CAPTCHAS_PER_ADDRESS.limit
     assert codes(answers[-1]) == ["RATE_LIMITED"]
     assert answers[-1]["errors"][0]["extensions"]["retryAfterSeconds"] > 0
+
+
+async def test_change_password_current_password_guesses_locked_like_login(
+    api: Api, factory: Factory, own_address: httpx.AsyncClient
+) -> None:
+    """A stolen session guessed the password itself through changePassword, without any limit:
+    its wrong guesses count against the same per-username lock as sign-in."""
+    username = await factory.citizen("Guessed-Pass-2026")
+    token = (await call(own_address, LOGIN, login_input(username, "Guessed-Pass-2026")))["data"]["login"][
+        "token"
+    ]
+    for i in range(10):
+        wrong = await call(
+            own_address,
+            CHANGE,
+            {"input": {"currentPassword": f"guess-{i}", "newPassword": "Brand-New-Pass-9"}},
+            token,
+        )
+        assert wrong["data"]["changePassword"]["__typename"] == "InvalidCredentials"
+    right = await call(
+        own_address,
+        CHANGE,
+        {"input": {"currentPassword": "Guessed-Pass-2026", "newPassword": "Brand-New-Pass-9"}},
+        token,
+    )
+    assert right["data"]["changePassword"]["__typename"] == "InvalidCredentials"
+    assert "try again" in right["data"]["changePassword"]["message"]
