@@ -98,22 +98,7 @@ async def spend(
     session: AsyncSession, bucket: str, client: str, limit: int, window: timedelta, now: datetime
 ) -> int:
     """Counts one use by the client; returns 0 if within `limit` per `window`, else seconds to wait."""
-    since = now - window
-    condition = (rate_event_t.c.bucket == bucket, rate_event_t.c.client == client, rate_event_t.c.at > since)
-    used = int(await session.scalar(select(func.count()).where(*condition)) or 0)
-    if used >= limit:
-        oldest = (
-            await session.execute(
-                select(rate_event_t.c.at)
-                .where(*condition)
-                .order_by(rate_event_t.c.at.desc())
-                .offset(limit - 1)
-                .limit(1)
-            )
-        ).scalar_one()
-        return max(1, int((oldest + window - now).total_seconds()) + 1)
-    await session.execute(insert(rate_event_t).values(bucket=bucket, client=client, at=now))
-    return 0
+    return await spend_all(session, [(Budget(bucket, limit, window), client)], now)
 
 
 async def spend_all(session: AsyncSession, uses: Sequence[tuple[Budget, str]], now: datetime) -> int:

@@ -151,6 +151,7 @@ async def login(
             # First sign-in of staff: a session that can only enrol the authenticator.
             pending = True
         elif not totp_code or not totp_code.strip():
+            await session.commit()  # a captcha answered is spent all the same
             return SecondFactor(ENTER_TOTP, enrolled=True)
         elif not await totp.accept(session, credential, totp_code):
             # Counted as a failure: the code's million values are guessed within the username lock.
