@@ -29,6 +29,10 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: only from the
+        # proxies named in ANSINH_TRUSTED_PROXIES (auth/addresses.py applies the same rule).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )
 
 

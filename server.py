@@ -20,6 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from auth import tokens
 from auth.card_keys import CardKeys
+from auth.startup import production_checks
 from gateway.http import EXAMPLES, GraphQLView
 from gateway.pipeline import Pipeline
 from infra.broker import make_broker
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await production_checks(settings, sessions)  # no demo password or secret in production
         sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
         with contextlib.suppress(Exception):  # the database may be away: the labels can wait
             async with sessions() as session:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 
+from auth.addresses import Proxies
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ansinh.db"
+# HMACs of captchas, OTPs and registration fingerprints are as strong as this key: 256 bits.
+MIN_SECRET_BYTES = 32
+BASE32 = re.compile(r"[A-Z2-7]{16,}=*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +26,8 @@ class Settings:
     captcha: str = "adaptive"
     message_log: str | None = None
     demo_password: str | None = None
+    # Development: the base32 TOTP secret of every demo staff account (ANSINH_DEMO_TOTP_SECRET).
+    demo_totp_secret: str | None = None
     # Where the photos of registration forms are stored (by content hash), outside the database.
     upload_dir: str = "./var/uploads"
     # Browser origins allowed to call the API (CORS). Tokens travel in the Authorization header,
@@ -35,6 +43,9 @@ class Settings:
     metrics_token: str | None = None
     # The e-card signing keys in use (auth/card_keys.py): all verify, the last one signs.
     card_key_ids: tuple[str, ...] = ("k1",)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); none by
+    # default, so that no client can choose the address its budgets are counted for.
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -65,6 +76,11 @@ class Settings:
         if mode == "production":
             if not secret:
                 raise SystemExit("ANSINH_SECRET_KEY is required when ANSINH_ENV=production")
+            if len(secret.encode()) < MIN_SECRET_BYTES:
+                raise SystemExit(
+                    f"ANSINH_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in production "
+                    f"(it has {len(secret.encode())}): python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
             if captcha == "off":
                 raise SystemExit("ANSINH_CAPTCHA=off is refused when ANSINH_ENV=production")
         origins = tuple(
@@ -87,7 +103,19 @@ class Settings:
             raise SystemExit(f"ANSINH_CACHE_TTL and ANSINH_WORKERS must be numbers: {exc}") from None
         if not 0 < cache_ttl <= 300 or workers < 1:
             raise SystemExit("ANSINH_CACHE_TTL must be in (0, 300] seconds and ANSINH_WORKERS at least 1")
+        proxies = tuple(p.strip() for p in env.get("ANSINH_TRUSTED_PROXIES", "").split(",") if p.strip())
+        try:
+            Proxies.parse(proxies)
+        except ValueError as exc:
+            raise SystemExit(
+                f"ANSINH_TRUSTED_PROXIES: {exc} (addresses or networks, comma-separated)"
+            ) from None
+        totp_secret = (env.get("ANSINH_DEMO_TOTP_SECRET") or "").strip().replace(" ", "").upper() or None
+        if totp_secret is not None and not BASE32.fullmatch(totp_secret):
+            raise SystemExit("ANSINH_DEMO_TOTP_SECRET must be base32 (A-Z, 2-7), at least 16 characters")
         return cls(
+            demo_totp_secret=totp_secret,
+            trusted_proxies=proxies,
             cache=cache,
             cache_ttl=cache_ttl,
             workers=workers,

@@ -32,6 +32,7 @@ from auth import limits
 INTROSPECTION = frozenset({"__schema", "__type"})
 # What a token that must change its password may still do.
 PASSWORD_CHANGE_FIELDS = frozenset({"viewer", "changePassword", "logout", "__typename"})
+SECOND_FACTOR_FIELDS = frozenset({"enrollTotp", "confirmTotp", "logout", "__typename"})
 
 
 def root_fields(document: DocumentNode, operation_name: str | None) -> set[str]:
@@ -182,6 +183,18 @@ class OperationGate(SchemaExtension):
             if production and not staff and INTROSPECTION & root_fields(document, execution.operation_name):
                 execution.pre_execution_errors = [
                     GraphQLError("Introspection is for staff accounts.", extensions={"code": "FORBIDDEN"})
+                ]
+                return
+        if viewer is not None and viewer.second_factor_pending and document is not None:
+            extra = root_fields(document, execution.operation_name) - SECOND_FACTOR_FIELDS
+            if extra:
+                execution.pre_execution_errors = [
+                    GraphQLError(
+                        "Enrol a second factor first: until then only enrollTotp, confirmTotp and logout "
+                        f"are available (asked for {', '.join(sorted(extra))}); then sign in again with "
+                        "totpCode.",
+                        extensions={"code": "FORBIDDEN", "reason": "SECOND_FACTOR_REQUIRED"},
+                    )
                 ]
                 return
         if viewer is not None and viewer.must_change_password and document is not None:

@@ -1,12 +1,15 @@
-"""Sign-in throttling and the adaptive captcha, counted from the login_attempt table.
+"""Sign-in throttling and the adaptive captcha, counted from the login_attempt table, and the
+budgets of what costs others (SMS, captchas), counted from rate_event.
 
-A lock never outlives its window, and the per-username lock does not apply on a device the
-account is already signed in on: an attacker can slow a victim's sign-ins from new devices,
-not lock the victim out of their own phone.
+A lock never outlives its window. The per-username lock holds whatever device id the client
+sends: a device id is the client's word, not a secret (issue 13, finding 6). The price is that an
+attacker can keep an account's sign-ins locked for 15 minutes at a time; sessions already signed
+in go on working, and the lock lifts by itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +22,22 @@ WINDOW = timedelta(minutes=15)
 CAPTCHA_AFTER = 3  # failures, per username or per client address
 USERNAME_LOCK_AFTER = 10
 CLIENT_LOCK_AFTER = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """At most `limit` uses per `window`, counted per key (an account, an address)."""
+
+    bucket: str
+    limit: int
+    window: timedelta
+
+
+# A new-device code is a paid SMS to someone's phone (SMS pumping): per account, per address.
+SMS_PER_ACCOUNT = Budget("sms-account", 5, timedelta(hours=1))
+SMS_PER_ADDRESS = Budget("sms-address", 10, timedelta(hours=1))
+# A captcha is a row and an image rendered on the server.
+CAPTCHAS_PER_ADDRESS = Budget("captcha-address", 30, timedelta(minutes=10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,33 +98,52 @@ async def spend(
     session: AsyncSession, bucket: str, client: str, limit: int, window: timedelta, now: datetime
 ) -> int:
     """Counts one use by the client; returns 0 if within `limit` per `window`, else seconds to wait."""
-    wait = await exhausted(session, bucket, client, limit, window, now)
-    if not wait:
-        await note(session, bucket, client, now)
-    return wait
+    return await spend_all(session, [(Budget(bucket, limit, window), client)], now)
+
+
+async def spend_all(session: AsyncSession, uses: Sequence[tuple[Budget, str]], now: datetime) -> int:
+    """One use of each budget, for its key, only if every one of them has room: 0, else the
+    seconds until all would have (nothing is counted then). The caller commits."""
+    wait = 0
+    for budget, key in uses:
+        wait = max(wait, await _wait(session, budget.bucket, key, budget.limit, budget.window, now))
+    if wait:
+        return wait
+    for budget, key in uses:
+        await session.execute(insert(rate_event_t).values(bucket=budget.bucket, client=key[:64], at=now))
+    return 0
 
 
 async def note(session: AsyncSession, bucket: str, client: str, now: datetime) -> None:
     """Counts one event (say, a failure) against the client's budget; the caller commits."""
-    await session.execute(insert(rate_event_t).values(bucket=bucket, client=client, at=now))
+    await session.execute(insert(rate_event_t).values(bucket=bucket, client=client[:64], at=now))
 
 
 async def exhausted(
     session: AsyncSession, bucket: str, client: str, limit: int, window: timedelta, now: datetime
 ) -> int:
     """0 if the client has used less than `limit` in the last `window`, else seconds to wait."""
-    since = now - window
-    condition = (rate_event_t.c.bucket == bucket, rate_event_t.c.client == client, rate_event_t.c.at > since)
+    return await _wait(session, bucket, client, limit, window, now)
+
+
+async def _wait(
+    session: AsyncSession, bucket: str, key: str, limit: int, window: timedelta, now: datetime
+) -> int:
+    condition = (
+        rate_event_t.c.bucket == bucket,
+        rate_event_t.c.client == key[:64],
+        rate_event_t.c.at > now - window,
+    )
     used = int(await session.scalar(select(func.count()).where(*condition)) or 0)
-    if used >= limit:
-        oldest = (
-            await session.execute(
-                select(rate_event_t.c.at)
-                .where(*condition)
-                .order_by(rate_event_t.c.at.desc())
-                .offset(limit - 1)
-                .limit(1)
-            )
-        ).scalar_one()
-        return max(1, int((oldest + window - now).total_seconds()) + 1)
-    return 0
+    if used < limit:
+        return 0
+    oldest = (
+        await session.execute(
+            select(rate_event_t.c.at)
+            .where(*condition)
+            .order_by(rate_event_t.c.at.desc())
+            .offset(limit - 1)
+            .limit(1)
+        )
+    ).scalar_one()
+    return max(1, int((oldest + window - now).total_seconds()) + 1)

@@ -33,9 +33,15 @@ def bearer(authorization: str | None) -> str | None:
 
 
 async def issue(
-    session: AsyncSession, account_id: int, device_id: str, lifetime: timedelta = SESSION_LIFETIME
+    session: AsyncSession,
+    account_id: int,
+    device_id: str,
+    lifetime: timedelta = SESSION_LIFETIME,
+    *,
+    second_factor_pending: bool = False,
 ) -> tuple[str, datetime]:
-    """A new session for the account; the caller commits. Returns the token and its expiry."""
+    """A new session for the account; the caller commits. Returns the token and its expiry.
+    With `second_factor_pending` the session may only enrol a second factor (auth/gate.py)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     expires = now + lifetime
@@ -46,6 +52,7 @@ async def issue(
             device_id=device_id,
             created_at=now,
             expires_at=expires,
+            second_factor_pending=second_factor_pending,
         )
     )
     return token, expires
@@ -59,6 +66,7 @@ async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | 
             auth_session_t.c.id.label("session_id"),
             auth_session_t.c.expires_at,
             auth_session_t.c.revoked_at,
+            auth_session_t.c.second_factor_pending,
             *(c for c in account_t.c if c.name != "password_hash"),
             office_t.c.province_code.label("office_province"),
             office_t.c.level.label("office_level"),
@@ -86,5 +94,39 @@ async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | 
         # Set at approval, and again once the password is older than 180 days.
         must_change_password=row.must_change_password
         or row.password_changed_at + PASSWORD_MAX_AGE <= utcnow(),
+        second_factor_pending=bool(row.second_factor_pending),
     )
     return viewer, row
+
+
+# What decides whether a cached session still stands, and who it is: read again on every request.
+_STANDING = (
+    auth_session_t.c.revoked_at,
+    auth_session_t.c.expires_at,
+    auth_session_t.c.second_factor_pending,
+    account_t.c.disabled,
+    account_t.c.role,
+    account_t.c.person_id,
+    account_t.c.office_id,
+    account_t.c.facility_id,
+    account_t.c.unit_id,
+    account_t.c.must_change_password,
+    account_t.c.password_changed_at,
+)
+
+
+async def still_current(session: AsyncSession, cached: Any) -> bool:
+    """Whether a session read earlier (`cached`: the row of viewer_for) is unchanged in the
+    database: not revoked, not expired, its account not disabled nor rebound. One statement on
+    two primary keys, so that a session ended by any writer, even one whose commit this process
+    never hears of (another program, a hand-made UPDATE), stops working at the next request."""
+    row = (
+        await session.execute(
+            select(*_STANDING)
+            .join(account_t, account_t.c.id == auth_session_t.c.account_id)
+            .where(auth_session_t.c.id == cached.session_id)
+        )
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.disabled:
+        return False
+    return all(getattr(row, column.name) == getattr(cached, column.name) for column in _STANDING)

@@ -27,6 +27,8 @@ class Viewer:
     facility_id: int | None = None  # hospital PARTNER
     unit_id: int | None = None  # employer PARTNER
     must_change_password: bool = False
+    # Staff signed in with a password alone, not yet enrolled: only enrollTotp, confirmTotp, logout.
+    second_factor_pending: bool = False
     # ADMIN only: the reason given (X-Ansinh-Access-Reason) to read health data in this request;
     # every such read is logged with it.
     access_reason: str | None = None

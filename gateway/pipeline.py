@@ -25,6 +25,7 @@ import orjson
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from graphql.error import GraphQLSyntaxError
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.exceptions import MissingQueryError
@@ -122,17 +123,23 @@ class Pipeline:
 
     # Who asks ------------------------------------------------------------------------------------
 
-    async def identify(self, caller: Caller) -> Identity:
-        """The viewer of the caller's token (cached until a session or account row is written)."""
+    async def identify(self, caller: Caller, session: AsyncSession | None = None) -> Identity:
+        """The viewer of the caller's token. The session behind it is cached until a session or
+        account row is written, and checked again in the database on every use (one statement on
+        two primary keys): a session ended by any writer stops working at once."""
         if caller.bearer is None:
             return Identity()
+        if session is None:
+            async with self.runtime.sessionmaker() as own:
+                return await self.identify(caller, own)
         caches = self.runtime.caches
         digest = tokens.hash_token(caller.bearer)
         entry = None if caller.no_cache else caches.session(digest, utcnow())
+        if entry is not None and not await tokens.still_current(session, entry.account):
+            entry = None
         if entry is None:
             filled = caches.versions.now()
-            async with self.runtime.sessionmaker() as session:
-                found = await tokens.viewer_for(session, caller.bearer)
+            found = await tokens.viewer_for(session, caller.bearer)
             if found is None:
                 return Identity(rejected=True)
             viewer, account = found
@@ -142,9 +149,9 @@ class Pipeline:
             viewer = dataclasses.replace(viewer, access_reason=caller.access_reason)
         return Identity(viewer=viewer, account=entry.account, entry=entry)
 
-    def context(self, caller: Caller, identity: Identity) -> Context:
+    def context(self, caller: Caller, identity: Identity, session: AsyncSession | None = None) -> Context:
         """A fresh unit of work for one operation (or one subscription event)."""
-        session = self.runtime.sessionmaker()
+        session = session or self.runtime.sessionmaker()
         return Context(
             request=caller.request,
             runtime=self.runtime,
@@ -173,8 +180,23 @@ class Pipeline:
     async def _execute(
         self, caller: Caller, request: OperationRequest, allowed: frozenset[OperationType], unit: _Unit
     ) -> Answer:
+        session = self.runtime.sessionmaker()
         try:
-            identity = await self.identify(caller)
+            return await self._execute_in(caller, request, allowed, unit, session)
+        finally:
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await session.close()
+
+    async def _execute_in(
+        self,
+        caller: Caller,
+        request: OperationRequest,
+        allowed: frozenset[OperationType],
+        unit: _Unit,
+        session: AsyncSession,
+    ) -> Answer:
+        try:
+            identity = await self.identify(caller, session)
         except (DBAPIError, OSError) as exc:
             log.warning("database unavailable: %s", type(exc).__name__)
             return _unavailable()
@@ -195,7 +217,8 @@ class Pipeline:
         if key is not None:
             unit.cache = "miss"
         filled = caches.versions.now()
-        context = self.context(caller, identity)
+        unit.counter.read = set()  # the answer's own reads, not those of the session behind the token
+        context = self.context(caller, identity, session)
         try:
             try:
                 result = await schema.execute(

@@ -44,6 +44,7 @@ from models.tables import (
     outbox_t,
     persisted_t,
     rate_event_t,
+    totp_t,
 )
 
 log = logging.getLogger("ansinh.cache")
@@ -62,6 +63,7 @@ VOLATILE = frozenset(
         outbox_t,
         persisted_t,
         rate_event_t,
+        totp_t,
     )
 )
 # What the viewer of a token is read from.

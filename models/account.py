@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Index
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from models.types import UtcDateTime
@@ -58,3 +58,20 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
+    # Staff without a second factor yet: this session may only enrol one (enrollTotp, confirmTotp,
+    # logout); it is given at such a sign-in and never becomes a full session.
+    second_factor_pending: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class TotpCredential(SQLModel, table=True):
+    """A staff account's authenticator (RFC 6238). The secret is never a field of the API; it is
+    shown once, by enrollTotp, until confirmTotp proves the authenticator holds it."""
+
+    __tablename__ = "totp_credential"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    secret: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
+    # The 30-second step of the last code accepted: a code is good once (no replay).
+    last_step: int | None = Field(default=None, sa_column=Column(BigInteger))

@@ -38,6 +38,8 @@ class Registration(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference_number: str = Field(max_length=20, unique=True)
     client_mutation_id: str | None = Field(default=None, max_length=64, unique=True)
+    # A keyed hash of the form sent with the clientMutationId: a retry must send the same form.
+    input_fingerprint: str | None = Field(default=None, max_length=64)
     status: str = Field(default="PENDING", max_length=8)
     applicant_name: str = Field(max_length=120)
     social_insurance_code: str = Field(max_length=10)

@@ -6,7 +6,7 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from models.access_log import AccessLogEntry
-from models.account import Account, AuthSession
+from models.account import Account, AuthSession, TotpCredential
 from models.audit import AuditEntry
 from models.benefit import Benefit
 from models.card import HealthInsuranceCard
@@ -37,6 +37,7 @@ outbox_t = _table(OutboxMessage)
 rate_event_t = _table(RateEvent)
 account_t = _table(Account)
 auth_session_t = _table(AuthSession)
+totp_t = _table(TotpCredential)
 admin_unit_t = _table(AdministrativeUnit)
 benefit_t = _table(Benefit)
 card_t = _table(HealthInsuranceCard)

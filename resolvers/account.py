@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from auth import captcha, otp, throttle, tokens
+from auth import addresses, captcha, otp, throttle, tokens, totp
 from auth.masking import mask_phone
 from auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from auth.tokens import PASSWORD_MAX_AGE
@@ -15,10 +15,28 @@ from infra.outbox import enqueue
 from models.tables import account_t, auth_session_t, person_t
 from models.types import utcnow
 from resolvers.context import Context, require_viewer
-from resolvers.outcomes import BadCredentials, DeviceCheck, Invalid, Problem, Problems, SignedIn, Throttled
+from resolvers.errors import Forbidden, RateLimited
+from resolvers.outcomes import (
+    BadCredentials,
+    DeviceCheck,
+    Invalid,
+    Problem,
+    Problems,
+    SecondFactor,
+    SignedIn,
+    Throttled,
+)
 
 WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng. (Wrong username or password.)"
 ENTER_CAPTCHA = "Nhập mã kiểm tra trong hình. (Enter the characters shown in the captcha image.)"
+ENTER_TOTP = (
+    "Nhập mã xác thực 6 số từ ứng dụng xác thực. (Staff accounts sign in with the 6-digit code of "
+    "their authenticator app as totpCode.)"
+)
+WRONG_TOTP = (
+    "Mã xác thực không đúng hoặc đã dùng. (The totpCode is wrong or was used already: enter the "
+    "authenticator's current code.)"
+)
 ACCOUNT_COLUMNS = [c for c in account_t.c if c.name != "password_hash"]
 
 
@@ -33,8 +51,10 @@ def must_change_password(account: Any) -> bool:
 
 
 def client_address(context: Context) -> str:
-    client = context.request.client
-    return client.host if client is not None else "unknown"
+    """What the per-address budgets count: the peer, or the client a trusted proxy names."""
+    return addresses.client_address(
+        context.request.scope, addresses.proxies_of(context.runtime.settings.trusted_proxies)
+    )
 
 
 def _check_lengths(problems: Problems, path: tuple[str, ...], value: str, label: str, limit: int) -> None:
@@ -73,8 +93,14 @@ async def check_captcha(
 
 
 async def login(
-    context: Context, username: str, password: str, captcha_id: str | None, answer: str | None, device_id: str
-) -> SignedIn | DeviceCheck | BadCredentials | Throttled | Invalid:
+    context: Context,
+    username: str,
+    password: str,
+    captcha_id: str | None,
+    answer: str | None,
+    device_id: str,
+    totp_code: str | None = None,
+) -> SignedIn | DeviceCheck | BadCredentials | Throttled | Invalid | SecondFactor:
     session, settings = context.session, context.runtime.settings
     problems = Problems()
     _check_lengths(problems, ("input", "username"), username, "The username", 64)
@@ -91,7 +117,7 @@ async def login(
         return Throttled(
             "Too many failed sign-ins from this address; try again later.", pressure.client_retry_after
         )
-    if pressure.username_retry_after and not await _known_device(context, account, device_id, now):
+    if pressure.username_retry_after:
         return Throttled(
             "Too many failed sign-ins for this account; try again later.", pressure.username_retry_after
         )
@@ -118,6 +144,20 @@ async def login(
                 and max(failures, pressure.client_failures + 1) >= throttle.CAPTCHA_AFTER
             ),
         )
+    pending = False
+    if totp.needs_second_factor(account.role):
+        credential = await totp.credential(session, account.id)
+        if credential is None or credential.confirmed_at is None:
+            # First sign-in of staff: a session that can only enrol the authenticator.
+            pending = True
+        elif not totp_code or not totp_code.strip():
+            await session.commit()  # a captcha answered is spent all the same
+            return SecondFactor(ENTER_TOTP, enrolled=True)
+        elif not await totp.accept(session, credential, totp_code):
+            # Counted as a failure: the code's million values are guessed within the username lock.
+            await throttle.record(session, username, client, device_id, now, ok=False)
+            await session.commit()
+            return SecondFactor(WRONG_TOTP, enrolled=True)
     await throttle.record(session, username, client, device_id, now, ok=True)
     if needs_rehash(account.password_hash):
         await session.execute(
@@ -129,6 +169,20 @@ async def login(
         phone = (
             await session.execute(select(person_t.c.phone).where(person_t.c.id == account.person_id))
         ).scalar()
+        if phone:
+            wait = await throttle.spend_all(
+                session,
+                [(throttle.SMS_PER_ACCOUNT, f"account:{account.id}"), (throttle.SMS_PER_ADDRESS, client)],
+                now,
+            )
+            if wait:
+                await session.commit()
+                return Throttled(
+                    "Too many sign-in codes were sent by SMS for this account or from this address; "
+                    f"try again later (at most {throttle.SMS_PER_ACCOUNT.limit} an hour per account, "
+                    f"{throttle.SMS_PER_ADDRESS.limit} per address).",
+                    wait,
+                )
         challenge_id, code = await otp.create(session, settings.secret_key, account.id, device_id, now)
         if phone:
             await enqueue(session, "sms", phone, "device_otp", otp=code)
@@ -138,7 +192,7 @@ async def login(
     if account.role == Role.CITIZEN.value:
         # One device at a time: a sign-in on the same device replaces its older session too.
         await _revoke(context, account.id, now, keep=None)
-    token, expires = await tokens.issue(session, account.id, device_id)
+    token, expires = await tokens.issue(session, account.id, device_id, second_factor_pending=pending)
     await session.commit()
     return SignedIn(token, expires, await _account(context, account.id))
 
@@ -151,22 +205,6 @@ async def _signed_in_elsewhere(context: Context, account_id: int, device_id: str
             auth_session_t.c.revoked_at.is_(None),
             auth_session_t.c.expires_at > now,
             auth_session_t.c.device_id != device_id,
-        )
-        .limit(1)
-    )
-    return found.first() is not None
-
-
-async def _known_device(context: Context, account: Any, device_id: str, now: Any) -> bool:
-    if account is None:
-        return False
-    found = await context.session.execute(
-        select(auth_session_t.c.id)
-        .where(
-            auth_session_t.c.account_id == account.id,
-            auth_session_t.c.device_id == device_id,
-            auth_session_t.c.revoked_at.is_(None),
-            auth_session_t.c.expires_at > now,
         )
         .limit(1)
     )
@@ -219,7 +257,17 @@ async def change_password(context: Context, current: str, new: str) -> Any:
     stored = (
         await session.execute(select(account_t.c.password_hash).where(account_t.c.id == viewer.account_id))
     ).scalar_one()
+    # The same per-username lock as sign-in: a stolen session must not guess the password here.
+    now, client = utcnow(), client_address(context)
+    pressure = await throttle.pressure(session, viewer.username, client, now)
+    wait = max(pressure.username_retry_after, pressure.client_retry_after)
+    if wait:
+        return BadCredentials(
+            f"Too many wrong passwords for this account; try again in {wait} seconds.", captcha_required=False
+        )
     if not verify_password(stored, current):
+        await throttle.record(session, viewer.username, client, "changePassword", now, ok=False)
+        await session.commit()
         return BadCredentials("The current password is wrong.", captcha_required=False)
     problems = Problems()
     for code, message in password_problems(new, viewer.username):
@@ -230,7 +278,6 @@ async def change_password(context: Context, current: str, new: str) -> Any:
         )
     if problems:
         return Invalid(problems.items)
-    now = utcnow()
     await session.execute(
         update(account_t)
         .where(account_t.c.id == viewer.account_id)
@@ -253,8 +300,73 @@ async def logout(context: Context) -> bool:
 
 
 async def request_captcha(context: Context) -> captcha.IssuedCaptcha:
+    """A row and a rendered image each: one per request, and a budget per address."""
+    context.captchas_requested += 1
+    if context.captchas_requested > 1:
+        raise RateLimited(0, "One requestCaptcha per request.")
+    wait = await throttle.spend_all(
+        context.session, [(throttle.CAPTCHAS_PER_ADDRESS, client_address(context))], utcnow()
+    )
+    if wait:
+        await context.session.commit()
+        raise RateLimited(
+            wait,
+            f"At most {throttle.CAPTCHAS_PER_ADDRESS.limit} captchas per 10 minutes from one address; "
+            f"try again in {wait} seconds.",
+        )
     issued = await captcha.issue(
         context.session, context.runtime.settings.secret_key, context.runtime.captcha_text
     )
     await context.session.commit()
     return issued
+
+
+def _staff(context: Context) -> Any:
+    viewer = require_viewer(context)
+    if not totp.needs_second_factor(viewer.role.value):
+        raise Forbidden("Only staff accounts (officers, analysts, partners, admins) use an authenticator.")
+    return viewer
+
+
+async def enroll_totp(context: Context) -> totp.Enrolment:
+    """Staff without a second factor: a new secret, shown once (confirmTotp proves it)."""
+    viewer = _staff(context)
+    session = context.session
+    credential = await totp.credential(session, viewer.account_id)
+    if credential is not None and credential.confirmed_at is not None:
+        # Else a stolen session could replace the authenticator with the thief's.
+        raise Forbidden("This account has an authenticator already; an administrator can reset it.")
+    enrolment = await totp.begin_enrolment(session, viewer.account_id, viewer.username, utcnow())
+    await session.commit()
+    return enrolment
+
+
+async def confirm_totp(context: Context, code: str) -> bool:
+    """True when `code` is the authenticator's: enrolled, and the enrolment sessions end."""
+    viewer = _staff(context)
+    session = context.session
+    credential = await totp.credential(session, viewer.account_id)
+    if credential is None:
+        raise Forbidden("Call enrollTotp first.")
+    if credential.confirmed_at is not None:
+        raise Forbidden("This account has an authenticator already.")
+    now, client = utcnow(), client_address(context)
+    pressure = await throttle.pressure(session, viewer.username, client, now)
+    wait = max(pressure.username_retry_after, pressure.client_retry_after)
+    if wait:
+        raise RateLimited(wait, f"Too many wrong codes; try again in {wait} seconds.")
+    if not await totp.confirm(session, credential, code, now):
+        await throttle.record(session, viewer.username, client, "confirmTotp", now, ok=False)
+        await session.commit()
+        return False
+    await session.execute(
+        update(auth_session_t)
+        .where(
+            auth_session_t.c.account_id == viewer.account_id,
+            auth_session_t.c.second_factor_pending.is_(True),
+            auth_session_t.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    await session.commit()
+    return True

@@ -81,6 +81,8 @@ class Context:
     operation_type: str | None = None
     # A token came but it is expired or revoked: UNAUTHENTICATED says so.
     token_rejected: bool = False
+    # requestCaptcha fields of this operation (aliases): one captcha per request.
+    captchas_requested: int = 0
     _cursors: Cursors | None = None
 
     @property

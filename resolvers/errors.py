@@ -20,6 +20,11 @@ class Unauthenticated(GraphQLError):
         super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
 
 
+class Forbidden(GraphQLError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "FORBIDDEN"})
+
+
 class NotFound(GraphQLError):
     def __init__(self, message: str) -> None:
         super().__init__(message, extensions={"code": "NOT_FOUND"})
@@ -41,9 +46,9 @@ class InvalidArguments(GraphQLError):
 
 
 class RateLimited(GraphQLError):
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
         super().__init__(
-            f"Too many requests from this address; try again in {retry_after_seconds} seconds.",
+            message or f"Too many requests from this address; try again in {retry_after_seconds} seconds.",
             extensions={"code": "RATE_LIMITED", "retryAfterSeconds": retry_after_seconds},
         )
 

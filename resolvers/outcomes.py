@@ -67,3 +67,11 @@ class BadCredentials:
 class Throttled:
     message: str
     retry_after_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactor:
+    """Staff: the password was right, a valid totpCode is needed (enrolled: an authenticator is)."""
+
+    message: str
+    enrolled: bool

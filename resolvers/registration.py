@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 import unicodedata
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import scopes
 from auth.passwords import hash_password
+from auth.secrets import keyed_hash, same
 from auth.viewer import Role, Viewer
 from infra.outbox import enqueue
 from infra.uploads import Photo, check_upload_csrf, read_photo, store_photo
@@ -241,18 +243,39 @@ async def _registration(session: AsyncSession, condition: Any) -> Any | None:
     return (await session.execute(select(registration_t).where(condition))).first()
 
 
-def _replay(
-    existing: Any, form: Submission, problems: Problems, client_id: str
-) -> Submitted | Invalid | None:
-    """The same clientMutationId again: the same registration, if it is the same applicant's."""
-    if existing.social_insurance_code == form.social_insurance_code.strip() and same_name(
-        form.applicant_name, existing.applicant_name
-    ):
+def input_fingerprint(key: str, form: Submission, photo_hashes: dict[str, str]) -> str:
+    """What a clientMutationId is bound to: a keyed hash of the whole form as sent (photos by their
+    content hash). Keyed, so that the column confirms no guess of a form to whoever reads it."""
+    address = form.contact_address
+    values = {
+        "applicantName": form.applicant_name.strip(),
+        "socialInsuranceCode": form.social_insurance_code.strip(),
+        "idDocumentType": form.id_document_type,
+        "idDocumentNumber": form.id_document_number.strip().upper(),
+        "contactAddress": [address.province_code, address.district_code, address.ward_code, address.street],
+        "contactPerson": form.contact_person,
+        "email": form.email,
+        "phone": form.phone.strip(),
+        "startDate": form.start_date.isoformat(),
+        "channel": form.channel,
+        "receivingOfficeCode": form.receiving_office_code.strip(),
+        "submissionMethod": form.submission_method,
+        "photos": photo_hashes,
+    }
+    return keyed_hash(key, "registration-input", json.dumps(values, sort_keys=True, ensure_ascii=False))
+
+
+def _replay(existing: Any, fingerprint: str, problems: Problems, client_id: str) -> Submitted | None:
+    """The same clientMutationId again: the same registration, only for the very same form. Its
+    answer shows the stored form, so anything else (another person's key, or the same applicant
+    with another phone) is refused with nothing of the stored form in the answer (finding 5)."""
+    if existing.input_fingerprint is not None and same(existing.input_fingerprint, fingerprint):
         return Submitted(existing)
     problems.add(
         (*INPUT, "clientMutationId"),
         "ALREADY_USED",
-        f"The clientMutationId {client_id!r} was used for another form; send a new one.",
+        f"The clientMutationId {client_id!r} was sent before with a different form: a retry sends "
+        "the same form, a new form a new clientMutationId.",
     )
     return None
 
@@ -271,10 +294,20 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
         64,
         required=False,
     )
+    photos: dict[str, Photo] = {}
+    for attribute, _, label in PHOTOS:
+        upload = getattr(form, attribute)
+        if upload is not None:
+            photo = await read_photo(upload, (*INPUT, PHOTO_FIELDS[attribute]), label, problems)
+            if photo is not None:
+                photos[attribute] = photo
+    fingerprint = input_fingerprint(
+        context.runtime.settings.secret_key, form, {name: photo.sha256 for name, photo in photos.items()}
+    )
     if client_id is not None:
         existing = await _registration(session, registration_t.c.client_mutation_id == client_id)
         if existing is not None:
-            replayed = _replay(existing, form, problems, client_id)
+            replayed = _replay(existing, fingerprint, problems, client_id)
             if replayed is not None:
                 return replayed
 
@@ -321,8 +354,10 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             )
             if waiting is not None and client_id is not None and waiting.client_mutation_id == client_id:
                 # A retry that crossed its first attempt's commit after the lookup above.
-                return Submitted(waiting)
-            if waiting is not None:
+                replayed = _replay(waiting, fingerprint, problems, client_id)
+                if replayed is not None:
+                    return replayed
+            elif waiting is not None:
                 problems.add(
                     (*INPUT, "socialInsuranceCode"),
                     "PENDING_EXISTS",
@@ -370,14 +405,6 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             f"No BHXH office has the code {form.receiving_office_code!r} (see the offices query).",
         )
 
-    photos: dict[str, Photo] = {}
-    for attribute, _, label in PHOTOS:
-        upload = getattr(form, attribute)
-        if upload is not None:
-            photo = await read_photo(upload, (*INPUT, PHOTO_FIELDS[attribute]), label, problems)
-            if photo is not None:
-                photos[attribute] = photo
-
     if problems or person is None or address is None or office is None or name is None:
         return Invalid(problems.items)
 
@@ -393,6 +420,7 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             insert(registration_t).values(
                 reference_number="T" + secrets.token_hex(9),
                 client_mutation_id=client_id,
+                input_fingerprint=fingerprint if client_id is not None else None,
                 status="PENDING",
                 applicant_name=normalize_name(name),
                 social_insurance_code=code,
@@ -415,7 +443,7 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
         # A concurrent submission won a unique constraint: the same clientMutationId, or a pending
         # form for the same code.
         await session.rollback()
-        return await _lost_race(context, form, code, client_id)
+        return await _lost_race(context, code, client_id, fingerprint)
     registration_id = inserted_id(inserted)
     reference = f"{scope}-{now.astimezone(VIETNAM_TZ).year}-{registration_id:06d}"
     await session.execute(
@@ -446,14 +474,14 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
 
 
 async def _lost_race(
-    context: Context, form: Submission, code: str, client_id: str | None
+    context: Context, code: str, client_id: str | None, fingerprint: str
 ) -> Submitted | Invalid:
     session = context.session
     problems = Problems()
     if client_id is not None:
         existing = await _registration(session, registration_t.c.client_mutation_id == client_id)
         if existing is not None:
-            replayed = _replay(existing, form, problems, client_id)
+            replayed = _replay(existing, fingerprint, problems, client_id)
             return replayed if replayed is not None else Invalid(problems.items)
     pending = await _registration(
         session, (registration_t.c.social_insurance_code == code) & (registration_t.c.status == "PENDING")

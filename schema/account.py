@@ -7,7 +7,7 @@ import strawberry
 
 from resolvers import account as resolve
 from resolvers.context import Info
-from resolvers.outcomes import BadCredentials, DeviceCheck, Invalid, SignedIn, Throttled
+from resolvers.outcomes import BadCredentials, DeviceCheck, Invalid, SecondFactor, SignedIn, Throttled
 from schema.enums import Role
 from schema.errors import InvalidInput
 from schema.person import Person
@@ -74,6 +74,10 @@ class LoginInput:
     captcha_id: strawberry.ID | None = None
     captcha_answer: str | None = None
     device_id: str = strawberry.field(description="A stable id of the app installation or browser.")
+    totp_code: str | None = strawberry.field(
+        default=None,
+        description="Staff (OFFICER, ANALYST, PARTNER, ADMIN): the authenticator's 6-digit code (RFC 6238).",
+    )
 
 
 @strawberry.type
@@ -103,8 +107,31 @@ class TooManyAttempts:
     retry_after_seconds: int
 
 
+@strawberry.type(
+    description="Staff: the password was right; a valid totpCode is needed (enrolled false: enrol first, "
+    "with the session of a LoginSuccess that allows only enrollTotp, confirmTotp and logout)."
+)
+class SecondFactorRequired:
+    message: str
+    enrolled: bool = strawberry.field(description="Whether the account has an authenticator.")
+
+
+@strawberry.type(
+    description="A new authenticator secret, shown once: put it into an authenticator app (the "
+    "otpauth URI as a QR code), then prove it with confirmTotp."
+)
+class TotpEnrollment:
+    secret: str = strawberry.field(description="Base32, as authenticator apps take it typed in.")
+    otpauth_uri: str = strawberry.field(description="otpauth://totp/… (the Key URI format), for a QR code.")
+
+
 LoginResult = Annotated[
-    LoginSuccess | DeviceConfirmationRequired | InvalidCredentials | TooManyAttempts | InvalidInput,
+    LoginSuccess
+    | DeviceConfirmationRequired
+    | InvalidCredentials
+    | TooManyAttempts
+    | InvalidInput
+    | SecondFactorRequired,
     strawberry.union("LoginResult"),
 ]
 
@@ -132,9 +159,18 @@ ChangePasswordResult = Annotated[
 
 
 def _login_result(
-    outcome: SignedIn | DeviceCheck | BadCredentials | Throttled | Invalid,
-) -> LoginSuccess | DeviceConfirmationRequired | InvalidCredentials | TooManyAttempts | InvalidInput:
+    outcome: SignedIn | DeviceCheck | BadCredentials | Throttled | Invalid | SecondFactor,
+) -> (
+    LoginSuccess
+    | DeviceConfirmationRequired
+    | InvalidCredentials
+    | TooManyAttempts
+    | InvalidInput
+    | SecondFactorRequired
+):
     match outcome:
+        case SecondFactor():
+            return SecondFactorRequired(message=outcome.message, enrolled=outcome.enrolled)
         case SignedIn():
             return LoginSuccess(
                 token=outcome.token, expires_at=outcome.expires_at, account=Account.from_row(outcome.account)
@@ -168,6 +204,7 @@ class AccountMutation:
             input.captcha_id,
             input.captcha_answer,
             input.device_id,
+            input.totp_code,
         )
         return _login_result(outcome)
 
@@ -185,6 +222,19 @@ class AccountMutation:
         if isinstance(outcome, Invalid):
             return InvalidInput.of(outcome)
         return ChangePasswordSuccess(account=Account.from_row(outcome))
+
+    @strawberry.mutation(
+        description="Staff without a second factor, once: a new authenticator secret (RFC 6238)."
+    )
+    async def enroll_totp(self, info: Info) -> TotpEnrollment:
+        enrolment = await resolve.enroll_totp(info.context)
+        return TotpEnrollment(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
+
+    @strawberry.mutation(
+        description="Proves the authenticator with its current code; then sign in again with totpCode."
+    )
+    async def confirm_totp(self, info: Info, code: str) -> bool:
+        return await resolve.confirm_totp(info.context, code)
 
     @strawberry.mutation(description="End this session. False when not signed in.")
     async def logout(self, info: Info) -> bool:

@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
+from auth import totp
 from auth.passwords import hash_password
 from models import rollup
 from models.engine import make_engine
@@ -27,6 +28,7 @@ from models.tables import (
     period_t,
     person_t,
     registration_t,
+    totp_t,
     unit_member_t,
     unit_t,
     visit_t,
@@ -208,7 +210,7 @@ async def fill_rosters(conn: AsyncConnection) -> None:
     )
 
 
-async def seed_accounts(conn: AsyncConnection, password: str) -> None:
+async def seed_accounts(conn: AsyncConnection, password: str, totp_secret: str) -> None:
     hashed = hash_password(password)
     now = utcnow()
     lookups = {
@@ -244,6 +246,17 @@ async def seed_accounts(conn: AsyncConnection, password: str) -> None:
                     **columns,
                 )
             )
+        if totp.needs_second_factor(role):
+            # Enrolled with the demo authenticator secret, so that demo staff can sign in.
+            account_id = (
+                await conn.execute(select(account_t.c.id).where(account_t.c.username == username))
+            ).scalar_one()
+            await conn.execute(delete(totp_t).where(totp_t.c.account_id == account_id))
+            await conn.execute(
+                insert(totp_t).values(
+                    account_id=account_id, secret=totp_secret, created_at=now, confirmed_at=now
+                )
+            )
 
 
 async def run_seed(
@@ -268,8 +281,9 @@ async def run_seed(
                 added = await seed_people(conn, persons, seed, progress)
                 await fill_rosters(conn)
             password = settings.demo_password or demo_accounts.DEFAULT_DEMO_PASSWORD
+            totp_secret = settings.demo_totp_secret or demo_accounts.DEFAULT_DEMO_TOTP_SECRET
             if demo:
-                await seed_accounts(conn, password)
+                await seed_accounts(conn, password, totp_secret)
     finally:
         await engine.dispose()
     elapsed = time.perf_counter() - started
@@ -278,4 +292,5 @@ async def run_seed(
         print(f"seeded {added} new people in {elapsed:.1f} s")
         if demo:
             print(f"demo accounts: {', '.join(a[0] for a in demo_accounts.ACCOUNTS)}; password: {password}")
+            print(f"demo staff sign in with totpCode, the TOTP (RFC 6238) of the secret {totp_secret}")
     return summary

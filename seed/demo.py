@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-DEFAULT_DEMO_PASSWORD = "Ansinh@2026"  # noqa: S105 - demo data only; seeding demo is refused in production
+from auth.demo import DEFAULT_DEMO_PASSWORD, DEFAULT_DEMO_TOTP_SECRET
+
+__all__ = ["ACCOUNTS", "DEFAULT_DEMO_PASSWORD", "DEFAULT_DEMO_TOTP_SECRET", "binding_columns"]
 
 # username, role, what it is bound to (kind, code)
 ACCOUNTS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (

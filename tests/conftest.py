@@ -24,6 +24,8 @@ from settings import Settings
 
 DEMO_PERSONS = 300
 DEMO_PASSWORD = "Demo-Password-2026"
+# The authenticator of every demo staff account (ANSINH_DEMO_TOTP_SECRET).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ANSINH_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -80,6 +82,7 @@ def settings(database_url: str, message_log: Path) -> Settings:
         env="development",
         captcha="off",
         demo_password=DEMO_PASSWORD,
+        demo_totp_secret=DEMO_TOTP_SECRET,
         message_log=str(message_log),
         # One process writes the database (the app under test): the caches are right on either
         # backend, and the PostgreSQL run must exercise them too (auto would turn them off there).
@@ -173,6 +176,14 @@ async def api(client: httpx.AsyncClient, app: Any) -> Api:
     return Api(client, app)
 
 
+def totp_code(secret: str = DEMO_TOTP_SECRET) -> str:
+    """The authenticator's code now (RFC 6238). A code is accepted once per account: tests that
+    sign in with one each use an account of their own."""
+    import pyotp
+
+    return str(pyotp.TOTP(secret).now())
+
+
 def codes(body: dict[str, Any]) -> list[str]:
     return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
 
@@ -222,6 +233,43 @@ class Factory:
             )
             await session.commit()
         return str(person.social_insurance_code)
+
+    async def staff(
+        self, password: str = "Staff-Pass-2026", *, totp_secret: str | None = None, role: str = "ANALYST"
+    ) -> str:
+        """A new staff account (an analyst: bound to nothing), enrolled with `totp_secret` if
+        given, else without a second factor yet; returns the username."""
+        from sqlalchemy import insert
+
+        from auth.passwords import hash_password
+        from models.tables import totp_t
+        from models.types import utcnow
+
+        username = f"staff.{secrets.token_hex(4)}"
+        async with self.app.state.runtime.sessionmaker() as session:
+            now = utcnow()
+            inserted = await session.execute(
+                insert(account_t)
+                .values(
+                    username=username,
+                    password_hash=hash_password(password),
+                    role=role,
+                    must_change_password=False,
+                    password_changed_at=now,
+                    created_at=now,
+                    disabled=False,
+                )
+                .returning(account_t.c.id)
+            )
+            account_id = inserted.scalar_one()
+            if totp_secret is not None:
+                await session.execute(
+                    insert(totp_t).values(
+                        account_id=account_id, secret=totp_secret, created_at=now, confirmed_at=now
+                    )
+                )
+            await session.commit()
+        return username
 
 
 @pytest.fixture(scope="session")

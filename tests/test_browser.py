@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, Api
+from tests.conftest import DEMO_PASSWORD, Api, totp_code
 
 # https://unpkg.com/<package>@<version>/<file>: the file as published in the npm tarball.
 UNPKG = re.compile(r"https://unpkg\.com/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/([^\"'\s]+)")
@@ -49,7 +49,8 @@ CHROMIUM_FLAGS = [
 ]
 WAIT = 30.0
 LOGIN = (
-    'mutation { login(input: {username: "officer.hanoi", password: %s, deviceId: "graphiql-browser-test"})'
+    'mutation { login(input: {username: "officer.hanoi", password: %s, totpCode: %s, '
+    'deviceId: "graphiql-browser-test"})'
     " { __typename ... on LoginSuccess { token account { username role } } } }"
 )
 VIEWER = "{ viewer { account { username role } } }"
@@ -272,7 +273,7 @@ def _sign_in_and_query(
         wait = WebDriverWait(driver, WAIT)
         schema_answer = _editor(driver, RESULT_EDITOR)
 
-        _editor(driver, QUERY_EDITOR, LOGIN % json.dumps(DEMO_PASSWORD))
+        _editor(driver, QUERY_EDITOR, LOGIN % (json.dumps(DEMO_PASSWORD), json.dumps(totp_code())))
         _run_query(driver)
         wait.until(lambda d: '"token"' in _editor(d, RESULT_EDITOR))
         login = json.loads(_editor(driver, RESULT_EDITOR))

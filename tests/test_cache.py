@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from auth import tokens
@@ -41,7 +43,9 @@ async def home(api: Api, token: str) -> dict[str, Any]:
     return body
 
 
-async def test_home_repeated_is_answered_from_the_cache_without_sql(api: Api) -> None:
+async def test_home_repeated_is_answered_from_the_cache_with_one_session_check(api: Api) -> None:
+    """The answer comes from the cache; the one statement is the check that the session still
+    stands (test_session_ended_directly_in_the_database_refused_at_once)."""
     person = await person_of(api)
     token = await signed_in(api, person)
     first = await home(api, token)
@@ -50,7 +54,7 @@ async def test_home_repeated_is_answered_from_the_cache_without_sql(api: Api) ->
     assert second["extensions"]["debug"] == {
         **second["extensions"]["debug"],
         "cache": "hit",
-        "sqlStatements": 0,
+        "sqlStatements": 1,
     }
     assert second["data"] == first["data"]
     assert first["data"]["viewer"]["person"]["socialInsuranceCode"] == person.social_insurance_code
@@ -113,6 +117,47 @@ async def test_revoked_session_is_refused_at_once(api: Api) -> None:
     )
     refused = response.json()
     assert codes(refused) == ["UNAUTHENTICATED"] and "signed out" in refused["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"revoked_at": "now"},
+        {"expires_at": "past"},
+        {"disabled": True},
+    ],
+    ids=["revoked", "expired", "account-disabled"],
+)
+async def test_session_ended_directly_in_the_database_refused_at_once(
+    api: Api, change: dict[str, Any]
+) -> None:
+    """Issue 13, finding 9: a session ended by hand in the database (another program, a DBA's
+    UPDATE: no commit of this app announces it) went on working from the session cache for up to
+    ANSINH_CACHE_TTL seconds. Now the very next request is refused."""
+    from models.engine import make_engine
+    from models.tables import account_t, auth_session_t
+
+    person = await person_of(api)
+    token = await signed_in(api, person)
+    assert (await home(api, token))["data"]["viewer"] is not None
+    assert (await home(api, token))["extensions"]["debug"]["cache"] == "hit"
+    # Another engine: none of the app's commit hooks hear it.
+    engine = make_engine(api.app.state.runtime.settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            session_of = auth_session_t.c.token_hash == tokens.hash_token(token)
+            if "disabled" in change:
+                owner = select(auth_session_t.c.account_id).where(session_of).scalar_subquery()
+                await connection.execute(
+                    update(account_t).where(account_t.c.id == owner).values(disabled=True)
+                )
+            else:
+                moment = utcnow() - timedelta(seconds=1)
+                column = next(iter(change))
+                await connection.execute(update(auth_session_t).where(session_of).values({column: moment}))
+    finally:
+        await engine.dispose()
+    assert (await home(api, token))["data"] == {"viewer": None}
 
 
 async def test_officer_reads_of_health_data_are_logged_every_time(api: Api) -> None:

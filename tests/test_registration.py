@@ -307,6 +307,36 @@ async def test_submit_registration_same_client_mutation_id_returns_same_form(api
     assert fields(reused) == {"clientMutationId": "ALREADY_USED"}
 
 
+async def test_submit_registration_reused_client_mutation_id_other_input_gets_no_private_data(
+    api: Api,
+) -> None:
+    """Issue 13, finding 5: the key of a victim's form, sent with the victim's code and name (both
+    findable) but the attacker's own phone, e-mail, address and ID number, answered Success with the
+    victim's phone, e-mail, ID document and address. A key is bound to its whole input."""
+    person = await fresh_person(api)
+    address = await hanoi_address(api)
+    victim = form(person, address, clientMutationId="victim-key-1", phone="0912000111")
+    first = await submit(api, victim)
+    assert first["__typename"] == "SubmitRegistrationSuccess"
+    changes: list[dict[str, Any]] = [
+        {"phone": "0987000222"},
+        {"email": "attacker@example.vn"},
+        {"idDocumentNumber": "001089000999"},
+        {"contactAddress": {**address, "street": "Somewhere else"}},
+        {"startDate": (today() + timedelta(days=3)).isoformat()},
+        {"phone": "0987000222", "email": None, "idDocumentNumber": "001089000999"},
+    ]
+    for change in changes:
+        reused = await submit(api, {"input": {**victim["input"], **change}})
+        assert fields(reused) == {"clientMutationId": "ALREADY_USED"}, change
+        assert "0912000111" not in json.dumps(reused) and "001089000123" not in json.dumps(reused)
+    again = await submit(api, victim)
+    assert again["__typename"] == "SubmitRegistrationSuccess"
+    assert again["registration"]["id"] == first["registration"]["id"]
+    stored = await rows(api, registration_t, registration_t.c.client_mutation_id == "victim-key-1")
+    assert len(stored) == 1 and stored[0].phone == "0912000111"
+
+
 async def test_submit_registration_concurrent_same_client_mutation_id_creates_one(api: Api) -> None:
     person = await fresh_person(api)
     variables = form(person, await hanoi_address(api), clientMutationId="race-me-1")
