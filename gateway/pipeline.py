@@ -1,10 +1,11 @@
 """The operation pipeline: the one path every operation takes, whatever transport carried it.
 
-    request shape → persisted queries and the allow-list → the answer cache → a fresh unit of work
-    (session, loaders, access recorder) → execution (parse and validation caches, then the gate of
-    auth/gate.py: text, limits, introspection, password change) → error formatting and masking →
-    the unit settled (rolled back if anything failed) → the access-log flush → metrics and the
-    request log
+    request shape → who asks (the session behind the token, checked on every use) → persisted
+    queries and the allow-list → the answer cache → a fresh unit of work (session, loaders, access
+    recorder) → execution (the parse cache with the role's token limit, then the gate of
+    auth/gate.py: text, limits, introspection, password change and second factor, then cached
+    validation) → error formatting and masking → the unit settled (rolled back if anything failed)
+    → the access-log flush → metrics and the request log
 
 HTTP (GET, POST, multipart) and both WebSocket protocols are thin adapters around `execute` and
 `subscribe` (gateway/http.py, gateway/websocket.py). A subscription gets a fresh unit of work for
@@ -34,7 +35,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from auth import access_log, tokens
+from auth import access_log, limits, tokens
 from auth.viewer import Role, Viewer
 from gateway.errors import client_error, code_of, database_unavailable, format_error, unavailable_error
 from gateway.request import OperationRequest, Transport
@@ -473,15 +474,11 @@ _PARSED: dict[str, Any] = {}
 def _parse(query: str) -> Any:
     document = _PARSED.get(query)
     if document is None:
-        document = parse(query, no_location=True, max_tokens=MAX_TOKENS)
+        document = parse(query, no_location=True, max_tokens=limits.STAFF.tokens)
         if len(_PARSED) >= 256:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[query] = document
     return document
-
-
-# A document longer than this is refused by the parser before anything else looks at it.
-MAX_TOKENS = 20_000
 
 
 async def _rollback(context: Context) -> None:
