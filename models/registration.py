@@ -33,12 +33,15 @@ class Registration(SQLModel, table=True):
         Index("ix_registration_newest", "status", "submitted_at", "id"),
         Index("ix_registration_office_newest", "receiving_office_id", "submitted_at", "id"),
         Index("ix_registration_code", "social_insurance_code"),
+        CheckConstraint("purpose IN ('REGISTER', 'ADJUST', 'STOP')", name="ck_registration_purpose"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     reference_number: str = Field(max_length=20, unique=True)
     client_mutation_id: str | None = Field(default=None, max_length=64, unique=True)
     status: str = Field(default="PENDING", max_length=8)
+    # Form 01's three purposes: đăng ký sử dụng, điều chỉnh thông tin, ngừng sử dụng.
+    purpose: str = Field(default="REGISTER", max_length=8)
     applicant_name: str = Field(max_length=120)
     social_insurance_code: str = Field(max_length=10)
     id_type: str = Field(max_length=8)

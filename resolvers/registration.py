@@ -19,6 +19,8 @@ from auth.passwords import hash_password
 from auth.viewer import Role, Viewer
 from infra.outbox import enqueue
 from infra.uploads import Photo, check_upload_csrf, read_photo, store_photo
+from models.admin_units import PROVINCES as _PROVINCES
+from models.rules.records import check_id_document
 from models.tables import account_t, office_t, person_t, registration_t
 from models.text import normalize_name
 from models.types import VIETNAM_TZ, utcnow
@@ -61,6 +63,9 @@ async def registrations(context: Context, status: str | None, first: int | None,
 
 
 # ---------- shared checks (also used by the data-entry mutations) ----------
+
+
+PROVINCE_CODES = frozenset(p.code for p in _PROVINCES)
 
 
 def vietnam_today() -> date:
@@ -290,9 +295,15 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
     elif name is not None:
         person = (
             await session.execute(
-                select(person_t.c.id, person_t.c.full_name, person_t.c.province_scope).where(
-                    person_t.c.social_insurance_code == code
-                )
+                select(
+                    person_t.c.id,
+                    person_t.c.full_name,
+                    person_t.c.province_scope,
+                    person_t.c.id_type,
+                    person_t.c.id_number,
+                    person_t.c.gender,
+                    person_t.c.date_of_birth,
+                ).where(person_t.c.social_insurance_code == code)
             )
         ).first()
         # One answer for "no such code" and "another name": the form is no way to probe codes.
@@ -311,8 +322,8 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             problems.add(
                 (*INPUT, "socialInsuranceCode"),
                 "ACCOUNT_EXISTS",
-                "This social-insurance code already has an account: sign in with it, or use "
-                '"forgot password" to get a new password.',
+                "This social-insurance code already has an account: sign in with it, or get a new "
+                "password by SMS (quên mật khẩu: requestPasswordReset, then resetPassword).",
             )
         else:
             waiting = await _registration(
@@ -334,6 +345,20 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
     pattern, rule = validate.ID_FORMATS[id_type]
     if not pattern.match(id_number):
         problems.add((*INPUT, "idDocumentNumber"), "FORMAT", f"{rule[0].upper()}{rule[1:]}.")
+    elif person is not None and not any(p.code == "ACCOUNT_EXISTS" for p in problems.items):
+        for v in check_id_document(
+            id_type,
+            id_number,
+            recorded_type=person.id_type,
+            recorded_number=person.id_number,
+            provinces=PROVINCE_CODES,
+        ):
+            if v.code == "ID_MISMATCH":
+                # The same answer as another name: the form is no way to test a person's ID number
+                # (the officer sees ID_MISMATCH on approval, should the record change meanwhile).
+                problems.add((*INPUT, "socialInsuranceCode"), "NO_MATCH", NO_MATCH)
+            else:
+                problems.add((*INPUT, v.field), v.code, v.message)
 
     address = await check_address(context, problems, (*INPUT, "contactAddress"), form.contact_address)
     contact_person = check_text(
@@ -358,7 +383,7 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
         )
     office = (
         await session.execute(
-            select(office_t.c.id, office_t.c.province_code).where(
+            select(office_t.c.id, office_t.c.province_code, office_t.c.level, office_t.c.name).where(
                 office_t.c.code == form.receiving_office_code.strip()
             )
         )
@@ -368,6 +393,13 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             (*INPUT, "receivingOfficeCode"),
             "NOT_FOUND",
             f"No BHXH office has the code {form.receiving_office_code!r} (see the offices query).",
+        )
+    elif person is not None and office.level != "NATIONAL" and office.province_code != person.province_scope:
+        problems.add(
+            (*INPUT, "receivingOfficeCode"),
+            "OFFICE_OUT_OF_PROVINCE",
+            f"The form goes to the office of the person's province ({person.province_scope}) or the national "
+            f"office (00): {office.name} is another province's.",
         )
 
     photos: dict[str, Photo] = {}
@@ -387,7 +419,8 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             hashes[column] = await store_photo(context.runtime.settings.upload_dir, photos[attribute])
 
     now = utcnow()
-    scope = office.province_code
+    # Decided by the officers of the person's province, whichever office received it.
+    scope = person.province_scope
     try:
         inserted = await session.execute(
             insert(registration_t).values(
@@ -554,7 +587,14 @@ async def approve_registration(
         return Invalid([*problems.items, *_already_decided(found.status).problems])
     person = (
         await session.execute(
-            select(person_t.c.id).where(person_t.c.social_insurance_code == found.social_insurance_code)
+            select(
+                person_t.c.id,
+                person_t.c.province_scope,
+                person_t.c.id_type,
+                person_t.c.id_number,
+                person_t.c.gender,
+                person_t.c.date_of_birth,
+            ).where(person_t.c.social_insurance_code == found.social_insurance_code)
         )
     ).first()
     if person is None:
@@ -562,6 +602,21 @@ async def approve_registration(
             (*INPUT, "registrationId"), "NOT_FOUND", "The insured person of this form no longer exists."
         )
     else:
+        # The record may have changed since the form came in: the rules again, on the form's ID.
+        for v in check_id_document(
+            found.id_type,
+            found.id_number,
+            recorded_type=person.id_type,
+            recorded_number=person.id_number,
+            provinces=PROVINCE_CODES,
+        ):
+            problems.add((*INPUT, "registrationId"), v.code, v.message)
+        if viewer.province_code is not None and viewer.province_code != person.province_scope:
+            problems.add(
+                (*INPUT, "registrationId"),
+                "OFFICE_OUT_OF_PROVINCE",
+                f"Only officers of the person's province ({person.province_scope}) decide this form.",
+            )
         account = (
             await session.execute(
                 select(account_t.c.id).where(

@@ -16,8 +16,10 @@ from schema.content import ContentMutation, ContentQuery, Faq, NewsArticle
 from schema.contribution import ContributionMutation, ContributionPeriod
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
 from schema.node import Node, parse_global_id
+from schema.password import PasswordMutation
 from schema.person import LookupQuery, Person, PersonQuery
 from schema.registration import Registration, RegistrationMutation, RegistrationQuery
+from schema.revision import RevisionMutation
 from schema.statistics import StatisticsQuery
 from schema.unit import Unit, UnitMutation, UnitQuery
 from schema.visit import MedicalVisit, VisitMutation
@@ -78,5 +80,7 @@ class Mutation(
     CardMutation,
     VisitMutation,
     BenefitMutation,
+    RevisionMutation,
+    PasswordMutation,
 ):
     pass

@@ -180,7 +180,7 @@ class Job:
     count: int
     taken_codes: set[str]
     units: list[tuple[int, people.UnitSpec]]
-    facilities: dict[str, list[tuple[int, bool]]]
+    facilities: dict[str, list[people.Facility]]
     offices: dict[str, int]
     have: set[str]  # codes already in the database: not written again
     next_ids: dict[str, int]
@@ -215,6 +215,7 @@ class Job:
         periods: dict[str, list[rollup.Period]] = {}
         away_lines: dict[str, list[str]] = {}
         money, dialect = Money(), postgresql.dialect()
+        card_ids: dict[str, int] = {}
         for table, rows in (
             (period_t, chunk.periods),
             (card_t, chunk.cards),
@@ -229,6 +230,10 @@ class Job:
                     continue
                 row["person_id"] = person_id
                 row["id"] = self._id(table)
+                if table is card_t:
+                    card_ids[row["number"]] = row["id"]
+                elif table is visit_t:
+                    row["card_id"] = card_ids.get(row.pop("card_number", ""))
                 out.append(encoder.line(row))
                 if table is period_t:
                     roster.setdefault((row["unit_id"], person_id), code)
@@ -418,7 +423,7 @@ async def load_people(
     rng: random.Random,
     count: int,
     units: list[tuple[int, people.UnitSpec]],
-    facilities: dict[str, list[tuple[int, bool]]],
+    facilities: dict[str, list[people.Facility]],
     offices: dict[str, int],
     progress: bool,
     taken_codes: set[str],
