@@ -37,7 +37,7 @@ from strawberry.types import ExecutionResult
 
 from auth import access_log, tokens
 from auth.viewer import Role
-from infra import persisted
+from infra import persisted, uploads
 from infra.broker import make_broker
 from infra.cache import Caches, SessionEntry
 from infra.hub import EventHub
@@ -528,6 +528,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/documents/{sha256}", uploads.document_endpoint(settings, runtime.sessionmaker)),
         ],
         lifespan=lifespan,
         middleware=[

@@ -174,6 +174,8 @@ FIELDS: dict[str, FieldClass] = {
     "Registration.id": P,
     "Registration.referenceNumber": ID_,
     "Registration.status": ID_,
+    "Registration.purpose": ID_,
+    "Registration.documents": PR,
     "Registration.applicantName": ID_,
     "Registration.socialInsuranceCode": ID_,
     "Registration.idDocument": PR,

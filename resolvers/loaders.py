@@ -105,6 +105,10 @@ class Loaders:
         return _by_key(self.session, person_t, "id")
 
     @cached_property
+    def persons_by_code(self) -> DataLoader[Hashable, Any | None]:
+        return _by_key(self.session, person_t, "social_insurance_code")
+
+    @cached_property
     def units_by_id(self) -> DataLoader[Hashable, Any | None]:
         return _by_key(self.session, unit_t, "id")
 

@@ -7,27 +7,27 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import scopes
+from auth import scopes, throttle
 from auth.passwords import hash_password
 from auth.viewer import Role, Viewer
 from infra.outbox import enqueue
 from infra.uploads import Photo, check_upload_csrf, read_photo, store_photo
 from models.admin_units import PROVINCES as _PROVINCES
 from models.rules.records import check_id_document
-from models.tables import account_t, office_t, person_t, registration_t
+from models.tables import account_t, auth_session_t, office_t, person_t, registration_t
 from models.text import normalize_name
 from models.types import VIETNAM_TZ, utcnow
 from resolvers import validate
-from resolvers.account import ACCOUNT_COLUMNS
+from resolvers.account import ACCOUNT_COLUMNS, check_captcha, client_address
 from resolvers.context import Context, require_viewer
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInput, InvalidArguments, RateLimited
 from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.outcomes import Invalid, Problem, Problems, Refused
 from resolvers.pagination import Ordering, page
@@ -227,6 +227,7 @@ class Submission:
     id_front: Any = None
     id_back: Any = None
     client_mutation_id: str | None = None
+    purpose: str = "REGISTER"
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,19 +314,26 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
     if person is not None:
         account = (
             await session.execute(
-                select(account_t.c.id).where(
+                select(account_t.c.id, account_t.c.disabled).where(
                     or_(account_t.c.person_id == person.id, account_t.c.username == code)
                 )
             )
         ).first()
-        if account is not None:
+        if form.purpose != "REGISTER" and (account is None or account.disabled):
+            problems.add(
+                (*INPUT, "purpose"),
+                "NO_ACCOUNT",
+                f"{form.purpose} changes an existing account: this code has none in use (purpose REGISTER "
+                "asks for one).",
+            )
+        elif form.purpose == "REGISTER" and account is not None:
             problems.add(
                 (*INPUT, "socialInsuranceCode"),
                 "ACCOUNT_EXISTS",
                 "This social-insurance code already has an account: sign in with it, or get a new "
                 "password by SMS (quên mật khẩu: requestPasswordReset, then resetPassword).",
             )
-        else:
+        if not problems.has((*INPUT, "socialInsuranceCode")) and not problems.has((*INPUT, "purpose")):
             waiting = await _registration(
                 session,
                 (registration_t.c.social_insurance_code == code) & (registration_t.c.status == "PENDING"),
@@ -440,6 +448,7 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
                 province_scope=scope,
                 submission_method=form.submission_method,
                 submitted_at=now,
+                purpose=form.purpose,
                 **address.columns(),
                 **hashes,
             )
@@ -617,6 +626,8 @@ async def approve_registration(
                 "OFFICE_OUT_OF_PROVINCE",
                 f"Only officers of the person's province ({person.province_scope}) decide this form.",
             )
+        if found.purpose != "REGISTER" and not problems:
+            return await _apply_change(context, viewer, found, person.id)
         account = (
             await session.execute(
                 select(account_t.c.id).where(
@@ -627,7 +638,7 @@ async def approve_registration(
                 )
             )
         ).first()
-        if account is not None:
+        if account is not None and found.purpose == "REGISTER":
             problems.add(
                 (*INPUT, "registrationId"),
                 "ACCOUNT_EXISTS",
@@ -714,6 +725,75 @@ async def approve_registration(
     return Decided(row, account_row)
 
 
+async def _apply_change(context: Context, viewer: Viewer, found: Any, person_id: int) -> Decided | Invalid:
+    """ADJUST: the form's phone, e-mail and contact address become the record's (the managing
+    province stays: a move to another province is a transfer at the office). STOP: the account is
+    disabled and its sessions end at once (and with them its subscriptions)."""
+    session = context.session
+    account = (
+        await session.execute(
+            select(account_t.c.id, account_t.c.disabled).where(account_t.c.person_id == person_id)
+        )
+    ).first()
+    if account is None or account.disabled:
+        return Invalid(
+            [
+                Problem(
+                    (*INPUT, "registrationId"),
+                    "NO_ACCOUNT",
+                    "This code has no account in use: reject the form.",
+                )
+            ]
+        )
+    now = utcnow()
+    decided = await session.execute(
+        update(registration_t)
+        .where(registration_t.c.id == found.id, registration_t.c.status == "PENDING")
+        .values(status="APPROVED", decided_at=now, decided_by_account_id=viewer.account_id)
+    )
+    if decided.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        return _already_decided("by another officer")
+    detail: dict[str, Any] = {"reference": found.reference_number, "purpose": found.purpose}
+    if found.purpose == "ADJUST":
+        await session.execute(
+            update(person_t)
+            .where(person_t.c.id == person_id)
+            .values(
+                phone=found.phone,
+                email=found.email,
+                address_scheme=found.address_scheme,
+                province_code=found.province_code,
+                district_code=found.district_code,
+                ward_code=found.ward_code,
+                street=found.street,
+            )
+        )
+        detail["changed"] = ["phone", "email", "address"]
+    else:
+        await session.execute(update(account_t).where(account_t.c.id == account.id).values(disabled=True))
+        await session.execute(
+            update(auth_session_t)
+            .where(auth_session_t.c.account_id == account.id, auth_session_t.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        detail["accountDisabled"] = account.id
+    await record_event(
+        session,
+        "REGISTRATION_APPROVED",
+        "Registration",
+        found.id,
+        person_id=person_id,
+        province_code=found.province_scope,
+    )
+    await audit(session, viewer, "approveRegistration", "Registration", found.id, detail)
+    await session.commit()
+    events_committed(context)
+    row = await _registration(session, registration_t.c.id == found.id)
+    account_row = (await session.execute(select(*ACCOUNT_COLUMNS).where(account_t.c.id == account.id))).one()
+    return Decided(row, account_row)
+
+
 async def reject_registration(
     context: Context, registration_id: str, reason: str
 ) -> Decided | Invalid | Refused:
@@ -785,3 +865,37 @@ async def reject_registration(
     context.runtime.outbox_wake()
     row = await _registration(session, registration_t.c.id == found.id)
     return Decided(row, None)
+
+
+# ---------- follow-up without an account ----------
+
+STATUS_LIMIT = 20  # follow-ups per client address per hour
+STATUS_WINDOW = timedelta(hours=1)
+
+
+async def registration_status(
+    context: Context, reference_number: str, social_insurance_code: str, captcha_id: str, captcha_answer: str
+) -> Any | None:
+    """The form with this reference number and code, or None: a wrong pair looks like no form. A
+    captcha each time and a budget per address, so reference numbers cannot be walked."""
+    session = context.session
+    problems = Problems()
+    reference, code = reference_number.strip(), social_insurance_code.strip()
+    if not 1 <= len(reference) <= 20:
+        problems.add(("referenceNumber",), "FORMAT", 'A reference number such as "01-2020-000817".')
+    if not validate.SOCIAL_INSURANCE_CODE.match(code):
+        problems.add(("socialInsuranceCode",), "FORMAT", "A social-insurance code is exactly 10 digits.")
+    await check_captcha(context, problems, captcha_id, captcha_answer)
+    if problems:
+        await session.commit()  # the captcha is spent either way
+        raise InvalidArguments(problems.items)
+    wait = await throttle.spend(
+        session, "registration-status", client_address(context), STATUS_LIMIT, STATUS_WINDOW, utcnow()
+    )
+    await session.commit()
+    if wait:
+        raise RateLimited(wait)
+    return await _registration(
+        session,
+        (registration_t.c.reference_number == reference) & (registration_t.c.social_insurance_code == code),
+    )
