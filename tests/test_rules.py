@@ -3,9 +3,11 @@ through the real API, and the seeded data against every rule."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -17,7 +19,7 @@ from models.tables import card_t, person_t, visit_t
 from seed import people
 from seed.check import violations
 from settings import Settings
-from tests.conftest import Api
+from tests.conftest import Api, _backend, _create_pg_database, _drop_pg_database
 from tests.test_entry import (
     BENEFIT,
     ISSUE,
@@ -519,11 +521,14 @@ async def test_record_medical_visit_route_checked(api: Api) -> None:
 
 
 async def test_seed_demo_data_satisfies_every_rule(tmp_path: Path) -> None:
-    """A fresh demo database (golden record and generated people), every row checked."""
+    """A fresh demo database (golden record and generated people; on PostgreSQL the COPY loader),
+    every row checked."""
     from models.migrate import migrate
     from seed.cli import run_seed
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}"
+    name = f"ansinh_rules_{secrets.token_hex(4)}"
+    postgresql = _backend() == "postgresql"
+    url = await _create_pg_database(name) if postgresql else f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}"
     settings = Settings(database_url=url, env="development", captcha="off", demo_password="Ansinh@2026")
     await migrate(settings)
     await run_seed(settings, demo=True, persons=400, seed=11, progress=False)
@@ -553,6 +558,8 @@ async def test_seed_demo_data_satisfies_every_rule(tmp_path: Path) -> None:
             await conn.rollback()
     finally:
         await engine.dispose()
+        if postgresql:
+            await _drop_pg_database(name)
 
 
 async def test_seed_golden_record_consistent_with_golden_md(api: Api) -> None:
@@ -581,3 +588,16 @@ async def test_seed_golden_record_consistent_with_golden_md(api: Api) -> None:
     # The two at his district centre cost less than 15% of the base salary: the fund paid all.
     assert [v.insurance_paid == v.total_cost for v in visits] == [True, False, False, True]
     assert [v.route for v in visits] == ["PRIMARY", "REFERRED", "REFERRED", "PRIMARY"]
+
+
+# ---------- Vietnam time ----------
+
+
+async def test_login_expires_at_in_vietnam_time(api: Api, factory: Any) -> None:
+    from tests.test_account import LOGIN, call, login_input
+
+    username = await factory.citizen()
+    signed_in = (await call(api.client, LOGIN, login_input(username, "Citizen-Pass-2026")))["data"]["login"]
+    assert signed_in["expiresAt"].endswith("+07:00"), signed_in
+    captcha = await api.data("mutation { requestCaptcha { expiresAt } }")
+    assert captcha["requestCaptcha"]["expiresAt"].endswith("+07:00")
