@@ -218,6 +218,7 @@ async def correct_contribution_period(context: Context, data: PeriodCorrection) 
         problems.add(
             (*INPUT, "salaryCoefficient"), "OUT_OF_RANGE", "A salary coefficient is above 0 and at most 20."
         )
+        salary_ok = False  # the rules compare with coefficient x base salary: not with this one
     for name, label, limit in (("occupation", "The occupation", 200), ("workplace", "The workplace", 200)):
         if name in values:
             values[name] = check_text(
@@ -397,7 +398,7 @@ async def correct_medical_visit(context: Context, data: VisitCorrection) -> Outc
             )
         )
     ).one()
-    if not problems and merged["total_cost"] is not None:
+    if merged["total_cost"] is not None:  # the rules even beside other problems: all at once
         day = admitted.astimezone(VIETNAM_TZ).date()
         card = await valid_card(session, row.person_id, day)
         if card is None:
