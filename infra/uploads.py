@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -139,6 +140,7 @@ async def store_photo(upload_dir: str, photo: Photo) -> str:
 # ---------- showing them: short-lived links for one session ----------
 
 DOCUMENT_LIFETIME = timedelta(minutes=5)
+SHA256 = re.compile(r"[0-9a-f]{64}")  # a stored photo's name: nothing else reaches the disk
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png"}
 
 
@@ -175,7 +177,7 @@ def document_endpoint(settings: Any, sessionmaker: Any) -> Any:
             return Response(status_code=404)
         now = datetime.now(UTC)
         good = same(signature, _document_signature(settings.secret_key, sha256, session_id, expires))
-        if not good or expires < now.timestamp() or len(sha256) != 64:
+        if not good or expires < now.timestamp() or not SHA256.fullmatch(sha256):
             return Response(status_code=404)
         async with sessionmaker() as session:
             alive = (
