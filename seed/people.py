@@ -142,17 +142,9 @@ def _salary(rng: random.Random, month: int, region: int, state: bool) -> tuple[D
     return min(cap, salary).quantize(Decimal("1000")), None
 
 
-def _visit(
-    rng: random.Random,
-    code: str,
-    facility: Facility,
-    card: Row,
-    home: Facility,
-    day: date,
-    copaid: dict[int, Decimal],
-) -> Row:
+def _visit(rng: random.Random, code: str, facility: Facility, card: Row, home: Facility, day: date) -> Row:
     """A visit on a day the card is valid: in route at the card's facility or a district/commune
-    one of the province, else referred from the card's facility; the fund's share by the rules."""
+    one of the province, else referred from the card's facility (the money: `_pay`)."""
     admitted = datetime(
         day.year, day.month, day.day, rng.randint(7, 16), rng.choice((0, 15, 30, 45)), tzinfo=VIETNAM_TZ
     )
@@ -167,18 +159,6 @@ def _visit(
     in_route = facility[0] == home[0] or tier in ("DISTRICT", "COMMUNE")
     route = "PRIMARY" if in_route else "REFERRED"
     visit_type = "INPATIENT" if inpatient else "OUTPATIENT"
-    share = records.fund_share(
-        level=card["benefit_level"],
-        tier=tier,
-        route=route,
-        visit_type=visit_type,
-        total=total,
-        day=day,
-        copaid_this_year=copaid.get(day.year, Decimal(0)),
-        five_years_from=card["five_years_continuous_from"],
-    )
-    insurance = records.fund_paid(total, share)
-    copaid[day.year] = copaid.get(day.year, Decimal(0)) + total - insurance
     icd, diagnosis = rng.choice(ICD_BY_CHAPTER)
     return {
         "person_code": code,
@@ -191,11 +171,31 @@ def _visit(
         "diagnosis_code": icd,
         "diagnosis": diagnosis,
         "total_cost": total,
-        "insurance_paid": insurance,
-        "patient_paid": total - insurance,
         "route": route,
         "referred_from": None if in_route else home[2],
+        "tier": tier,
     }
+
+
+def _pay(visits: list[Row], card: Row) -> None:
+    """The fund's share of each visit by the rules, in order of admission: the year's co-payment
+    so far decides the 5-years case."""
+    copaid: dict[int, Decimal] = {}
+    for visit in sorted(visits, key=lambda v: v["admitted_at"]):
+        day, total = visit["admitted_at"].date(), visit["total_cost"]
+        share = records.fund_share(
+            level=card["benefit_level"],
+            tier=visit.pop("tier"),
+            route=visit["route"],
+            visit_type=visit["visit_type"],
+            total=total,
+            day=day,
+            copaid_this_year=copaid.get(day.year, Decimal(0)),
+            five_years_from=card["five_years_continuous_from"],
+        )
+        visit["insurance_paid"] = records.fund_paid(total, share)
+        visit["patient_paid"] = total - visit["insurance_paid"]
+        copaid[day.year] = copaid.get(day.year, Decimal(0)) + visit["patient_paid"]
 
 
 def _history(born: date, male: bool, periods: list[Row], regions: dict[int, int]) -> records.History:
@@ -427,7 +427,6 @@ def generate_chunks(
                 benefit_level=rules.benefit_level(group),
             )
         out.cards.append(card)
-        copaid: dict[int, Decimal] = {}
         first_day = max(valid_from, date(AS_OF.year - 2, 1, 1))
         last_day = min(valid_to or AS_OF, AS_OF)
         days: list[date] = []
@@ -436,8 +435,9 @@ def generate_chunks(
             for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
                 if low <= high:
                     days.append(low + timedelta(days=rng.randint(0, (high - low).days)))
-        for day in sorted(days):
-            out.visits.append(_visit(rng, code, rng.choice(insured), card, home, day, copaid))
+        mine_visits = [_visit(rng, code, rng.choice(insured), card, home, day) for day in sorted(days)]
+        _pay(mine_visits, card)
+        out.visits.extend(mine_visits)
         if started and pension is None and rng.random() < 0.15:
             age = AS_OF.year - born.year
             benefit = _benefit(
