@@ -601,3 +601,14 @@ async def test_login_expires_at_in_vietnam_time(api: Api, factory: Any) -> None:
     assert signed_in["expiresAt"].endswith("+07:00"), signed_in
     captcha = await api.data("mutation { requestCaptcha { expiresAt } }")
     assert captcha["requestCaptcha"]["expiresAt"].endswith("+07:00")
+
+
+async def test_contribution_statistics_rates_of_each_year(api: Api) -> None:
+    query = """query($y: Int!) { contributionStatistics(groupBy: [YEAR], insuranceType: SOCIAL, fromYear: $y, toYear: $y) {
+      year salaryMonths contributions } }"""
+    for year, rate in ((2012, Decimal("0.24")), (2016, Decimal("0.255")), (2024, Decimal("0.25"))):
+        rows = (await api.data(query, {"y": year}, as_="admin"))["contributionStatistics"]
+        assert rows, year
+        for row in rows:
+            expected = (Decimal(row["salaryMonths"]) * rate).quantize(Decimal("0.01"))
+            assert abs(Decimal(row["contributions"]) - expected) <= Decimal("0.01"), (year, row)
