@@ -23,6 +23,7 @@ from auth.card_keys import CardKeys
 from auth.startup import production_checks
 from gateway.http import EXAMPLES, GraphQLView
 from gateway.pipeline import Pipeline
+from infra import uploads
 from infra.broker import make_broker
 from infra.cache import Caches
 from infra.hub import EventHub
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint),
             Route("/.well-known/ansinh-card-keys", card_keys),
             Route("/.well-known/ansinh-card-revocations", card_revocations),
+            Route("/documents/{sha256}", uploads.document_endpoint(settings, runtime.sessionmaker)),
         ],
         lifespan=lifespan,
         middleware=[

@@ -1,4 +1,6 @@
-"""One-time codes for a new device: 6 digits by SMS, valid 5 minutes, 5 tries."""
+"""One-time codes: 6 digits by SMS, valid 5 minutes, 5 tries; for a new device ("otp") or a
+forgotten password ("password-reset"). The purpose is part of the code's keyed hash, so a code
+(or a challenge) of one purpose never passes for the other."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ class OtpVerdict(Enum):
 
 
 async def create(
-    session: AsyncSession, key: str, account_id: int, device_id: str, now: datetime
+    session: AsyncSession, key: str, account_id: int, device_id: str, now: datetime, purpose: str = "otp"
 ) -> tuple[str, str]:
     """A new challenge; returns its id and the code to send."""
     code = digits(6)
@@ -34,7 +36,7 @@ async def create(
             id=challenge_id,
             account_id=account_id,
             device_id=device_id,
-            code_hmac=keyed_hash(key, "otp", code),
+            code_hmac=keyed_hash(key, purpose, code),
             created_at=now,
             expires_at=now + LIFETIME,
         )
@@ -43,7 +45,7 @@ async def create(
 
 
 async def check(
-    session: AsyncSession, key: str, challenge_id: str, code: str, now: datetime
+    session: AsyncSession, key: str, challenge_id: str, code: str, now: datetime, purpose: str = "otp"
 ) -> tuple[OtpVerdict, Any, int]:
     """The verdict, the challenge row and the tries left. A try is counted atomically first."""
     counted = await session.execute(
@@ -59,7 +61,7 @@ async def check(
     if counted.rowcount != 1:  # type: ignore[attr-defined]
         return OtpVerdict.EXPIRED, None, 0
     row = (await session.execute(select(challenge_t).where(challenge_t.c.id == challenge_id))).one()
-    if not same(row.code_hmac, keyed_hash(key, "otp", code.strip())):
+    if not same(row.code_hmac, keyed_hash(key, purpose, code.strip())):
         return OtpVerdict.WRONG, row, MAX_TRIES - row.attempts
     await session.execute(update(challenge_t).where(challenge_t.c.id == challenge_id).values(used_at=now))
     return OtpVerdict.OK, row, MAX_TRIES - row.attempts

@@ -132,6 +132,8 @@ FIELDS: dict[str, FieldClass] = {
     "ContributionPeriod.currency": EM,
     "ContributionPeriod.salary": EM,
     "ContributionPeriod.salaryCoefficient": EM,
+    "ContributionPeriod.voided": EM,
+    "ContributionPeriod.revisions": EM,
     # HealthInsuranceCard
     "HealthInsuranceCard.id": P,
     "HealthInsuranceCard.number": CA,
@@ -156,6 +158,9 @@ FIELDS: dict[str, FieldClass] = {
     "MedicalVisit.totalCost": S,
     "MedicalVisit.insurancePaid": S,
     "MedicalVisit.patientPaid": S,
+    "MedicalVisit.route": S,
+    "MedicalVisit.voided": S,
+    "MedicalVisit.revisions": S,
     # Benefit
     "Benefit.id": P,
     "Benefit.person": P,
@@ -166,10 +171,14 @@ FIELDS: dict[str, FieldClass] = {
     "Benefit.periodTo": PR,
     "Benefit.amount": PR,
     "Benefit.payingOffice": PR,
+    "Benefit.voided": PR,
+    "Benefit.revisions": PR,
     # Registration: the form itself is only reachable by its applicant and staff in scope.
     "Registration.id": P,
     "Registration.referenceNumber": ID_,
     "Registration.status": ID_,
+    "Registration.purpose": ID_,
+    "Registration.documents": PR,
     "Registration.applicantName": ID_,
     "Registration.socialInsuranceCode": ID_,
     "Registration.idDocument": PR,
@@ -238,6 +247,9 @@ MASKERS: dict[str, Callable[[Any], Any]] = {
         f"Benefit.{f}": (lambda v: v)
         for f in ("regime", "decidedOn", "periodFrom", "periodTo", "payingOffice")
     },
+    # Whether a record counts is no more than its existence says; its revisions mask their values
+    # field by field (schema/revision.py).
+    **{f"{t}.voided": (lambda v: v) for t in ("ContributionPeriod", "MedicalVisit", "Benefit")},
 }
 
 

@@ -37,12 +37,16 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "sms": "BHXH VN: Ma OTP xac nhan dang nhap tren thiet bi moi: {otp}. Hieu luc 5 phut. "
         "Khong cung cap ma nay cho bat ky ai.",
     },
+    "password_reset_otp": {
+        "sms": "BHXH VN: Ma OTP dat lai mat khau: {otp}. Hieu luc 5 phut. "
+        "Khong cung cap ma nay cho bat ky ai.",
+    },
 }
 
 
 # Templates whose values are secrets (a temporary password, an OTP): once sent, the outbox row
 # keeps who and when, not what.
-SECRET_TEMPLATES = frozenset({"account_created", "device_otp"})
+SECRET_TEMPLATES = frozenset({"account_created", "device_otp", "password_reset_otp"})
 
 
 async def enqueue(session: AsyncSession, channel: str, to: str, template: str, **params: str) -> None:

@@ -12,13 +12,21 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 
+from auth.secrets import keyed_hash, same
+from models.tables import auth_session_t
+from models.types import utcnow
 from resolvers.context import Context
 from resolvers.outcomes import Problems
 
@@ -127,3 +135,67 @@ async def store_photo(upload_dir: str, photo: Photo) -> str:
     """Writes the photo (once per content) and returns its SHA-256."""
     await asyncio.to_thread(_write, upload_dir, photo)
     return photo.sha256
+
+
+# ---------- showing them: short-lived links for one session ----------
+
+DOCUMENT_LIFETIME = timedelta(minutes=5)
+SHA256 = re.compile(r"[0-9a-f]{64}")  # a stored photo's name: nothing else reaches the disk
+CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png"}
+
+
+def _document_signature(key: str, sha256: str, session_id: int, expires: int) -> str:
+    return keyed_hash(key, "document", f"{sha256}:{session_id}:{expires}")
+
+
+def document_url(key: str, sha256: str, session_id: int, now: datetime) -> str:
+    """A link to a stored photo for this session only, for a few minutes (an <img> cannot send
+    the bearer token: the link carries the session it was made for, and a signature)."""
+    expires = int((now + DOCUMENT_LIFETIME).timestamp())
+    signature = _document_signature(key, sha256, session_id, expires)
+    return f"/documents/{sha256}?s={session_id}&e={expires}&t={signature}"
+
+
+def content_type(upload_dir: str, sha256: str) -> str:
+    try:
+        with photo_path(upload_dir, sha256).open("rb") as handle:
+            kind = image_kind(handle.read(8))
+    except OSError:
+        kind = None
+    return CONTENT_TYPES.get(kind or "", "application/octet-stream")
+
+
+def document_endpoint(settings: Any, sessionmaker: Any) -> Any:
+    """GET /documents/{sha256}: the photo, if the link is signed, in date, and its session alive."""
+
+    async def endpoint(request: Request) -> Response:
+        sha256 = request.path_params["sha256"]
+        try:
+            session_id, expires = int(request.query_params["s"]), int(request.query_params["e"])
+            signature = request.query_params["t"]
+        except (KeyError, ValueError):
+            return Response(status_code=404)
+        now = datetime.now(UTC)
+        good = same(signature, _document_signature(settings.secret_key, sha256, session_id, expires))
+        if not good or expires < now.timestamp() or not SHA256.fullmatch(sha256):
+            return Response(status_code=404)
+        async with sessionmaker() as session:
+            alive = (
+                await session.execute(
+                    select(auth_session_t.c.id).where(
+                        auth_session_t.c.id == session_id,
+                        auth_session_t.c.revoked_at.is_(None),
+                        auth_session_t.c.expires_at > utcnow(),
+                    )
+                )
+            ).first()
+        path = photo_path(settings.upload_dir, sha256)
+        if alive is None or not path.exists():
+            return Response(status_code=404)
+        return FileResponse(
+            path,
+            media_type=content_type(settings.upload_dir, sha256),
+            headers={"Cache-Control": "private, no-store"},
+        )
+
+    return endpoint

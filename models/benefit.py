@@ -34,6 +34,7 @@ class Benefit(SQLModel, table=True):
         CheckConstraint("amount IS NULL OR amount >= 0", name="ck_benefit_amount"),
         Index("ix_benefit_person_newest", "person_id", "decided_on", "id"),
         Index("ix_benefit_person_regime", "person_id", "regime", "decided_on", "id"),
+        Index("ix_benefit_decision_number", "decision_number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -45,3 +46,4 @@ class Benefit(SQLModel, table=True):
     period_to: date | None = None
     amount: Decimal | None = Field(default=None, sa_column=Column(Money))
     paying_office_id: int | None = Field(default=None, foreign_key="office.id")
+    voided: bool = Field(default=False)

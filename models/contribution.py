@@ -48,6 +48,8 @@ class ContributionPeriod(SQLModel, table=True):
     currency: str = Field(default="VND", max_length=3)
     salary: Decimal | None = Field(default=None, sa_column=Column(Money))
     salary_coefficient: Decimal | None = Field(default=None, sa_column=Column(Money))
+    # Voided by an officer: kept with its revisions, counted nowhere.
+    voided: bool = Field(default=False)
 
 
 # ---------- the statistics rollup (see models/rollup.py), kept with the periods ----------

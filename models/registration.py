@@ -33,6 +33,7 @@ class Registration(SQLModel, table=True):
         Index("ix_registration_newest", "status", "submitted_at", "id"),
         Index("ix_registration_office_newest", "receiving_office_id", "submitted_at", "id"),
         Index("ix_registration_code", "social_insurance_code"),
+        CheckConstraint("purpose IN ('REGISTER', 'ADJUST', 'STOP')", name="ck_registration_purpose"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,6 +42,8 @@ class Registration(SQLModel, table=True):
     # A keyed hash of the form sent with the clientMutationId: a retry must send the same form.
     input_fingerprint: str | None = Field(default=None, max_length=64)
     status: str = Field(default="PENDING", max_length=8)
+    # Form 01's three purposes: đăng ký sử dụng, điều chỉnh thông tin, ngừng sử dụng.
+    purpose: str = Field(default="REGISTER", max_length=8)
     applicant_name: str = Field(max_length=120)
     social_insurance_code: str = Field(max_length=10)
     id_type: str = Field(max_length=8)

@@ -53,7 +53,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Table, delete, func, insert, select, text, tuple_, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Table,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    true,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -412,8 +425,11 @@ def _raw(money: Any) -> Any:
     return type_coerce(money, BigInteger)
 
 
-def periods_of_persons(person_ids: Any) -> Any:
-    """The periods of some people as the rollup reads them: person id, province, then `Period`."""
+def periods_of_persons(person_ids: Any, *, in_force: bool = True) -> Any:
+    """The periods of some people as the rollup reads them: person id, province, then `Period`.
+    Voided periods count nowhere (`in_force=False` only for a database from before they existed:
+    migration 0007's)."""
+    live = period_t.c.voided.is_(False) if in_force else true()
     return (
         select(
             period_t.c.person_id,
@@ -428,7 +444,7 @@ def periods_of_persons(person_ids: Any) -> Any:
         )
         .join(person_t, person_t.c.id == period_t.c.person_id)
         .join(unit_t, unit_t.c.id == period_t.c.unit_id)
-        .where(person_ids)
+        .where(person_ids, live)
         .order_by(period_t.c.person_id, period_t.c.id)
     )
 
@@ -498,6 +514,14 @@ async def add(conn: AsyncConnection | AsyncSession, rollup: Rows, returns: Rows)
     if rollup:
         statement = _add_statement(dialect, rollup_t, ROLLUP_KEY, (*VALUES, *HOME_VALUES))
         await conn.execute(statement, _records(ROLLUP_KEY, (*VALUES, *HOME_VALUES), rollup))
+        # A period voided or moved: a group-year nobody contributes in any more is gone.
+        emptied_groups = sorted(key for key, values in rollup.items() if values[0] < 0)
+        if emptied_groups:
+            await conn.execute(
+                delete(rollup_t).where(
+                    tuple_(*(rollup_t.c[k] for k in ROLLUP_KEY)).in_(emptied_groups), rollup_t.c.persons == 0
+                )
+            )
     if returns:
         statement = _add_statement(dialect, return_t, RETURN_KEY, RETURN_VALUES)
         await conn.execute(statement, _records(RETURN_KEY, RETURN_VALUES, returns))
@@ -540,6 +564,36 @@ async def period_recorded(session: AsyncSession, person_id: int, period_id: int)
                 await session.execute(insert(away_t).values(**away))
 
 
+async def _lock_person(session: AsyncSession, person_id: int) -> None:
+    if _dialect(session) == "postgresql":
+        await session.execute(
+            select(person_t.c.id).where(person_t.c.id == person_id).with_for_update(key_share=True)
+        )
+
+
+async def periods_before_change(session: AsyncSession, person_id: int) -> list[Sequence[Any]]:
+    """The person's periods in force before a correction or a void (same transaction, person
+    locked): pass them to `periods_changed` once the change is written."""
+    await _lock_person(session, person_id)
+    return list((await session.execute(periods_of_persons(period_t.c.person_id == person_id))).all())
+
+
+async def periods_changed(session: AsyncSession, person_id: int, before: list[Sequence[Any]]) -> None:
+    """After a period of the person was corrected or voided: the rollup moves from what the periods
+    made before to what they make now, and the person's away periods are written afresh."""
+    after = list((await session.execute(periods_of_persons(period_t.c.person_id == person_id))).all())
+    old = next(iter(by_person(before)), None)
+    new = next(iter(by_person(after)), None)
+    province = (new or old or (0, "", [], []))[1]
+    new_rollup, new_returns = person_rows(province, new[2] if new else [])
+    old_rollup, old_returns = person_rows(province, old[2] if old else [])
+    await add(session, difference(new_rollup, old_rollup), difference(new_returns, old_returns))
+    await session.execute(away_t.delete().where(away_t.c.person_id == person_id))
+    away = [a for r in after if (a := away_row(r)) is not None]
+    if away:
+        await session.execute(insert(away_t), away)
+
+
 async def persons_added(conn: AsyncConnection, person_ids: Sequence[int]) -> None:
     """People whose periods are not in the rollup yet (the seed's): adds them, with their away
     periods."""
@@ -563,19 +617,24 @@ def _as_rows(rows: Iterable[tuple[Any, ...]], key_length: int) -> Rows:
 # ---------- from scratch ----------
 
 
+def _has_voided(conn: Connection) -> bool:
+    return any(c["name"] == "voided" for c in inspect(conn).get_columns("contribution_period"))
+
+
 def compute(conn: Connection, persons_per_read: int = PERSONS_PER_READ) -> Totals:
     """The rollup of every period in the database, computed afresh (migration 0007, tests). Reads
     the people in ranges of ids, so memory goes by groups, not by periods."""
     totals = Totals()
+    in_force = _has_voided(conn)
     last = conn.execute(select(person_t.c.id).order_by(person_t.c.id.desc()).limit(1)).scalar() or 0
     for start in range(0, last + 1, persons_per_read):
         ids = period_t.c.person_id.between(start, start + persons_per_read - 1)
-        for _, province, periods, _ in by_person(conn.execute(periods_of_persons(ids))):
+        for _, province, periods, _ in by_person(conn.execute(periods_of_persons(ids, in_force=in_force))):
             totals.add_person(province, periods)
     return totals
 
 
-def away_periods() -> Any:
+def away_periods(in_force: bool = True) -> Any:
     """Every period at a unit away from its person's province, as `contribution_away` holds them."""
     return (
         select(
@@ -590,7 +649,10 @@ def away_periods() -> Any:
         )
         .join(person_t, person_t.c.id == period_t.c.person_id)
         .join(unit_t, unit_t.c.id == period_t.c.unit_id)
-        .where(func.substr(unit_t.c.code, 1, 2) != person_t.c.province_scope)
+        .where(
+            func.substr(unit_t.c.code, 1, 2) != person_t.c.province_scope,
+            period_t.c.voided.is_(False) if in_force else true(),
+        )
     )
 
 
@@ -605,7 +667,9 @@ def rebuild(conn: Connection) -> None:
     _insert_all(conn, return_t, (*RETURN_KEY, *RETURN_VALUES), totals.return_rows())
     away = [c.name for c in away_t.columns]
     # A province's away periods together on disk: the statistics read them by province.
-    statement = away_periods().order_by(person_t.c.province_scope, period_t.c.unit_id, period_t.c.id)
+    statement = away_periods(_has_voided(conn)).order_by(
+        person_t.c.province_scope, period_t.c.unit_id, period_t.c.id
+    )
     conn.execute(insert(away_t).from_select(away, statement))
     if conn.dialect.name == "postgresql":
         for table in (rollup_t, return_t, away_t):

@@ -18,6 +18,7 @@ from models.outbox import OutboxMessage
 from models.persisted import PersistedQuery
 from models.person import Person
 from models.registration import Registration
+from models.revision import Revision
 from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
 from models.unit import Unit, UnitMember
 from models.visit import MedicalVisit
@@ -53,6 +54,7 @@ person_t = _table(Person)
 persisted_t = _table(PersistedQuery)
 registration_t = _table(Registration)
 return_t = _table(ContributionReturn)
+revision_t = _table(Revision)
 rollup_t = _table(ContributionRollup)
 unit_t = _table(Unit)
 unit_member_t = _table(UnitMember)

@@ -23,6 +23,9 @@ class MedicalVisit(SQLModel, table=True):
         Index("ix_visit_person_year", "person_id", "year", "admitted_at", "id"),
         Index("ix_visit_facility_newest", "facility_id", "admitted_at", "id"),
         Index("ix_visit_facility_person", "facility_id", "person_id"),
+        CheckConstraint(
+            "route IN ('PRIMARY', 'REFERRED', 'OUT_OF_ROUTE', 'EMERGENCY')", name="ck_visit_route"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -39,3 +42,8 @@ class MedicalVisit(SQLModel, table=True):
     total_cost: Decimal = Field(sa_column=Column(Money, nullable=False))
     insurance_paid: Decimal = Field(sa_column=Column(Money, nullable=False))
     patient_paid: Decimal = Field(sa_column=Column(Money, nullable=False))
+    # Tuyến: PRIMARY (the card's facility or in-route), REFERRED (from referred_from), OUT_OF_ROUTE,
+    # EMERGENCY; with the facility's level it decides what the fund pays.
+    route: str = Field(default="PRIMARY", max_length=12)
+    referred_from: str | None = Field(default=None, max_length=5)
+    voided: bool = Field(default=False)

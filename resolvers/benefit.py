@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert
 
 from models.benefit import BENEFIT_REGIMES
+from models.rules.records import BenefitFact, check_benefit
 from models.tables import (
     benefit_t,
 )
@@ -21,11 +23,14 @@ from resolvers.recording import (
     Outcome,
     Saved,
     checked_money,
+    decision_taken,
+    load_history,
     not_future_date,
     office_by_code,
     officer_only,
     one_row,
     person_in_scope,
+    report,
 )
 from resolvers.registration import check_text
 
@@ -42,6 +47,30 @@ class BenefitData:
     period_to: date | None = None
     amount: Decimal | None = None
     paying_office_code: str | None = None
+
+
+async def benefit_rules(
+    context: Context,
+    problems: Problems,
+    person: Any,
+    data: BenefitData,
+    amount: Decimal | None,
+    decision_number: str | None,
+    own_id: int | None = None,
+) -> None:
+    """The regime's rules over the person's history (models/rules/records.py); a decision number
+    once in the whole register."""
+    session = context.session
+    if await decision_taken(session, decision_number, own_id):
+        problems.add(
+            (*INPUT, "decisionNumber"),
+            "DUPLICATE_DECISION",
+            f"The decision {decision_number} is recorded already.",
+        )
+    if data.period_from is not None and data.period_to is not None and data.period_to < data.period_from:
+        return
+    fact = BenefitFact(own_id, data.regime, data.decided_on, None, data.period_from, data.period_to, amount)
+    report(problems, check_benefit(fact, await load_history(session, person), own_id=own_id))
 
 
 async def record_benefit(context: Context, data: BenefitData) -> Outcome:
@@ -64,6 +93,8 @@ async def record_benefit(context: Context, data: BenefitData) -> Outcome:
         problems, (*INPUT, "decisionNumber"), data.decision_number, "The decision number", 40, required=False
     )
     office_id = await office_by_code(session, problems, (*INPUT, "payingOfficeCode"), data.paying_office_code)
+    if person is not None and data.regime in BENEFIT_REGIMES:
+        await benefit_rules(context, problems, person, data, amount, decision_number)
     if problems or person is None:
         return Invalid(problems.items)
     inserted = await session.execute(

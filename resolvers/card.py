@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import scopes, throttle
 from auth.viewer import Role, Viewer
 from models import rules
+from models.rules.records import CardFact, check_card
 from models.tables import (
     card_t,
     facility_t,
@@ -30,9 +31,11 @@ from resolvers.recording import (
     INPUT,
     Outcome,
     Saved,
+    load_history,
     officer_only,
     one_row,
     person_in_scope,
+    report,
 )
 from resolvers.registration import check_text, vietnam_today
 
@@ -266,14 +269,26 @@ async def issue_card(context: Context, data: CardData) -> Outcome:
             "This facility has no health-insurance contract: it cannot be a place of primary care.",
         )
     number = None
+    exists = False
     if person is not None and group in rules.BENEFICIARY_GROUPS:
         number = rules.card_number(group, person.province_scope, person.social_insurance_code)
-        if (await session.execute(select(card_t.c.id).where(card_t.c.number == number))).first():
+        if (
+            exists := (await session.execute(select(card_t.c.id).where(card_t.c.number == number))).first()
+            is not None
+        ):
             problems.add(
                 (*INPUT, "beneficiaryGroup"),
                 "CARD_EXISTS",
                 f"The card {number} exists already: renew it (renewCard) rather than issue it again.",
             )
+    if (
+        not exists
+        and person is not None
+        and group in rules.BENEFICIARY_GROUPS
+        and (data.valid_to is None or data.valid_to >= data.valid_from)
+    ):
+        fact = CardFact(None, group, data.valid_from, data.valid_to)
+        report(problems, check_card(fact, await load_history(session, person), vietnam_today()))
     if problems or person is None or facility is None or number is None:
         return Invalid(problems.items)
     try:
@@ -366,6 +381,12 @@ async def renew_card(context: Context, number: str, valid_from: date | None, val
     start = valid_from if valid_from is not None else (card.valid_from if card is not None else None)
     if start is not None and valid_to < start:
         problems.add((*INPUT, "validTo"), "BEFORE_FROM", "validTo cannot be before validFrom.")
+    if card is not None and start is not None and valid_to >= start:
+        holder = (
+            await context.session.execute(select(person_t).where(person_t.c.id == card.person_id))
+        ).one()
+        fact = CardFact(card.id, card.beneficiary_group, start, valid_to, card.suspended)
+        report(problems, check_card(fact, await load_history(context.session, holder), today))
     if problems or card is None or start is None:
         return Invalid(problems.items)
     await context.session.execute(

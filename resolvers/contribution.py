@@ -8,7 +8,10 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from models import rollup, rules
+from models import rollup
+from models.rules import BHTN_START
+from models.rules import records as rules_records
+from models.rules.records import PeriodFact
 from models.tables import (
     period_t,
     unit_t,
@@ -20,18 +23,19 @@ from resolvers.loaders import periods_with_owner
 from resolvers.outcomes import Invalid, Problem, Problems
 from resolvers.recording import (
     COEFFICIENT_MAX,
-    DEFAULT_WAGE_REGION,
     INPUT,
     OCCUPATIONAL_ACCIDENT_START,
-    WAGE_REGION,
     Outcome,
     Saved,
     add_member,
     checked_money,
     current_month,
+    load_history,
     officer_only,
     one_row,
     person_in_scope,
+    region_of,
+    report,
 )
 from resolvers.registration import check_text
 
@@ -76,7 +80,7 @@ async def record_contribution_period(context: Context, data: PeriodData) -> Outc
             "IN_THE_FUTURE",
             f"A period cannot reach past this month ({to_year_month(current)}).",
         )
-    if data.insurance_type == "UNEMPLOYMENT" and start < rules.BHTN_START:
+    if data.insurance_type == "UNEMPLOYMENT" and start < BHTN_START:
         problems.add(
             (*INPUT, "fromMonth"),
             "BEFORE_BHTN",
@@ -99,17 +103,6 @@ async def record_contribution_period(context: Context, data: PeriodData) -> Outc
             (*INPUT, "salaryCoefficient"), "PRECISION", "A salary coefficient has at most 2 decimal places."
         )
     salary = checked_money(problems, (*INPUT, "salary"), data.salary, "The salary")
-    if salary is not None and unit is not None:
-        region = WAGE_REGION.get(unit.province_scope, DEFAULT_WAGE_REGION)
-        # State-sector salaries are a coefficient x the base salary: the coefficient says which.
-        floor, cap = rules.salary_bounds(start, region, state_sector=data.salary_coefficient is not None)
-        if not floor <= salary <= cap:
-            problems.add(
-                (*INPUT, "salary"),
-                "OUT_OF_RANGE",
-                f"In {to_year_month(start)} a contribution salary is between {floor:,.0f} and {cap:,.0f} VND "
-                f"(region {region}).",
-            )
     occupation = check_text(
         problems, (*INPUT, "occupation"), data.occupation, "The occupation", 200, required=False
     )
@@ -126,16 +119,18 @@ async def record_contribution_period(context: Context, data: PeriodData) -> Outc
         "DUPLICATE",
         "This person already has exactly this period at this unit for this insurance.",
     )
-    if person is not None and unit is not None:
-        same = await session.execute(
-            select(period_t.c.id).where(
-                period_t.c.person_id == person.id,
-                period_t.c.unit_id == unit.id,
-                *(period_t.c[k] == v for k, v in exact.items()),
-            )
+    if person is not None and unit is not None and salary is not None and start <= end:
+        fact = PeriodFact(
+            None,
+            unit.id,
+            data.insurance_type,
+            start,
+            end,
+            salary,
+            coefficient,
+            region_of(unit.province_scope),
         )
-        if same.first() is not None:
-            problems.items.append(duplicate)
+        report(problems, rules_records.check_period(fact, await load_history(session, person)))
     if problems or person is None or unit is None or salary is None:
         return Invalid(problems.items)
     try:

@@ -23,6 +23,7 @@ from models.tables import (
     office_t,
     period_t,
     person_t,
+    revision_t,
     unit_member_t,
     unit_t,
     visit_t,
@@ -114,6 +115,10 @@ class Loaders:
         return _by_key(self.session, person_t, "id")
 
     @cached_property
+    def persons_by_code(self) -> DataLoader[Hashable, Any | None]:
+        return _by_key(self.session, person_t, "social_insurance_code")
+
+    @cached_property
     def units_by_id(self) -> DataLoader[Hashable, Any | None]:
         return _by_key(self.session, unit_t, "id")
 
@@ -128,6 +133,25 @@ class Loaders:
     @cached_property
     def admin_units_by_code(self) -> DataLoader[tuple[str, str], Any | None]:
         return DataLoader(load_fn=self._admin_units)
+
+    @cached_property
+    def revisions_by_subject(self) -> DataLoader[tuple[str, int], list[Any]]:
+        """Corrections of records, oldest first: one statement for every record of a request."""
+
+        async def load(keys: list[tuple[str, int]]) -> list[list[Any]]:
+            found: dict[tuple[str, int], list[Any]] = defaultdict(list)
+            for kind in {k for k, _ in keys}:
+                ids = {i for k, i in keys if k == kind}
+                rows = await self.session.execute(
+                    select(revision_t)
+                    .where(revision_t.c.subject_type == kind, revision_t.c.subject_id.in_(ids))
+                    .order_by(revision_t.c.subject_id, revision_t.c.id)
+                )
+                for row in rows.all():
+                    found[(kind, row.subject_id)].append(row)
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def cards_by_person(self) -> DataLoader[int, Any | None]:
@@ -245,6 +269,7 @@ class Loaders:
             .where(
                 period_t.c.person_id.in_(person_ids),
                 period_t.c.insurance_type.in_(types),
+                period_t.c.voided.is_(False),
                 scopes.periods(self.viewer),
             )
             .order_by(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month)

@@ -21,10 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import scopes
 from auth.viewer import Role, Viewer
 from models.admin_units import PROVINCES
+from models.rules import Violation
+from models.rules.records import BenefitFact, CardFact, History, PeriodFact
 from models.tables import (
+    benefit_t,
+    card_t,
     office_t,
+    period_t,
     person_t,
     unit_member_t,
+    unit_t,
 )
 from models.types import VIETNAM_TZ
 from resolvers.outcomes import Invalid, Problems, Refused
@@ -86,6 +92,92 @@ async def person_in_scope(
     if row is None:
         problems.add(path, "NOT_FOUND", f"No insured person with the code {code} in your scope.")
     return row
+
+
+# ---------- the rules of models/rules ----------
+
+
+def report(problems: Problems, violations: list[Violation], path: Path_ = INPUT) -> None:
+    """Each broken rule as an input problem, on the field it names."""
+    for v in violations:
+        problems.add((*path, v.field), v.code, v.message)
+
+
+def region_of(province_scope: str) -> int:
+    return WAGE_REGION.get(province_scope, DEFAULT_WAGE_REGION)
+
+
+async def load_history(session: AsyncSession, person: Any) -> History:
+    """The person's records in force, as the rules read them: three statements."""
+    periods = (
+        await session.execute(
+            select(
+                period_t.c.id,
+                period_t.c.unit_id,
+                period_t.c.insurance_type,
+                period_t.c.from_month,
+                period_t.c.to_month,
+                period_t.c.salary,
+                period_t.c.salary_coefficient,
+                unit_t.c.province_scope,
+            )
+            .join(unit_t, unit_t.c.id == period_t.c.unit_id)
+            .where(period_t.c.person_id == person.id, period_t.c.voided.is_(False))
+        )
+    ).all()
+    cards = (
+        await session.execute(
+            select(
+                card_t.c.id,
+                card_t.c.beneficiary_group,
+                card_t.c.valid_from,
+                card_t.c.valid_to,
+                card_t.c.suspended,
+            ).where(card_t.c.person_id == person.id)
+        )
+    ).all()
+    benefits = (
+        await session.execute(
+            select(
+                benefit_t.c.id,
+                benefit_t.c.regime,
+                benefit_t.c.decided_on,
+                benefit_t.c.decision_number,
+                benefit_t.c.period_from,
+                benefit_t.c.period_to,
+                benefit_t.c.amount,
+            ).where(benefit_t.c.person_id == person.id, benefit_t.c.voided.is_(False))
+        )
+    ).all()
+    return History(
+        born=person.date_of_birth,
+        gender=person.gender,
+        periods=[
+            PeriodFact(
+                r.id,
+                r.unit_id,
+                r.insurance_type,
+                r.from_month,
+                r.to_month,
+                r.salary,
+                r.salary_coefficient,
+                region_of(r.province_scope),
+            )
+            for r in periods
+        ],
+        cards=[CardFact(r.id, r.beneficiary_group, r.valid_from, r.valid_to, r.suspended) for r in cards],
+        benefits=[BenefitFact(*r) for r in benefits],
+    )
+
+
+async def decision_taken(session: AsyncSession, number: str | None, own_id: int | None = None) -> bool:
+    """A decision number is recorded once, for anyone (voided decisions keep theirs)."""
+    if number is None:
+        return False
+    statement = select(benefit_t.c.id).where(benefit_t.c.decision_number == number)
+    if own_id is not None:
+        statement = statement.where(benefit_t.c.id != own_id)
+    return (await session.execute(statement.limit(1))).first() is not None
 
 
 # ---------- value checks ----------

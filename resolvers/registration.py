@@ -8,26 +8,28 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import scopes
+from auth import scopes, throttle
 from auth.passwords import hash_password
 from auth.secrets import keyed_hash, same
 from auth.viewer import Role, Viewer
 from infra.outbox import enqueue
 from infra.uploads import Photo, check_upload_csrf, read_photo, store_photo
-from models.tables import account_t, office_t, person_t, registration_t
+from models.admin_units import PROVINCES as _PROVINCES
+from models.rules.records import check_id_document
+from models.tables import account_t, auth_session_t, office_t, person_t, registration_t
 from models.text import normalize_name
 from models.types import VIETNAM_TZ, utcnow
 from resolvers import validate
-from resolvers.account import ACCOUNT_COLUMNS
+from resolvers.account import ACCOUNT_COLUMNS, check_captcha, client_address
 from resolvers.context import Context, require_viewer
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInput, InvalidArguments, RateLimited
 from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.outcomes import Invalid, Problem, Problems, Refused
 from resolvers.pagination import Ordering, page
@@ -63,6 +65,9 @@ async def registrations(context: Context, status: str | None, first: int | None,
 
 
 # ---------- shared checks (also used by the data-entry mutations) ----------
+
+
+PROVINCE_CODES = frozenset(p.code for p in _PROVINCES)
 
 
 def vietnam_today() -> date:
@@ -224,6 +229,7 @@ class Submission:
     id_front: Any = None
     id_back: Any = None
     client_mutation_id: str | None = None
+    purpose: str = "REGISTER"
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,9 +329,15 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
     elif name is not None:
         person = (
             await session.execute(
-                select(person_t.c.id, person_t.c.full_name, person_t.c.province_scope).where(
-                    person_t.c.social_insurance_code == code
-                )
+                select(
+                    person_t.c.id,
+                    person_t.c.full_name,
+                    person_t.c.province_scope,
+                    person_t.c.id_type,
+                    person_t.c.id_number,
+                    person_t.c.gender,
+                    person_t.c.date_of_birth,
+                ).where(person_t.c.social_insurance_code == code)
             )
         ).first()
         # One answer for "no such code" and "another name": the form is no way to probe codes.
@@ -335,19 +347,26 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
     if person is not None:
         account = (
             await session.execute(
-                select(account_t.c.id).where(
+                select(account_t.c.id, account_t.c.disabled).where(
                     or_(account_t.c.person_id == person.id, account_t.c.username == code)
                 )
             )
         ).first()
-        if account is not None:
+        if form.purpose != "REGISTER" and (account is None or account.disabled):
+            problems.add(
+                (*INPUT, "purpose"),
+                "NO_ACCOUNT",
+                f"{form.purpose} changes an existing account: this code has none in use (purpose REGISTER "
+                "asks for one).",
+            )
+        elif form.purpose == "REGISTER" and account is not None:
             problems.add(
                 (*INPUT, "socialInsuranceCode"),
                 "ACCOUNT_EXISTS",
-                "This social-insurance code already has an account: sign in with it, or use "
-                '"forgot password" to get a new password.',
+                "This social-insurance code already has an account: sign in with it, or get a new "
+                "password by SMS (quên mật khẩu: requestPasswordReset, then resetPassword).",
             )
-        else:
+        if not problems.has((*INPUT, "socialInsuranceCode")) and not problems.has((*INPUT, "purpose")):
             waiting = await _registration(
                 session,
                 (registration_t.c.social_insurance_code == code) & (registration_t.c.status == "PENDING"),
@@ -369,6 +388,20 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
     pattern, rule = validate.ID_FORMATS[id_type]
     if not pattern.match(id_number):
         problems.add((*INPUT, "idDocumentNumber"), "FORMAT", f"{rule[0].upper()}{rule[1:]}.")
+    elif person is not None and not any(p.code == "ACCOUNT_EXISTS" for p in problems.items):
+        for v in check_id_document(
+            id_type,
+            id_number,
+            recorded_type=person.id_type,
+            recorded_number=person.id_number,
+            provinces=PROVINCE_CODES,
+        ):
+            if v.code == "ID_MISMATCH":
+                # The same answer as another name: the form is no way to test a person's ID number
+                # (the officer sees ID_MISMATCH on approval, should the record change meanwhile).
+                problems.add((*INPUT, "socialInsuranceCode"), "NO_MATCH", NO_MATCH)
+            else:
+                problems.add((*INPUT, v.field), v.code, v.message)
 
     address = await check_address(context, problems, (*INPUT, "contactAddress"), form.contact_address)
     contact_person = check_text(
@@ -393,7 +426,7 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
         )
     office = (
         await session.execute(
-            select(office_t.c.id, office_t.c.province_code).where(
+            select(office_t.c.id, office_t.c.province_code, office_t.c.level, office_t.c.name).where(
                 office_t.c.code == form.receiving_office_code.strip()
             )
         )
@@ -403,6 +436,13 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             (*INPUT, "receivingOfficeCode"),
             "NOT_FOUND",
             f"No BHXH office has the code {form.receiving_office_code!r} (see the offices query).",
+        )
+    elif person is not None and office.level != "NATIONAL" and office.province_code != person.province_scope:
+        problems.add(
+            (*INPUT, "receivingOfficeCode"),
+            "OFFICE_OUT_OF_PROVINCE",
+            f"The form goes to the office of the person's province ({person.province_scope}) or the national "
+            f"office (00): {office.name} is another province's.",
         )
 
     if problems or person is None or address is None or office is None or name is None:
@@ -414,7 +454,8 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
             hashes[column] = await store_photo(context.runtime.settings.upload_dir, photos[attribute])
 
     now = utcnow()
-    scope = office.province_code
+    # Decided by the officers of the person's province, whichever office received it.
+    scope = person.province_scope
     try:
         inserted = await session.execute(
             insert(registration_t).values(
@@ -435,6 +476,7 @@ async def submit_registration(context: Context, form: Submission) -> Submitted |
                 province_scope=scope,
                 submission_method=form.submission_method,
                 submitted_at=now,
+                purpose=form.purpose,
                 **address.columns(),
                 **hashes,
             )
@@ -582,7 +624,14 @@ async def approve_registration(
         return Invalid([*problems.items, *_already_decided(found.status).problems])
     person = (
         await session.execute(
-            select(person_t.c.id).where(person_t.c.social_insurance_code == found.social_insurance_code)
+            select(
+                person_t.c.id,
+                person_t.c.province_scope,
+                person_t.c.id_type,
+                person_t.c.id_number,
+                person_t.c.gender,
+                person_t.c.date_of_birth,
+            ).where(person_t.c.social_insurance_code == found.social_insurance_code)
         )
     ).first()
     if person is None:
@@ -590,6 +639,23 @@ async def approve_registration(
             (*INPUT, "registrationId"), "NOT_FOUND", "The insured person of this form no longer exists."
         )
     else:
+        # The record may have changed since the form came in: the rules again, on the form's ID.
+        for v in check_id_document(
+            found.id_type,
+            found.id_number,
+            recorded_type=person.id_type,
+            recorded_number=person.id_number,
+            provinces=PROVINCE_CODES,
+        ):
+            problems.add((*INPUT, "registrationId"), v.code, v.message)
+        if viewer.province_code is not None and viewer.province_code != person.province_scope:
+            problems.add(
+                (*INPUT, "registrationId"),
+                "OFFICE_OUT_OF_PROVINCE",
+                f"Only officers of the person's province ({person.province_scope}) decide this form.",
+            )
+        if found.purpose != "REGISTER" and not problems:
+            return await _apply_change(context, viewer, found, person.id)
         account = (
             await session.execute(
                 select(account_t.c.id).where(
@@ -600,7 +666,7 @@ async def approve_registration(
                 )
             )
         ).first()
-        if account is not None:
+        if account is not None and found.purpose == "REGISTER":
             problems.add(
                 (*INPUT, "registrationId"),
                 "ACCOUNT_EXISTS",
@@ -687,6 +753,75 @@ async def approve_registration(
     return Decided(row, account_row)
 
 
+async def _apply_change(context: Context, viewer: Viewer, found: Any, person_id: int) -> Decided | Invalid:
+    """ADJUST: the form's phone, e-mail and contact address become the record's (the managing
+    province stays: a move to another province is a transfer at the office). STOP: the account is
+    disabled and its sessions end at once (and with them its subscriptions)."""
+    session = context.session
+    account = (
+        await session.execute(
+            select(account_t.c.id, account_t.c.disabled).where(account_t.c.person_id == person_id)
+        )
+    ).first()
+    if account is None or account.disabled:
+        return Invalid(
+            [
+                Problem(
+                    (*INPUT, "registrationId"),
+                    "NO_ACCOUNT",
+                    "This code has no account in use: reject the form.",
+                )
+            ]
+        )
+    now = utcnow()
+    decided = await session.execute(
+        update(registration_t)
+        .where(registration_t.c.id == found.id, registration_t.c.status == "PENDING")
+        .values(status="APPROVED", decided_at=now, decided_by_account_id=viewer.account_id)
+    )
+    if decided.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        return _already_decided("by another officer")
+    detail: dict[str, Any] = {"reference": found.reference_number, "purpose": found.purpose}
+    if found.purpose == "ADJUST":
+        await session.execute(
+            update(person_t)
+            .where(person_t.c.id == person_id)
+            .values(
+                phone=found.phone,
+                email=found.email,
+                address_scheme=found.address_scheme,
+                province_code=found.province_code,
+                district_code=found.district_code,
+                ward_code=found.ward_code,
+                street=found.street,
+            )
+        )
+        detail["changed"] = ["phone", "email", "address"]
+    else:
+        await session.execute(update(account_t).where(account_t.c.id == account.id).values(disabled=True))
+        await session.execute(
+            update(auth_session_t)
+            .where(auth_session_t.c.account_id == account.id, auth_session_t.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        detail["accountDisabled"] = account.id
+    await record_event(
+        session,
+        "REGISTRATION_APPROVED",
+        "Registration",
+        found.id,
+        person_id=person_id,
+        province_code=found.province_scope,
+    )
+    await audit(session, viewer, "approveRegistration", "Registration", found.id, detail)
+    await session.commit()
+    events_committed(context)
+    row = await _registration(session, registration_t.c.id == found.id)
+    account_row = (await session.execute(select(*ACCOUNT_COLUMNS).where(account_t.c.id == account.id))).one()
+    return Decided(row, account_row)
+
+
 async def reject_registration(
     context: Context, registration_id: str, reason: str
 ) -> Decided | Invalid | Refused:
@@ -758,3 +893,37 @@ async def reject_registration(
     context.runtime.outbox_wake()
     row = await _registration(session, registration_t.c.id == found.id)
     return Decided(row, None)
+
+
+# ---------- follow-up without an account ----------
+
+STATUS_LIMIT = 20  # follow-ups per client address per hour
+STATUS_WINDOW = timedelta(hours=1)
+
+
+async def registration_status(
+    context: Context, reference_number: str, social_insurance_code: str, captcha_id: str, captcha_answer: str
+) -> Any | None:
+    """The form with this reference number and code, or None: a wrong pair looks like no form. A
+    captcha each time and a budget per address, so reference numbers cannot be walked."""
+    session = context.session
+    problems = Problems()
+    reference, code = reference_number.strip(), social_insurance_code.strip()
+    if not 1 <= len(reference) <= 20:
+        problems.add(("referenceNumber",), "FORMAT", 'A reference number such as "01-2020-000817".')
+    if not validate.SOCIAL_INSURANCE_CODE.match(code):
+        problems.add(("socialInsuranceCode",), "FORMAT", "A social-insurance code is exactly 10 digits.")
+    await check_captcha(context, problems, captcha_id, captcha_answer)
+    if problems:
+        await session.commit()  # the captcha is spent either way
+        raise InvalidArguments(problems.items)
+    wait = await throttle.spend(
+        session, "registration-status", client_address(context), STATUS_LIMIT, STATUS_WINDOW, utcnow()
+    )
+    await session.commit()
+    if wait:
+        raise RateLimited(wait)
+    return await _registration(
+        session,
+        (registration_t.c.reference_number == reference) & (registration_t.c.social_insurance_code == code),
+    )

@@ -27,6 +27,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    Numeric,
     String,
     case,
     cast,
@@ -41,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from auth.viewer import Role, Viewer
+from models import rules
 from models.contribution import LEVEL_BY_TYPE, LEVEL_PROVINCE, LEVEL_UNIT
 from models.tables import away_t, facility_t, return_t, rollup_t, unit_t, visit_t
 from resolvers.context import Context, require_viewer
@@ -52,14 +54,25 @@ K_ANONYMITY = 10  # people: privacy.md
 TIMEOUT_SECONDS = 10.0
 MAX_YEARS = 40
 FIRST_YEAR = 1995
-# Combined employer + employee rates by insurance type (from 2024-07-01, domain facts); applied to
-# every period as an estimate of what was paid.
-RATES = {
-    "SOCIAL": Decimal("0.25"),
-    "HEALTH": Decimal("0.045"),
-    "UNEMPLOYMENT": Decimal("0.02"),
-    "OCCUPATIONAL_ACCIDENT": Decimal("0.005"),
-}
+# Contributions are salary-months x the combined rate of their insurance type and year (the
+# historical table of models/rules/law.py), in units of 1/100,000 so that SQL multiplies integers.
+RATE_UNIT = 100_000
+
+
+def _rate(insurance_type: ColumnElement[str], year: ColumnElement[int], first: int, last: int) -> Any:
+    """The yearly rate of the row's type and year, as an integer of RATE_UNIT (0 for "*" rows,
+    over every type, whose rates differ)."""
+    whens = [
+        (
+            (insurance_type == kind) & (year == y),
+            literal(int(rules.yearly_rate(kind, y) * RATE_UNIT), BigInteger),
+        )
+        for kind in rules.CONTRIBUTION_RATES
+        for y in range(first, last + 1)
+    ]
+    return case(*whens, else_=literal(0, BigInteger))
+
+
 # ICD-10 chapters by the first character (and the numbers where a letter spans two chapters).
 ICD_CHAPTERS = (
     ("A", "I"), ("B", "I"), ("E", "IV"), ("F", "V"), ("G", "VI"), ("I", "IX"), ("J", "X"), ("K", "XI"),
@@ -234,6 +247,9 @@ def _contribution_statement(
                 ),
                 months.label("person_months"),
                 pay.label("salary_months"),
+                (cast(pay, Numeric(38, 0)) * _rate(r.c.insurance_type, r.c.year, first, last)).label(
+                    "contributions"
+                ),
                 persons.label("present"),
             )
             .select_from(r)
@@ -250,6 +266,7 @@ def _contribution_statement(
                     (back.c.home_persons if home else back.c.persons).label("headcount"),
                     zero.label("person_months"),
                     zero.label("salary_months"),
+                    zero.label("contributions"),
                     zero.label("present"),
                 )
                 .select_from(back)
@@ -272,6 +289,7 @@ def _contribution_statement(
             func.sum(every.c.headcount).label("headcount"),
             func.sum(every.c.person_months).label("person_months"),
             func.sum(every.c.salary_months).label("salary_months"),
+            func.sum(every.c.contributions).label("contributions"),
         )
         .group_by(*keys)
         .having(func.sum(every.c.present) > 0)
@@ -282,7 +300,7 @@ def _contribution_statement(
     made = groups.subquery("groups")
     named = [unit_t.c.code.label("unit") if label == "unit" else made.c[label] for label in labels]
     return (
-        select(*named, made.c.headcount, made.c.person_months, made.c.salary_months)
+        select(*named, made.c.headcount, made.c.person_months, made.c.salary_months, made.c.contributions)
         .select_from(made)
         .join(unit_t, unit_t.c.id == made.c.unit)
         .order_by(*named)
@@ -335,6 +353,17 @@ def _away_part(
             func.count(func.distinct(a.c.person_id)).label("headcount"),
             func.sum(months).label("person_months"),
             func.sum(months * func.coalesce(raw(a.c.salary), 0)).label("salary_months"),
+            # Over a range of years (not by year) an away period is charged at the rate of its
+            # first year in the range.
+            func.sum(
+                cast(months * func.coalesce(raw(a.c.salary), 0), Numeric(38, 0))
+                * _rate(
+                    a.c.insurance_type,
+                    year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
+                    first,
+                    last,
+                )
+            ).label("contributions"),
             func.count().label("present"),
         )
         .select_from(source)
@@ -374,16 +403,16 @@ async def contributions(
         values = {d: getattr(row, DIMENSION_LABELS[d]) for d in group_by}
         # Money is stored in hundredths: the sum comes back in hundredths too.
         salary_months = Decimal(int(row.salary_months or 0)) / 100
-        rate = RATES.get(values.get("INSURANCE_TYPE") or insurance_type or "")
+        # Over every type at once no rate applies (each type has its own): 0, as documented.
+        typed = values.get("INSURANCE_TYPE") or insurance_type
+        paid = Decimal(str(row.contributions or 0)) / 100 / RATE_UNIT if typed else Decimal(0)
         groups.append(
             Group(
                 values=values,
                 headcount=int(row.headcount),
                 person_months=int(row.person_months or 0),
                 salary_months=salary_months.quantize(Decimal("0.01")),
-                contributions=(salary_months * rate).quantize(Decimal("0.01"))
-                if rate is not None
-                else Decimal("0.00"),
+                contributions=paid.quantize(Decimal("0.01")),
             )
         )
     if viewer.role is not Role.ANALYST:
@@ -451,6 +480,7 @@ async def visits(
         )
         .select_from(visit_t)
         .join(facility_t, facility_t.c.id == visit_t.c.facility_id)
+        .where(visit_t.c.voided.is_(False))
         .group_by(*chosen)
         .order_by(*chosen)
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Role
+from models.rules import records as rules_records
 from models.tables import (
     card_t,
     facility_t,
@@ -44,12 +47,135 @@ class VisitData:
     visit_type: str
     admitted_at: datetime
     total_cost: Decimal
-    insurance_paid: Decimal
-    patient_paid: Decimal
+    insurance_paid: Decimal | None = None
+    patient_paid: Decimal | None = None
     discharged_at: datetime | None = None
     diagnosis_code: str | None = None
     diagnosis: str | None = None
     facility_code: str | None = None
+    route: str = "PRIMARY"
+    referred_from: str | None = None
+
+
+async def valid_card(session: AsyncSession, person_id: int, day: date) -> Any | None:
+    """The person's card valid on the day (unsuspended, in date)."""
+    return (
+        await session.execute(
+            select(
+                card_t.c.id,
+                card_t.c.benefit_level,
+                card_t.c.primary_care_facility_id,
+                card_t.c.five_years_continuous_from,
+                facility_t.c.province_code.label("facility_province"),
+            )
+            .join(facility_t, facility_t.c.id == card_t.c.primary_care_facility_id)
+            .where(
+                card_t.c.person_id == person_id,
+                card_t.c.suspended.is_(False),
+                card_t.c.valid_from <= day,
+                (card_t.c.valid_to.is_(None)) | (card_t.c.valid_to >= day),
+            )
+            .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def check_route(
+    session: AsyncSession, problems: Problems, facility: Any, card: Any, route: str, referred_from: str | None
+) -> None:
+    """PRIMARY is the card's facility, or district and commune level in its province (thông tuyến
+    huyện, from 2016); REFERRED names the referring facility."""
+    tier = rules_records.facility_tier(facility.code, facility.name)
+    elsewhere = tier not in ("DISTRICT", "COMMUNE") or facility.province_code != card.facility_province
+    if route == "PRIMARY" and card.primary_care_facility_id != facility.id and elsewhere:
+        problems.add(
+            (*INPUT, "route"),
+            "NOT_PRIMARY_CARE",
+            "This is not the card's place of primary care, nor a district or commune facility of its "
+            "province: the route is REFERRED (with the referring facility), EMERGENCY or OUT_OF_ROUTE.",
+        )
+    if route == "REFERRED":
+        code = (referred_from or "").strip().upper()
+        if not code:
+            problems.add(
+                (*INPUT, "referredFromFacilityCode"),
+                "REFERRAL_REQUIRED",
+                "A referred visit names the facility that referred the patient (giấy chuyển tuyến).",
+            )
+        elif code == facility.code:
+            problems.add(
+                (*INPUT, "referredFromFacilityCode"), "SELF_REFERRAL", "A facility does not refer to itself."
+            )
+        elif (
+            await session.execute(select(facility_t.c.id).where(facility_t.c.code == code))
+        ).first() is None:
+            problems.add(
+                (*INPUT, "referredFromFacilityCode"),
+                "NOT_FOUND",
+                f"No health facility has the code {code!r}.",
+            )
+
+
+async def computed_share(
+    session: AsyncSession,
+    person_id: int,
+    facility: Any,
+    card: Any,
+    route: str,
+    visit_type: str,
+    total: Decimal,
+    admitted: datetime,
+    own_id: int | None = None,
+) -> rules_records.FundShare:
+    day = admitted.astimezone(VIETNAM_TZ).date()
+    copaid = Decimal(0)
+    if card.five_years_continuous_from is not None and card.five_years_continuous_from <= day:
+        statement = select(func.coalesce(func.sum(visit_t.c.patient_paid), 0)).where(
+            visit_t.c.person_id == person_id,
+            visit_t.c.year == day.year,
+            visit_t.c.voided.is_(False),
+            visit_t.c.route != "OUT_OF_ROUTE",
+            visit_t.c.admitted_at < admitted,
+        )
+        if own_id is not None:
+            statement = statement.where(visit_t.c.id != own_id)
+        copaid = Decimal((await session.execute(statement)).scalar() or 0)
+    return rules_records.fund_share(
+        level=card.benefit_level,
+        tier=rules_records.facility_tier(facility.code, facility.name),
+        route=route,
+        visit_type=visit_type,
+        total=total,
+        day=day,
+        copaid_this_year=copaid,
+        five_years_from=card.five_years_continuous_from,
+    )
+
+
+def stated_shares(
+    problems: Problems,
+    share: rules_records.FundShare,
+    total: Decimal,
+    fund: Decimal | None,
+    patient: Decimal | None,
+) -> tuple[Decimal, Decimal]:
+    """The fund's part is the server's; a hospital that states one must state the same."""
+    paid = rules_records.fund_paid(total, share)
+    if fund is not None and fund != paid:
+        problems.add(
+            (*INPUT, "insurancePaid"),
+            "FUND_SHARE_MISMATCH",
+            f"The fund pays {paid:,.2f} VND of {total:,.2f} here ({share.why}); leave insurancePaid out "
+            "and the server computes it.",
+        )
+    elif patient is not None and patient != total - paid:
+        problems.add(
+            (*INPUT, "patientPaid"),
+            "NOT_ADDING_UP",
+            f"The patient's share is totalCost − the fund's share: {total - paid:,.2f} VND ({share.why}).",
+        )
+    return paid, total - paid
 
 
 async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
@@ -59,7 +185,9 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
     session = context.session
     facility = (
         await session.execute(
-            select(facility_t.c.id, facility_t.c.code).where(facility_t.c.id == viewer.facility_id)
+            select(facility_t.c.id, facility_t.c.code, facility_t.c.name, facility_t.c.province_code).where(
+                facility_t.c.id == viewer.facility_id
+            )
         )
     ).one()
     if data.facility_code is not None and data.facility_code.strip().upper() != facility.code:
@@ -99,37 +227,47 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
         problems, (*INPUT, "diagnosis"), data.diagnosis, "The diagnosis", 300, required=False
     )
     total = checked_money(problems, (*INPUT, "totalCost"), data.total_cost, "The total cost")
-    fund = checked_money(problems, (*INPUT, "insurancePaid"), data.insurance_paid, "The insurance share")
-    patient = checked_money(problems, (*INPUT, "patientPaid"), data.patient_paid, "The patient's share")
-    if total is not None and fund is not None and patient is not None and fund + patient != total:
-        problems.add(
-            (*INPUT, "patientPaid"),
-            "NOT_ADDING_UP",
-            f"insurancePaid + patientPaid must equal totalCost ({fund} + {patient} ≠ {total}).",
-        )
+    fund = checked_money(
+        problems, (*INPUT, "insurancePaid"), data.insurance_paid, "The insurance share", required=False
+    )
+    patient = checked_money(
+        problems, (*INPUT, "patientPaid"), data.patient_paid, "The patient's share", required=False
+    )
     card = None
+    paid: tuple[Decimal, Decimal] | None = None
     if person is not None:
         day = admitted.astimezone(VIETNAM_TZ).date()
-        card = (
-            await session.execute(
-                select(card_t.c.id)
-                .where(
-                    card_t.c.person_id == person.id,
-                    card_t.c.suspended.is_(False),
-                    card_t.c.valid_from <= day,
-                    (card_t.c.valid_to.is_(None)) | (card_t.c.valid_to >= day),
-                )
-                .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
-                .limit(1)
-            )
-        ).first()
+        card = await valid_card(session, person.id, day)
         if card is None:
             problems.add(
                 (*INPUT, "socialInsuranceCode"),
                 "NO_VALID_CARD",
                 f"This person had no valid (unsuspended, in-date) health-insurance card on {day.isoformat()}.",
             )
-    if problems or person is None or card is None or total is None or fund is None or patient is None:
+        else:
+            await check_route(session, problems, facility, card, data.route, data.referred_from)
+            if total is not None:
+                share = await computed_share(
+                    session, person.id, facility, card, data.route, data.visit_type, total, admitted
+                )
+                paid = stated_shares(problems, share, total, fund, patient)
+        same = await session.execute(
+            select(visit_t.c.id).where(
+                visit_t.c.person_id == person.id,
+                visit_t.c.facility_id == facility.id,
+                visit_t.c.admitted_at == admitted,
+                visit_t.c.visit_type == data.visit_type,
+                visit_t.c.total_cost == total,
+                visit_t.c.voided.is_(False),
+            )
+        )
+        if total is not None and same.first() is not None:
+            problems.add(
+                (*INPUT, "admittedAt"),
+                "DUPLICATE_VISIT",
+                "This visit is recorded already (same patient, facility, admission, type and cost).",
+            )
+    if problems or person is None or card is None or total is None or paid is None:
         return Invalid(problems.items)
     inserted = await session.execute(
         insert(visit_t).values(
@@ -143,8 +281,12 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
             diagnosis_code=diagnosis_code,
             diagnosis=diagnosis,
             total_cost=total,
-            insurance_paid=fund,
-            patient_paid=patient,
+            insurance_paid=paid[0],
+            patient_paid=paid[1],
+            route=data.route,
+            referred_from=(data.referred_from or "").strip().upper() or None
+            if data.route == "REFERRED"
+            else None,
         )
     )
     visit_id = inserted_id(inserted)

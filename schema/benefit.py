@@ -14,6 +14,7 @@ from schema.enums import BenefitRegime
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import Office
 from schema.node import Node, global_id
+from schema.revision import Revision, revisions_of
 
 if TYPE_CHECKING:
     from schema.person import Person
@@ -41,7 +42,16 @@ class Benefit(Guarded, Node):
             return None
         return Office.from_row(await info.context.loaders.offices_by_id.load(self._row.paying_office_id))
 
+    voided: bool = strawberry.field(
+        description="Voided by an officer: kept with its revisions, counted nowhere (totals, rollup, statistics)."
+    )
+
+    @strawberry.field(description="Corrections and the void of this record, oldest first.")
+    async def revisions(self, info: Info) -> list[Revision]:
+        return await revisions_of(info, self, "Benefit")
+
     _readers: ClassVar[Readers] = {
+        "voided": ("Benefit.voided", lambda r: r.voided),
         "id": ("Benefit.id", lambda r: global_id("Benefit", r.id)),
         "regime": ("Benefit.regime", lambda r: r.regime),
         "decision_number": ("Benefit.decisionNumber", lambda r: r.decision_number),

@@ -13,6 +13,7 @@ from resolvers.context import Context, Info
 from schema.enums import InsuranceType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.node import Node, global_id
+from schema.revision import Revision, revisions_of
 from schema.scalars import YearMonth
 
 if TYPE_CHECKING:
@@ -44,7 +45,16 @@ class ContributionPeriod(Guarded, Node):
 
         return Unit.wrap(info.context, await info.context.loaders.units_by_id.load(self._row.unit_id))
 
+    voided: bool = strawberry.field(
+        description="Voided by an officer: kept with its revisions, counted nowhere (totals, rollup, statistics)."
+    )
+
+    @strawberry.field(description="Corrections and the void of this record, oldest first.")
+    async def revisions(self, info: Info) -> list[Revision]:
+        return await revisions_of(info, self, "ContributionPeriod")
+
     _readers: ClassVar[Readers] = {
+        "voided": ("ContributionPeriod.voided", lambda r: r.voided),
         "id": ("ContributionPeriod.id", lambda r: global_id("ContributionPeriod", r.id)),
         "insurance_type": ("ContributionPeriod.insuranceType", lambda r: r.insurance_type),
         "from_month": ("ContributionPeriod.fromMonth", lambda r: r.from_month),

@@ -84,14 +84,6 @@ class VisitType(Enum):
     INPATIENT = "INPATIENT"
 
 
-@strawberry.enum(description="How the patient came to the facility (tuyến).")
-class CareRoute(Enum):
-    PRIMARY = "PRIMARY"
-    REFERRED = "REFERRED"
-    OUT_OF_ROUTE = "OUT_OF_ROUTE"
-    EMERGENCY = "EMERGENCY"
-
-
 @strawberry.enum
 class EventType(Enum):
     REGISTRATION_SUBMITTED = "REGISTRATION_SUBMITTED"
@@ -102,3 +94,18 @@ class EventType(Enum):
     CONTRIBUTION_RECORDED = "CONTRIBUTION_RECORDED"
     MEDICAL_VISIT_RECORDED = "MEDICAL_VISIT_RECORDED"
     BENEFIT_DECIDED = "BENEFIT_DECIDED"
+
+
+@strawberry.enum(description="Tuyến of a visit: decides, with the facility's level, what the fund pays.")
+class CareRoute(Enum):
+    PRIMARY = "PRIMARY"
+    REFERRED = "REFERRED"
+    OUT_OF_ROUTE = "OUT_OF_ROUTE"
+    EMERGENCY = "EMERGENCY"
+
+
+@strawberry.enum(description="Tờ khai mẫu 01: đăng ký sử dụng, điều chỉnh thông tin, ngừng sử dụng.")
+class RegistrationPurpose(Enum):
+    REGISTER = "REGISTER"
+    ADJUST = "ADJUST"
+    STOP = "STOP"

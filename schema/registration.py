@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+import asyncio
+from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Annotated, Any, ClassVar
 
 import strawberry
@@ -8,11 +10,19 @@ from strawberry.file_uploads import Upload
 
 from auth.guard import Guarded, Readers, allow
 from auth.policy import Relation, relation_to_registration
+from auth.viewer import Role
+from infra import uploads
 from resolvers import registration as resolve
 from resolvers.context import Context, Info
 from resolvers.outcomes import Invalid, Refused
 from schema.account import Account
-from schema.enums import IdDocumentType, RegistrationStatus, SubmissionMethod, TransactionChannel
+from schema.enums import (
+    IdDocumentType,
+    RegistrationPurpose,
+    RegistrationStatus,
+    SubmissionMethod,
+    TransactionChannel,
+)
 from schema.errors import InvalidInput, NotAllowed
 from schema.geo import Address, Office, address_of
 from schema.node import Node, global_id
@@ -20,6 +30,27 @@ from schema.pagination import Connection, connection
 from schema.person import IdDocument
 
 ID_TYPES = {t.value: t for t in IdDocumentType}
+
+
+@strawberry.enum(description="The photos of form 01.")
+class DocumentKind(Enum):
+    PORTRAIT = "PORTRAIT"
+    ID_FRONT = "ID_FRONT"
+    ID_BACK = "ID_BACK"
+
+
+@strawberry.type(description="An uploaded photo of the form: a short-lived link for this viewer only.")
+class RegistrationDocument:
+    kind: DocumentKind
+    content_type: str
+    url: str = strawberry.field(description="Valid a few minutes, for this session only.")
+
+
+DOCUMENT_COLUMNS = (
+    (DocumentKind.PORTRAIT, "portrait_sha256"),
+    (DocumentKind.ID_FRONT, "id_front_sha256"),
+    (DocumentKind.ID_BACK, "id_back_sha256"),
+)
 
 
 @strawberry.type(description="Tờ khai mẫu 01: a request for an electronic-transaction account.")
@@ -39,6 +70,37 @@ class Registration(Guarded, Node):
     submitted_at: datetime
     decided_at: datetime | None
     rejection_reason: str | None
+    purpose: RegistrationPurpose = strawberry.field(
+        description="REGISTER (đăng ký sử dụng), ADJUST (điều chỉnh thông tin), STOP (ngừng sử dụng)."
+    )
+
+    @strawberry.field(
+        description="The uploaded portrait and ID images, for the officers who decide the form (each view "
+        "goes to the access log of the person)."
+    )
+    async def documents(self, info: Info) -> list[RegistrationDocument]:
+        context = info.context
+        viewer = context.viewer
+        allow(self._access, self._rel, 0, "Registration.documents")
+        if viewer is None or viewer.session_id is None or viewer.role not in (Role.OFFICER, Role.ADMIN):
+            return []
+        person = await context.loaders.persons_by_code.load(self._row.social_insurance_code)
+        settings, now = context.runtime.settings, datetime.now(UTC)
+        out = []
+        for kind, column in DOCUMENT_COLUMNS:
+            sha256 = getattr(self._row, column)
+            if sha256 is None:
+                continue
+            out.append(
+                RegistrationDocument(
+                    kind=kind,
+                    content_type=await asyncio.to_thread(uploads.content_type, settings.upload_dir, sha256),
+                    url=uploads.document_url(settings.secret_key, sha256, viewer.session_id, now),
+                )
+            )
+        if out and person is not None:
+            self._access.record(person.id, "Registration.documents")
+        return out
 
     @strawberry.field
     async def receiving_office(self, info: Info) -> Office:
@@ -67,6 +129,7 @@ class Registration(Guarded, Node):
         "submitted_at": ("Registration.submittedAt", lambda r: r.submitted_at),
         "decided_at": ("Registration.decidedAt", lambda r: r.decided_at),
         "rejection_reason": ("Registration.rejectionReason", lambda r: r.rejection_reason),
+        "purpose": ("Registration.purpose", lambda r: r.purpose),
     }
 
     @classmethod
@@ -85,8 +148,44 @@ class Registration(Guarded, Node):
         return cls.make(row, Relation.SELF, context.access)
 
 
+@strawberry.type(description="Follow-up of a form without an account: nothing personal beyond the status.")
+class RegistrationStatusResult:
+    reference_number: str
+    status: RegistrationStatus
+    purpose: RegistrationPurpose
+    submitted_at: datetime
+    decided_at: datetime | None
+    rejection_reason: str | None
+
+
 @strawberry.type
 class RegistrationQuery:
+    @strawberry.field(
+        description="Theo dõi hồ sơ: a form's status by its reference number and social-insurance code "
+        "(a wrong pair looks like no form); a captcha each time, a budget per address."
+    )
+    async def registration_status(
+        self,
+        info: Info,
+        reference_number: str,
+        social_insurance_code: str,
+        captcha_id: strawberry.ID,
+        captcha_answer: str,
+    ) -> RegistrationStatusResult | None:
+        row = await resolve.registration_status(
+            info.context, reference_number, social_insurance_code, str(captcha_id), captcha_answer
+        )
+        if row is None:
+            return None
+        return RegistrationStatusResult(
+            reference_number=row.reference_number,
+            status=RegistrationStatus(row.status),
+            purpose=RegistrationPurpose(row.purpose),
+            submitted_at=row.submitted_at,
+            decided_at=row.decided_at,
+            rejection_reason=row.rejection_reason,
+        )
+
     @strawberry.field(description="Forms in the viewer's scope (officers: their province), newest first.")
     async def registrations(
         self,
@@ -141,6 +240,11 @@ class SubmitRegistrationInput:
     )
     client_mutation_id: str | None = strawberry.field(
         default=None, description="Idempotency: the same id twice creates one registration."
+    )
+    purpose: RegistrationPurpose | None = strawberry.field(
+        default=None,
+        description="REGISTER (the default) asks for an account; ADJUST (new phone, e-mail, contact address) "
+        "and STOP (close the account) need one.",
     )
 
 
@@ -221,6 +325,7 @@ class RegistrationMutation:
                 id_front=input.id_front,
                 id_back=input.id_back,
                 client_mutation_id=input.client_mutation_id,
+                purpose=input.purpose.value if input.purpose is not None else "REGISTER",
             ),
         )
         if isinstance(outcome, Invalid):

@@ -17,8 +17,10 @@ from schema.contribution import ContributionMutation, ContributionPeriod
 from schema.ecard import EcardQuery
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
 from schema.node import Node, parse_global_id
+from schema.password import PasswordMutation
 from schema.person import LookupQuery, Person, PersonQuery
 from schema.registration import Registration, RegistrationMutation, RegistrationQuery
+from schema.revision import RevisionMutation
 from schema.statistics import StatisticsQuery
 from schema.unit import Unit, UnitMutation, UnitQuery
 from schema.visit import MedicalVisit, VisitMutation
@@ -80,5 +82,7 @@ class Mutation(
     CardMutation,
     VisitMutation,
     BenefitMutation,
+    RevisionMutation,
+    PasswordMutation,
 ):
     pass

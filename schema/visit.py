@@ -10,10 +10,11 @@ from auth.guard import Guarded, Readers, allow
 from auth.policy import relation_to_visit
 from resolvers import visit as write
 from resolvers.context import Context, Info
-from schema.enums import VisitType
+from schema.enums import CareRoute, VisitType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import HealthFacility
 from schema.node import Node, global_id
+from schema.revision import Revision, revisions_of
 
 if TYPE_CHECKING:
     from schema.person import Person
@@ -27,8 +28,12 @@ class MedicalVisit(Guarded, Node):
     diagnosis_code: str | None = strawberry.field(description="ICD-10.")
     diagnosis: str | None
     total_cost: Decimal
-    insurance_paid: Decimal
+    insurance_paid: Decimal = strawberry.field(
+        description="The fund's share, computed by the server from the card's level, the route, the 15% "
+        "base-salary rule and the facility's level."
+    )
     patient_paid: Decimal = strawberry.field(description="insurancePaid + patientPaid == totalCost.")
+    route: CareRoute = strawberry.field(description="Tuyến: primary, referred, out of route, emergency.")
 
     @strawberry.field
     async def person(self, info: Info) -> Annotated[Person, strawberry.lazy("schema.person")]:
@@ -43,7 +48,16 @@ class MedicalVisit(Guarded, Node):
             await info.context.loaders.facilities_by_id.load(self._row.facility_id)
         )
 
+    voided: bool = strawberry.field(
+        description="Voided by an officer: kept with its revisions, counted nowhere (totals, rollup, statistics)."
+    )
+
+    @strawberry.field(description="Corrections and the void of this record, oldest first.")
+    async def revisions(self, info: Info) -> list[Revision]:
+        return await revisions_of(info, self, "MedicalVisit")
+
     _readers: ClassVar[Readers] = {
+        "voided": ("MedicalVisit.voided", lambda r: r.voided),
         "id": ("MedicalVisit.id", lambda r: global_id("MedicalVisit", r.id)),
         "visit_type": ("MedicalVisit.visitType", lambda r: r.visit_type),
         "admitted_at": ("MedicalVisit.admittedAt", lambda r: r.admitted_at),
@@ -53,6 +67,7 @@ class MedicalVisit(Guarded, Node):
         "total_cost": ("MedicalVisit.totalCost", lambda r: r.total_cost),
         "insurance_paid": ("MedicalVisit.insurancePaid", lambda r: r.insurance_paid),
         "patient_paid": ("MedicalVisit.patientPaid", lambda r: r.patient_paid),
+        "route": ("MedicalVisit.route", lambda r: r.route),
     }
 
     @classmethod
@@ -83,9 +98,25 @@ class RecordMedicalVisitInput:
     discharged_at: datetime | None = None
     diagnosis_code: str | None = strawberry.field(default=None, description="ICD-10, e.g. J18.9.")
     diagnosis: str | None = None
-    total_cost: Decimal
-    insurance_paid: Decimal
-    patient_paid: Decimal = strawberry.field(description="insurancePaid + patientPaid == totalCost.")
+    total_cost: Decimal = strawberry.field(
+        description="What the visit cost: the fund's share is computed from it."
+    )
+    route: CareRoute | None = strawberry.field(
+        default=None,
+        description="Tuyến (PRIMARY when not given): PRIMARY at the card's facility (or district/commune level of its province), "
+        "REFERRED with referredFromFacilityCode, EMERGENCY, OUT_OF_ROUTE.",
+    )
+    referred_from_facility_code: str | None = strawberry.field(
+        default=None, description="The facility that referred the patient (route REFERRED)."
+    )
+    insurance_paid: Decimal | None = strawberry.field(
+        default=None,
+        description="Optional: the server computes the fund's share (level, route, the 15% base-salary rule, "
+        "commune level); a value given must be the same.",
+    )
+    patient_paid: Decimal | None = strawberry.field(
+        default=None, description="Optional: totalCost − the fund's share."
+    )
     facility_code: str | None = strawberry.field(
         default=None, description="The recording hospital's own facility code (the default)."
     )
@@ -123,6 +154,8 @@ class VisitMutation:
                 insurance_paid=input.insurance_paid,
                 patient_paid=input.patient_paid,
                 facility_code=input.facility_code,
+                route=input.route.value if input.route is not None else "PRIMARY",
+                referred_from=input.referred_from_facility_code,
             ),
         )
         return outcome_result(

@@ -191,7 +191,7 @@ class Job:
     count: int
     taken_codes: set[str]
     units: list[tuple[int, people.UnitSpec]]
-    facilities: dict[str, list[tuple[int, bool]]]
+    facilities: dict[str, list[people.Facility]]
     offices: dict[str, int]
     have: set[str]  # codes already in the database: not written again
     next_ids: dict[str, int]
@@ -262,6 +262,7 @@ class Job:
                     f"{period_id}\t{person_id}\t{province}\t{unit_id}\t{kind}\t{first}\t{last}\t"
                     f"{NULL if cents is None else cents}"
                 )
+        card_ids: dict[str, int] = {}
         for table, rows in ((card_t, chunk.cards), (visit_t, chunk.visits), (benefit_t, chunk.benefits)):
             encoder, out = encoders[table.name], lines[table.name]
             for row in rows:
@@ -271,6 +272,10 @@ class Job:
                     continue
                 row["person_id"] = person_id
                 row["id"] = self._id(table)
+                if table is card_t:
+                    card_ids[row["number"]] = row["id"]
+                elif table is visit_t:
+                    row["card_id"] = card_ids.get(row.pop("card_number", ""))
                 out.append(encoder.line(row))
         lines[unit_member_t.name] = [
             encoders[unit_member_t.name].line(
@@ -434,7 +439,7 @@ async def load_people(
     rng: random.Random,
     count: int,
     units: list[tuple[int, people.UnitSpec]],
-    facilities: dict[str, list[tuple[int, bool]]],
+    facilities: dict[str, list[people.Facility]],
     offices: dict[str, int],
     progress: bool,
     taken_codes: set[str],

@@ -67,13 +67,18 @@ async def _ids(
     return {k: i for k, i in (await conn.execute(statement)).all()}
 
 
-def _with_person(rows: list[Row], person_ids: dict[str, int]) -> list[Row]:
+def _with_person(
+    rows: list[Row], person_ids: dict[str, int], card_ids: dict[str, int] | None = None
+) -> list[Row]:
+    """The rows with their person's id (and a visit's card id, from its card's number)."""
     out = []
     for row in rows:
         code = row["person_code"]
         if code in person_ids:
-            fresh = {k: v for k, v in row.items() if k != "person_code"}
+            fresh = {k: v for k, v in row.items() if k not in ("person_code", "card_number")}
             fresh["person_id"] = person_ids[code]
+            if "card_number" in row:
+                fresh["card_id"] = (card_ids or {}).get(row["card_number"])
             out.append(fresh)
     return out
 
@@ -109,9 +114,12 @@ async def seed_golden(conn: AsyncConnection) -> list[int]:
     local = facilities[golden.LOCAL_FACILITY_CODE]
     offices = await _ids(conn, office_t, "code", ["01"])
     await conn.execute(insert(period_t), _with_person(golden.periods(units), person_ids))
-    await conn.execute(insert(card_t), _with_person([golden.card(local)], person_ids))
+    golden_cards = golden.cards(local)
+    await conn.execute(insert(card_t), _with_person(golden_cards, person_ids))
+    card_ids = await _ids(conn, card_t, "number", [c["number"] for c in golden_cards])
     await conn.execute(
-        insert(visit_t), _with_person(golden.visits(facilities[golden.HOSPITAL_CODE], local), person_ids)
+        insert(visit_t),
+        _with_person(golden.visits(facilities[golden.HOSPITAL_CODE], local), person_ids, card_ids),
     )
     await conn.execute(insert(benefit_t), _with_person(golden.benefits(offices["01"]), person_ids))
     await insert_missing(conn, registration_t, [golden.registration(offices["01"])], ("reference_number",))
@@ -121,7 +129,7 @@ async def seed_golden(conn: AsyncConnection) -> list[int]:
 async def people_context(
     conn: AsyncConnection, count: int, seed: int
 ) -> tuple[
-    random.Random, list[tuple[int, people.UnitSpec]], dict[str, list[tuple[int, bool]]], dict[str, int]
+    random.Random, list[tuple[int, people.UnitSpec]], dict[str, list[people.Facility]], dict[str, int]
 ]:
     """The random stream of the people, and what they reference: their units (inserted here),
     the health facilities by province and the provincial offices."""
@@ -131,15 +139,19 @@ async def people_context(
     await insert_missing(conn, unit_t, [s.row for s in specs], ("code",))
     unit_ids = await _ids(conn, unit_t, "code", [s.code for s in specs])
     units = [(unit_ids[s.code], s) for s in specs]
-    facilities: dict[str, list[tuple[int, bool]]] = {}
-    for fid, province, accepts in (
+    facilities: dict[str, list[tuple[int, bool, str, str]]] = {}
+    for fid, province, accepts, code, name in (
         await conn.execute(
             select(
-                facility_t.c.id, facility_t.c.province_code, facility_t.c.accepts_health_insurance
+                facility_t.c.id,
+                facility_t.c.province_code,
+                facility_t.c.accepts_health_insurance,
+                facility_t.c.code,
+                facility_t.c.name,
             ).order_by(facility_t.c.id)
         )
     ).all():
-        facilities.setdefault(province, []).append((fid, accepts))
+        facilities.setdefault(province, []).append((fid, accepts, code, name))
     offices = {
         p: i
         for p, i in (
@@ -182,10 +194,12 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
         for table, rows in (
             (period_t, generated.periods),
             (card_t, generated.cards),
-            (visit_t, generated.visits),
             (benefit_t, generated.benefits),
         ):
             await _bulk(conn, table, _with_person(rows, person_ids), bar)
+        numbers = [c["number"] for c in generated.cards]
+        card_ids = await _ids(conn, card_t, "number", numbers if len(numbers) < 30_000 else None)
+        await _bulk(conn, visit_t, _with_person(generated.visits, person_ids, card_ids), bar)
     await rollup.persons_added(conn, sorted(person_ids.values()))
     return len(fresh_persons)
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from models import rules
+from models.rules import records
 from models.text import fold
 from models.types import VIETNAM_TZ
 from seed.people import periods_for_job
@@ -162,37 +163,77 @@ def periods(unit_ids: dict[str, int]) -> list[dict[str, Any]]:
         # BHTN only began in 2009: his first job counts from 2009-01.
         rows.extend(
             r
-            for r in periods_for_job(CODE, unit_id, start, end, occupation, workplace, salary, coefficient)
+            for r in periods_for_job(
+                CODE, unit_id, start, end, occupation, workplace, salary, coefficient, region=1
+            )
             if r["insurance_type"] == "UNEMPLOYMENT"
         )
     return rows
 
 
-def card(facility_id: int) -> dict[str, Any]:
-    return {
+def cards(facility_id: int) -> list[dict[str, Any]]:
+    """HC (civil servant) while his unit paid BHYT, to the end of the month after his last month
+    (2020-09); from then on household BHYT (GD), five continuous years from 2025-02 (the gap of
+    2018-01 to 2020-01 broke the earlier run; one month between the two cards does not)."""
+    common = {
         "person_code": CODE,
-        "number": rules.card_number("HC", "01", CODE),  # HC4010113099841
         "social_insurance_code": CODE,
-        "beneficiary_group": "HC",
-        "benefit_level": rules.benefit_level("HC"),
         "province_code": "01",
-        "valid_from": date(2021, 1, 1),
-        "valid_to": None,
         "suspended": False,
         "primary_care_facility_id": facility_id,
-        "five_years_continuous_from": date(2011, 7, 1),
     }
+    return [
+        {
+            **common,
+            "number": rules.card_number("HC", "01", CODE),  # HC4010113099841
+            "beneficiary_group": "HC",
+            "benefit_level": rules.benefit_level("HC"),
+            "valid_from": date(2020, 2, 1),
+            "valid_to": date(2020, 10, 31),
+            "five_years_continuous_from": None,
+        },
+        {
+            **common,
+            "number": rules.card_number("GD", "01", CODE),  # GD4010113099841
+            "beneficiary_group": "GD",
+            "benefit_level": rules.benefit_level("GD"),
+            "valid_from": date(2020, 11, 1),
+            "valid_to": None,
+            "five_years_continuous_from": date(2025, 2, 1),
+        },
+    ]
+
+
+CURRENT_CARD = rules.card_number("GD", "01", CODE)
 
 
 def _visit(
-    facility_id: int, at: datetime, hours: int, icd: str, diagnosis: str, total: int
+    facility: tuple[int, str, str],
+    at: datetime,
+    hours: int,
+    icd: str,
+    diagnosis: str,
+    total: int,
+    route: str,
+    referred_from: str | None = None,
 ) -> dict[str, Any]:
+    facility_id, code, name = facility
     total_cost = Decimal(total)
-    insured = (total_cost * rules.FUND_SHARE[4]).quantize(Decimal("1"))
+    visit_type = "INPATIENT" if hours >= 24 else "OUTPATIENT"
+    share = records.fund_share(
+        level=rules.benefit_level("GD"),
+        tier=records.facility_tier(code, name),
+        route=route,
+        visit_type=visit_type,
+        total=total_cost,
+        day=at.date(),
+    )
+    insured = records.fund_paid(total_cost, share)
     return {
         "person_code": CODE,
+        "card_number": CURRENT_CARD,
         "facility_id": facility_id,
-        "visit_type": "INPATIENT" if hours >= 24 else "OUTPATIENT",
+        "visit_type": visit_type,
         "admitted_at": at,
         "discharged_at": datetime.fromtimestamp(at.timestamp() + hours * 3600, VIETNAM_TZ),
         "year": at.year,
@@ -201,43 +242,58 @@ def _visit(
         "total_cost": total_cost,
         "insurance_paid": insured,
         "patient_paid": total_cost - insured,
+        "route": route,
+        "referred_from": referred_from,
     }
 
 
+HOSPITAL_NAME = "Bệnh viện Bạch Mai"
+
+
 def visits(hospital_id: int, local_id: int) -> list[dict[str, Any]]:
+    """Two at his district health centre (his place of primary care; both cost less than 15% of
+    the base salary, so the fund pays all), two at Bạch Mai on referral from it (80%)."""
     t = VIETNAM_TZ
+    local = (local_id, LOCAL_FACILITY_CODE, LOCAL_FACILITY["name"])
+    hospital = (hospital_id, HOSPITAL_CODE, HOSPITAL_NAME)
     return [
         _visit(
-            local_id,
+            local,
             datetime(2024, 3, 4, 8, 30, tzinfo=t),
             2,
             "J06.9",
             "Nhiễm trùng đường hô hấp trên cấp",
             245_000,
+            "PRIMARY",
         ),
         _visit(
-            hospital_id,
+            hospital,
             datetime(2024, 9, 16, 9, 0, tzinfo=t),
             3,
             "K29.7",
             "Viêm dạ dày, không đặc hiệu",
             680_000,
+            "REFERRED",
+            LOCAL_FACILITY_CODE,
         ),
         _visit(
-            hospital_id,
+            hospital,
             datetime(2025, 6, 2, 7, 45, tzinfo=t),
             96,
             "A09",
             "Viêm dạ dày ruột do nhiễm trùng",
             6_350_000,
+            "REFERRED",
+            LOCAL_FACILITY_CODE,
         ),
         _visit(
-            local_id,
+            local,
             datetime(2026, 2, 10, 14, 15, tzinfo=t),
             1,
             "I10",
             "Tăng huyết áp vô căn (nguyên phát)",
             312_000,
+            "PRIMARY",
         ),
     ]
 

@@ -18,7 +18,7 @@ from tests.test_cache import signed_in
 from tests.test_entry import SUSPEND, issued, person_of
 
 GOLDEN = "0113099841"
-CARD = "HC4010113099841"
+CARD = "GD4010113099841"  # his current card (golden.md: the household card since 2020-11)
 OWN_QR = "{ viewer { person { healthInsuranceCard { number qr { payload svg pngDataUri } } } } }"
 VERIFY = "query($p: String!) { verifyCardQr(payload: $p) { valid reason benefitLevel validTo } }"
 

@@ -409,7 +409,8 @@ async def test_record_contribution_period_salary_outside_legal_bounds_invalid(ap
         result = (
             await api.data(PERIOD, period_input(person, unit.code, salary=salary), as_="officer.hanoi")
         )["recordContributionPeriod"]
-        assert fields(result) == {"salary": "NEGATIVE" if salary == "-1" else "OUT_OF_RANGE"}, salary
+        expected = {"4000000": "SALARY_BELOW_FLOOR", "36000001": "SALARY_ABOVE_CAP", "-1": "NEGATIVE"}
+        assert fields(result) == {"salary": expected[salary]}, salary
     cents = (
         await api.data(PERIOD, period_input(person, unit.code, salary="10000000.001"), as_="officer.hanoi")
     )["recordContributionPeriod"]
@@ -684,10 +685,11 @@ async def test_record_medical_visit_invalid_input_reports_every_problem(api: Api
         patientPaid="30",
     )
     result = (await api.data(VISIT, variables, as_="partner.hospital"))["recordMedicalVisit"]
+    # 100 VND is below 15% of the base salary: the fund pays it all, not the 80 stated.
     assert fields(result) == {
         "dischargedAt": "BEFORE_ADMISSION",
         "diagnosisCode": "FORMAT",
-        "patientPaid": "NOT_ADDING_UP",
+        "insurancePaid": "FUND_SHARE_MISMATCH",
     }
     future = (datetime.now(VIETNAM_TZ) + timedelta(days=2)).isoformat()
     negative = visit_input(
@@ -737,7 +739,7 @@ def benefit_input(person: Any, **changes: Any) -> dict[str, Any]:
     values = {
         "socialInsuranceCode": person.social_insurance_code,
         "regime": "SICKNESS",
-        "decisionNumber": "123/QĐ-BHXH",
+        "decisionNumber": f"{secrets.randbelow(10**6)}/QĐ-BHXH",
         "decidedOn": "2024-03-01",
         "periodFrom": "2024-02-01",
         "periodTo": "2024-02-10",
@@ -748,13 +750,25 @@ def benefit_input(person: Any, **changes: Any) -> dict[str, Any]:
     return {"input": values}
 
 
-async def test_record_benefit_success_event_and_audit(api: Api) -> None:
+async def insured_person(api: Api, salary: str = "10000000") -> Any:
+    """A person of Hà Nội with BHXH from 2023-01 to 2024-01 at a new unit."""
     person = await person_of(api)
-    result = (await api.data(BENEFIT, benefit_input(person), as_="officer.hanoi"))["recordBenefit"]
+    unit = await own_unit(api)
+    variables = period_input(person, unit.code, fromMonth="2023-01", toMonth="2024-01", salary=salary)
+    recorded = (await api.data(PERIOD, variables, as_="officer.hanoi"))["recordContributionPeriod"]
+    assert recorded["__typename"] == "RecordContributionPeriodSuccess", recorded
+    return person
+
+
+async def test_record_benefit_success_event_and_audit(api: Api) -> None:
+    person = await insured_person(api)
+    variables = benefit_input(person)
+    result = (await api.data(BENEFIT, variables, as_="officer.hanoi"))["recordBenefit"]
     assert result["__typename"] == "RecordBenefitSuccess", result
     benefit = result["benefit"]
     assert benefit["regime"] == "SICKNESS" and benefit["amount"] == "2500000.00"
-    assert benefit["payingOffice"] == {"code": "01"} and benefit["decisionNumber"] == "123/QĐ-BHXH"
+    assert benefit["payingOffice"] == {"code": "01"}
+    assert benefit["decisionNumber"] == variables["input"]["decisionNumber"]
     benefit_id = pk(benefit["id"])
     events = await events_of(api, "Benefit", benefit_id)
     assert [(e.type, e.person_id, e.province_code) for e in events] == [("BENEFIT_DECIDED", person.id, "01")]

@@ -29,7 +29,8 @@ async def test_viewer_home_golden_record_as_in_the_guide(api: Api) -> None:
     person = data["viewer"]["person"]
     assert data["viewer"]["account"] == {"username": GOLDEN, "role": "CITIZEN", "mustChangePassword": False}
     assert person["fullName"] == "Nguyễn Thành Biên"
-    assert person["healthInsuranceCard"]["number"] == "HC4010113099841"
+    # HC while his unit paid (to 2020-10), household BHYT since.
+    assert person["healthInsuranceCard"]["number"] == "GD4010113099841"
     assert person["healthInsuranceCard"]["benefitLevel"] == 4
     assert person["participation"] == {
         "totalMonths": 146,

@@ -42,6 +42,10 @@ SELECTIONS = {
     "Person.dataAccessLog": "dataAccessLog(first: 1) { totalCount }",
     "ContributionPeriod.person": "person { id }",
     "ContributionPeriod.unit": "unit { id }",
+    **{
+        f"{t}.revisions": "revisions { reason changes { field before after } }"
+        for t in ("ContributionPeriod", "MedicalVisit", "Benefit")
+    },
     "HealthInsuranceCard.holder": "holder { id }",
     "HealthInsuranceCard.primaryCareFacility": "primaryCareFacility { code }",
     "HealthInsuranceCard.qr": "qr { payload }",

@@ -154,6 +154,7 @@ def counted_from_periods(
         .join(person_t, person_t.c.id == period_t.c.person_id)
         .join(unit_t, unit_t.c.id == period_t.c.unit_id)
         .join(years, (year_start <= end) & (year_end >= start))
+        .where(period_t.c.voided.is_(False))  # a voided period counts nowhere
         .group_by(*chosen)
         .order_by(*chosen)
     )
