@@ -40,6 +40,7 @@ from auth.viewer import Role
 from infra import persisted
 from infra.broker import make_broker
 from infra.cache import Caches, SessionEntry
+from infra.graphiql import graphiql_assets_route, graphiql_html
 from infra.hub import EventHub
 from infra.outbox import MessageLogSender, Outbox
 from infra.persisted import PersistedQueries
@@ -281,18 +282,7 @@ class GraphQLApp(GraphQL[Context, None]):
     @property
     def graphql_ide_html(self) -> str:
         """GraphiQL opening on how to sign in and the analysts' ready-made aggregates."""
-        html = super().graphql_ide_html
-        start = html.find("const EXAMPLE_QUERY = `")
-        end = html.find("`;", start)
-        if start < 0 or end < 0:
-            return html
-        examples = (
-            EXAMPLES.read_text(encoding="utf-8")
-            .replace("\\", "\\\\")
-            .replace("`", "\\`")
-            .replace("${", "\\${")
-        )
-        return html[: start + len("const EXAMPLE_QUERY = `")] + examples + html[end:]
+        return graphiql_html(EXAMPLES.read_text(encoding="utf-8"))
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A hash-only GET (persisted query) is an operation, not a browser asking for GraphiQL.
@@ -525,6 +515,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            graphiql_assets_route(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
