@@ -42,6 +42,7 @@ from infra.broker import make_broker
 from infra.cache import Caches, SessionEntry
 from infra.graphiql import graphiql_assets_route, graphiql_html
 from infra.hub import EventHub
+from infra.lifecycle import stop_all
 from infra.outbox import MessageLogSender, Outbox
 from infra.persisted import PersistedQueries
 from models.engine import (
@@ -502,14 +503,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            for task in (sender, pacing, follower):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await runtime.hub.stop()
-            await caches.close()
-            await broker.close()
-            await engine.dispose()
+            # Bounded: a database that does not answer must not keep the process from exiting.
+            await stop_all(
+                [sender, pacing, follower], [runtime.hub.stop, caches.close, broker.close, engine.dispose]
+            )
 
     app = Starlette(
         routes=[

@@ -5,8 +5,42 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ansinh.db"
+EXPECTED_DATABASE_URL = (
+    "sqlite+aiosqlite:///path/to/ansinh.db or postgresql+asyncpg://user:password@host:5432/database"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with ANSINH_DATABASE_URL, in one line that says what is expected; None if
+    nothing is (whether the database can be reached is known only on connecting)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"ANSINH_DATABASE_URL is not a database URL: expected {EXPECTED_DATABASE_URL}"
+    driver = parsed.drivername
+    backend = driver.split("+", 1)[0]
+    if driver == "sqlite+aiosqlite":
+        folder = Path(parsed.database).parent if parsed.database not in (None, "", ":memory:") else None
+        if folder is not None and not folder.is_dir():
+            return f"ANSINH_DATABASE_URL: the folder of the SQLite file {parsed.database} does not exist: create it"
+        return None
+    if driver == "postgresql+asyncpg":
+        if not parsed.database:
+            return f"ANSINH_DATABASE_URL names no database: expected {EXPECTED_DATABASE_URL}"
+        return None
+    if backend == "sqlite":
+        fixed = parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=True)
+        return f"ANSINH_DATABASE_URL must use the asynchronous driver: {fixed}, not {driver}://"
+    if backend in ("postgres", "postgresql"):
+        fixed = parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=True)
+        return f"ANSINH_DATABASE_URL must use the asynchronous driver: {fixed}, not {driver}://"
+    return f"ANSINH_DATABASE_URL: {driver}:// is not supported: expected {EXPECTED_DATABASE_URL}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +117,15 @@ class Settings:
             raise SystemExit(f"ANSINH_CACHE_TTL and ANSINH_WORKERS must be numbers: {exc}") from None
         if not 0 < cache_ttl <= 300 or workers < 1:
             raise SystemExit("ANSINH_CACHE_TTL must be in (0, 300] seconds and ANSINH_WORKERS at least 1")
+        database_url = env.get("ANSINH_DATABASE_URL", DEFAULT_DATABASE_URL)
+        problem = database_url_problem(database_url)
+        if problem is not None:
+            raise SystemExit(problem)
         return cls(
             cache=cache,
             cache_ttl=cache_ttl,
             workers=workers,
-            database_url=env.get("ANSINH_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=database_url,
             broker_url=env.get("ANSINH_BROKER_URL") or None,
             env=mode,
             secret_key=secret or "",
