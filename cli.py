@@ -19,7 +19,7 @@ from infra.persisted import PersistedQueries
 from models.engine import connection_problem, make_engine, make_sessionmaker
 from models.migrate import migrate
 from observability import configure_logging
-from schema import export_schema
+from schema import export_possible_types, export_schema
 from settings import Settings
 
 T = TypeVar("T")
@@ -125,6 +125,10 @@ def _export_schema(_: argparse.Namespace) -> None:
     sys.stdout.write(export_schema())
 
 
+def _export_possible_types(_: argparse.Namespace) -> None:
+    sys.stdout.write(export_possible_types())
+
+
 def _allow_query(args: argparse.Namespace) -> None:
     """Puts operations on the partners' allow-list: the file's text is the query, byte for byte."""
     from pathlib import Path
@@ -212,6 +216,11 @@ def main(argv: list[str] | None = None) -> None:
     seed.set_defaults(handler=_seed)
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(handler=_export_schema)
+    possible = commands.add_parser(
+        "export-possible-types",
+        help="print the interfaces and unions with their object types (Apollo Client's possibleTypes)",
+    )
+    possible.set_defaults(handler=_export_possible_types)
     allow = commands.add_parser("allow-query", help="put persisted queries on the partners' allow-list")
     allow.add_argument("files", nargs="+", help="files holding one GraphQL document each")
     allow.set_defaults(handler=_allow_query)

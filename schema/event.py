@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import strawberry
@@ -11,6 +12,8 @@ from graphql import GraphQLError
 
 from auth import access_log
 from auth.guard import AccessRecorder
+from auth.scopes import event_visible
+from auth.viewer import Viewer
 from infra.hub import SubscriptionEnded
 from models.tables import event_t
 from resolvers.context import Context, Info, require_viewer
@@ -58,6 +61,19 @@ class Event:
         )
 
 
+def never_visible(viewer: Viewer, kinds: list[str]) -> list[str]:
+    """The event types of `kinds` this viewer can never see: not even an event of the viewer's own
+    province, person, hospital or unit (the access policy's own test, auth.scopes.event_visible,
+    asked about the most favourable event there could be)."""
+    own = SimpleNamespace(
+        province_code=viewer.province_code,
+        person_id=viewer.person_id,
+        facility_id=viewer.facility_id,
+        unit_id=viewer.unit_id,
+    )
+    return [kind for kind in kinds if not event_visible(viewer, SimpleNamespace(type=kind, **vars(own)))]
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -66,6 +82,8 @@ class Subscription:
     async def events(
         self, info: Info, types: list[EventType] | None = None, after: str | None = None
     ) -> AsyncGenerator[Event, None]:
+        # Checked before the stream exists: a refused request is one `error` message (the
+        # protocol's answer to an operation that cannot start), not a `next` and a `complete`.
         context = info.context
         viewer = require_viewer(context)
         hub = context.runtime.hub
@@ -76,40 +94,55 @@ class Subscription:
                 raise BadUserInput(
                     "after: no event has this cursor; pass the cursor of an event received.", "after"
                 )
+        if types:
+            refused = never_visible(viewer, [t.value for t in types])
+            if refused:
+                raise GraphQLError(
+                    f"types: a {viewer.role.value} account never sees {', '.join(refused)} events; "
+                    "ask for the others (or leave out `types` for every event this account may see).",
+                    extensions={"code": "FORBIDDEN", "argument": "types"},
+                )
         wanted = frozenset(t.value for t in types) if types else None
-        runtime = context.runtime
-        opened: list[Context] = []
+        return _events(context, viewer, wanted, after_id)
 
-        async def event_context() -> Context:
-            # The node is read with the subscriber's rights in a session of its own, closed as
-            # soon as the event is sent: no connection is held while the subscriber waits.
-            session = runtime.sessionmaker()
-            made = Context(
-                request=context.request,
-                response=None,
-                runtime=runtime,
-                session=session,
-                viewer=viewer,
-                loaders=Loaders(session, viewer),
-                access=AccessRecorder(),
-                operation_name=context.operation_name,
-            )
-            opened.append(made)
-            return made
 
-        try:
-            async for row in hub.stream(viewer, wanted, after_id):
-                yield Event.of(row, event_context)
-                while opened:
-                    done = opened.pop()
-                    try:
-                        await access_log.flush(done.session, done.access, viewer, context.operation_name)
-                    finally:
-                        await done.session.close()
-        except SubscriptionEnded as ended:
-            if ended.close_code is not None:
-                websocket = context.request
-                close = getattr(websocket, "close", None)
-                if close is not None:
-                    await close(code=ended.close_code, reason=str(ended))
-            raise GraphQLError(str(ended), extensions={"code": ended.code}) from None
+async def _events(
+    context: Context, viewer: Viewer, wanted: frozenset[str] | None, after_id: int | None
+) -> AsyncGenerator[Event, None]:
+    hub = context.runtime.hub
+    runtime = context.runtime
+    opened: list[Context] = []
+
+    async def event_context() -> Context:
+        # The node is read with the subscriber's rights in a session of its own, closed as
+        # soon as the event is sent: no connection is held while the subscriber waits.
+        session = runtime.sessionmaker()
+        made = Context(
+            request=context.request,
+            response=None,
+            runtime=runtime,
+            session=session,
+            viewer=viewer,
+            loaders=Loaders(session, viewer),
+            access=AccessRecorder(),
+            operation_name=context.operation_name,
+        )
+        opened.append(made)
+        return made
+
+    try:
+        async for row in hub.stream(viewer, wanted, after_id):
+            yield Event.of(row, event_context)
+            while opened:
+                done = opened.pop()
+                try:
+                    await access_log.flush(done.session, done.access, viewer, context.operation_name)
+                finally:
+                    await done.session.close()
+    except SubscriptionEnded as ended:
+        if ended.close_code is not None:
+            websocket = context.request
+            close = getattr(websocket, "close", None)
+            if close is not None:
+                await close(code=ended.close_code, reason=str(ended))
+        raise GraphQLError(str(ended), extensions={"code": ended.code}) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schema import export_schema
+from schema import export_possible_types, export_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_CHECK = ROOT.parent / "shared" / "checks" / "contract_diff.py"
@@ -19,6 +19,35 @@ def test_export_schema_matches_committed_file() -> None:
     assert export_schema() == committed, (
         "schema.graphql is stale: run `ansinh export-schema > schema.graphql`"
     )
+
+
+def test_export_possible_types_matches_committed_file() -> None:
+    committed = (ROOT / "possibleTypes.json").read_text(encoding="utf-8")
+    assert export_possible_types() == committed, (
+        "possibleTypes.json is stale: run `ansinh export-possible-types > possibleTypes.json`"
+    )
+
+
+def test_export_possible_types_names_node_and_every_result_union() -> None:
+    import json
+
+    from graphql import GraphQLInterfaceType, GraphQLUnionType
+
+    possible = json.loads(export_possible_types())
+    abstract = {
+        name
+        for name, kind in schema_types().items()
+        if isinstance(kind, GraphQLInterfaceType | GraphQLUnionType) and not name.startswith("__")
+    }
+    assert set(possible) == abstract and "Node" in possible
+    assert "Person" in possible["Node"] and "InvalidInput" in possible["LoginResult"]
+    assert all(types for types in possible.values())
+
+
+def schema_types() -> dict[str, object]:
+    from schema import schema
+
+    return dict(schema._schema.type_map)
 
 
 def test_export_schema_command_prints_the_sdl() -> None:
