@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -32,9 +32,11 @@ class Event:
     _row: strawberry.Private[Any]
     # Makes a short-lived context (its own session) for reading `node`; only if `node` is asked.
     _context: strawberry.Private[Callable[[], Awaitable[Context]]]
-    cursor: str
-    type: EventType
-    occurred_at: datetime
+    cursor: str = strawberry.field(description="Opaque; pass it as `after` to resume right after this event.")
+    type: EventType = strawberry.field(description="What changed.")
+    occurred_at: datetime = strawberry.field(
+        description="When the change was committed (Vietnam time, +07:00)."
+    )
     subject_id: strawberry.ID = strawberry.field(
         description="Global id of the registration/card/period/visit/benefit."
     )
@@ -74,13 +76,28 @@ def never_visible(viewer: Viewer, kinds: list[str]) -> list[str]:
     return [kind for kind in kinds if not event_visible(viewer, SimpleNamespace(type=kind, **vars(own)))]
 
 
-@strawberry.type
+@strawberry.type(description="Live events for partner systems and staff, over WebSocket.")
 class Subscription:
     @strawberry.subscription(
         description="Every event the subscriber may see, in commit order. With `after`, first replays what was missed."
     )
     async def events(
-        self, info: Info, types: list[EventType] | None = None, after: str | None = None
+        self,
+        info: Info,
+        types: Annotated[
+            list[EventType] | None,
+            strawberry.argument(
+                description="Only events of these types (all the account may see if left out). A type the "
+                "account can never see is refused (FORBIDDEN), not silently empty."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `cursor` of the last event received: what came after it is replayed "
+                "first, then live events follow, with no gap. A cursor that names no event is refused."
+            ),
+        ] = None,
     ) -> AsyncGenerator[Event, None]:
         # Checked before the stream exists: a refused request is one `error` message (the
         # protocol's answer to an operation that cannot start), not a `next` and a `complete`.

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
 from resolvers import statistics as resolve
 from resolvers.context import Info
-from schema.enums import InsuranceType, VisitType
+from schema.arguments import ProvinceCode
+from schema.enums import InsuranceType, VisitType, described
 
 
+@described(
+    PROVINCE="By the province of the unit (mã tỉnh).",
+    YEAR="By calendar year of the months.",
+    INSURANCE_TYPE="By insurance (BHXH, BHTN, BHTNLĐ-BNN, BHYT).",
+    UNIT="By unit (đơn vị); staff only.",
+)
 @strawberry.enum(description="What contribution statistics can be grouped by.")
 class ContributionDimension(Enum):
     PROVINCE = "PROVINCE"
@@ -20,6 +28,13 @@ class ContributionDimension(Enum):
     UNIT = "UNIT"
 
 
+@described(
+    FACILITY="By health facility (CSKCB).",
+    PROVINCE="By the facility's province.",
+    ICD_CHAPTER="By ICD-10 chapter of the diagnosis.",
+    YEAR="By calendar year of admission.",
+    VISIT_TYPE="Ngoại trú or nội trú.",
+)
 @strawberry.enum(description="What visit statistics can be grouped by.")
 class VisitDimension(Enum):
     FACILITY = "FACILITY"
@@ -33,10 +48,14 @@ class VisitDimension(Enum):
     description="One group. Dimensions not grouped by are null; small counts are null for analysts."
 )
 class ContributionStatistic:
-    province_code: str | None
-    year: int | None
-    insurance_type: InsuranceType | None
-    unit_code: str | None
+    province_code: str | None = strawberry.field(
+        description="Mã tỉnh of the group (grouped by PROVINCE); null otherwise."
+    )
+    year: int | None = strawberry.field(description="The calendar year (grouped by YEAR); null otherwise.")
+    insurance_type: InsuranceType | None = strawberry.field(
+        description="The insurance (grouped by INSURANCE_TYPE); null otherwise."
+    )
+    unit_code: str | None = strawberry.field(description="Mã đơn vị (grouped by UNIT); null otherwise.")
     headcount: int | None = strawberry.field(description="Distinct people; null when under 5 (analysts).")
     person_months: int = strawberry.field(
         description="Contribution months, overlapping periods each counted."
@@ -49,16 +68,24 @@ class ContributionStatistic:
 
 @strawberry.type(description="One group of medical visits; small counts are null for analysts.")
 class VisitStatistic:
-    facility_code: str | None
-    province_code: str | None
+    facility_code: str | None = strawberry.field(
+        description="Mã CSKCB (grouped by FACILITY); null otherwise."
+    )
+    province_code: str | None = strawberry.field(description="Mã tỉnh (grouped by PROVINCE); null otherwise.")
     icd_chapter: str | None = strawberry.field(description="ICD-10 chapter in Roman numerals (I..XXII).")
-    year: int | None
-    visit_type: VisitType | None
-    visits: int | None
-    patients: int | None
-    total_cost: Decimal
-    insurance_paid: Decimal
-    patient_paid: Decimal
+    year: int | None = strawberry.field(
+        description="The calendar year of admission (grouped by YEAR); null otherwise."
+    )
+    visit_type: VisitType | None = strawberry.field(
+        description="Ngoại trú or nội trú (grouped by VISIT_TYPE); null otherwise."
+    )
+    visits: int | None = strawberry.field(
+        description="Lượt khám chữa bệnh: visits in the group; null when too few to show."
+    )
+    patients: int | None = strawberry.field(description="Distinct patients; null when too few to show.")
+    total_cost: Decimal = strawberry.field(description="Tổng chi phí, in VND.")
+    insurance_paid: Decimal = strawberry.field(description="Quỹ BHYT thanh toán, in VND.")
+    patient_paid: Decimal = strawberry.field(description="Người bệnh cùng chi trả, in VND.")
 
 
 @strawberry.type
@@ -69,11 +96,20 @@ class StatisticsQuery:
     async def contribution_statistics(
         self,
         info: Info,
-        group_by: list[ContributionDimension],
-        province_code: str | None = None,
-        insurance_type: InsuranceType | None = None,
-        from_year: int | None = None,
-        to_year: int | None = None,
+        group_by: Annotated[
+            list[ContributionDimension],
+            strawberry.argument(description="The dimensions of the groups, in this order (at least one)."),
+        ],
+        province_code: ProvinceCode = None,
+        insurance_type: Annotated[
+            InsuranceType | None, strawberry.argument(description="Only this insurance; all if left out.")
+        ] = None,
+        from_year: Annotated[
+            int | None, strawberry.argument(description="From this calendar year, included.")
+        ] = None,
+        to_year: Annotated[
+            int | None, strawberry.argument(description="Up to this calendar year, included.")
+        ] = None,
     ) -> list[ContributionStatistic]:
         groups = await resolve.contributions(
             info.context,
@@ -103,10 +139,15 @@ class StatisticsQuery:
     async def visit_statistics(
         self,
         info: Info,
-        group_by: list[VisitDimension],
-        province_code: str | None = None,
-        from_year: int | None = None,
-        to_year: int | None = None,
+        group_by: Annotated[
+            list[VisitDimension],
+            strawberry.argument(description="The dimensions of the groups, in this order (at least one)."),
+        ],
+        province_code: ProvinceCode = None,
+        from_year: Annotated[
+            int | None, strawberry.argument(description="From this calendar year of admission, included.")
+        ] = None,
+        to_year: Annotated[int | None, strawberry.argument(description="Up to this year, included.")] = None,
     ) -> list[VisitStatistic]:
         groups = await resolve.visits(
             info.context, [d.value for d in group_by], province_code, from_year, to_year

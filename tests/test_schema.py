@@ -71,3 +71,54 @@ def test_schema_query_fields_cover_the_contract() -> None:
     )
     missing = [line for line in out.stdout.splitlines() if line.startswith("- Query") or "Query." in line]
     assert not missing, out.stdout
+
+
+BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+
+
+def undocumented_elements() -> list[str]:
+    """Every type, field, argument, input field and enum value of the schema without a description."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+        GraphQLScalarType,
+        GraphQLUnionType,
+    )
+
+    from schema import schema
+
+    missing: list[str] = []
+
+    def described(text: str | None) -> bool:
+        return bool(text and text.strip())
+
+    for name, kind in sorted(schema._schema.type_map.items()):
+        if name.startswith("__") or name in BUILT_IN_SCALARS:
+            continue
+        if not described(kind.description):
+            missing.append(name)
+        if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in kind.fields.items():
+                if not described(field.description):
+                    missing.append(f"{name}.{field_name}")
+                for arg_name, arg in field.args.items():
+                    if not described(arg.description):
+                        missing.append(f"{name}.{field_name}({arg_name})")
+        elif isinstance(kind, GraphQLInputObjectType):
+            for field_name, field in kind.fields.items():
+                if not described(field.description):
+                    missing.append(f"{name}.{field_name}")
+        elif isinstance(kind, GraphQLEnumType):
+            for value_name, value in kind.values.items():
+                if not described(value.description):
+                    missing.append(f"{name}.{value_name}")
+        else:
+            assert isinstance(kind, GraphQLScalarType | GraphQLUnionType)
+    return missing
+
+
+def test_schema_every_element_described() -> None:
+    missing = undocumented_elements()
+    assert not missing, f"{len(missing)} schema elements have no description:\n" + "\n".join(missing)
