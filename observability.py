@@ -132,7 +132,7 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-# JSON answers never need to load anything; GraphiQL (HTML) loads its scripts from its CDN.
+# JSON answers never need to load anything; GraphiQL's page (HTML) carries its own policy.
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 

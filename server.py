@@ -26,7 +26,9 @@ from gateway.pipeline import Pipeline
 from infra import uploads
 from infra.broker import make_broker
 from infra.cache import Caches
+from infra.graphiql import graphiql_assets_route
 from infra.hub import EventHub
+from infra.lifecycle import stop_all
 from infra.outbox import MessageLogSender, Outbox
 from models.engine import make_engine, make_sessionmaker, on_events_committed, on_tables_committed
 from models.migrate import migrations_current
@@ -173,19 +175,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            for task in (sender, pacing, follower):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await runtime.hub.stop()
-            await caches.close()
-            await broker.close()
-            await engine.dispose()
+            # Bounded: a database that does not answer must not keep the process from exiting.
+            await stop_all(
+                [sender, pacing, follower], [runtime.hub.stop, caches.close, broker.close, engine.dispose]
+            )
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            graphiql_assets_route(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

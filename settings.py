@@ -6,6 +6,10 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from auth.addresses import Proxies
 
@@ -13,6 +17,36 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ansinh.db"
 # HMACs of captchas, OTPs and registration fingerprints are as strong as this key: 256 bits.
 MIN_SECRET_BYTES = 32
 BASE32 = re.compile(r"[A-Z2-7]{16,}=*")
+EXPECTED_DATABASE_URL = (
+    "sqlite+aiosqlite:///path/to/ansinh.db or postgresql+asyncpg://user:password@host:5432/database"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with ANSINH_DATABASE_URL, in one line that says what is expected; None if
+    nothing is (whether the database can be reached is known only on connecting)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"ANSINH_DATABASE_URL is not a database URL: expected {EXPECTED_DATABASE_URL}"
+    driver = parsed.drivername
+    backend = driver.split("+", 1)[0]
+    if driver == "sqlite+aiosqlite":
+        folder = Path(parsed.database).parent if parsed.database not in (None, "", ":memory:") else None
+        if folder is not None and not folder.is_dir():
+            return f"ANSINH_DATABASE_URL: the folder of the SQLite file {parsed.database} does not exist: create it"
+        return None
+    if driver == "postgresql+asyncpg":
+        if not parsed.database:
+            return f"ANSINH_DATABASE_URL names no database: expected {EXPECTED_DATABASE_URL}"
+        return None
+    if backend == "sqlite":
+        fixed = parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=True)
+        return f"ANSINH_DATABASE_URL must use the asynchronous driver: {fixed}, not {driver}://"
+    if backend in ("postgres", "postgresql"):
+        fixed = parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=True)
+        return f"ANSINH_DATABASE_URL must use the asynchronous driver: {fixed}, not {driver}://"
+    return f"ANSINH_DATABASE_URL: {driver}:// is not supported: expected {EXPECTED_DATABASE_URL}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +147,17 @@ class Settings:
         totp_secret = (env.get("ANSINH_DEMO_TOTP_SECRET") or "").strip().replace(" ", "").upper() or None
         if totp_secret is not None and not BASE32.fullmatch(totp_secret):
             raise SystemExit("ANSINH_DEMO_TOTP_SECRET must be base32 (A-Z, 2-7), at least 16 characters")
+        database_url = env.get("ANSINH_DATABASE_URL", DEFAULT_DATABASE_URL)
+        problem = database_url_problem(database_url)
+        if problem is not None:
+            raise SystemExit(problem)
         return cls(
             demo_totp_secret=totp_secret,
             trusted_proxies=proxies,
             cache=cache,
             cache_ttl=cache_ttl,
             workers=workers,
-            database_url=env.get("ANSINH_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=database_url,
             broker_url=env.get("ANSINH_BROKER_URL") or None,
             env=mode,
             secret_key=secret or "",

@@ -25,6 +25,7 @@ from gateway import websocket
 from gateway.errors import client_error
 from gateway.pipeline import QUERIES_ONLY, READ_WRITE, Answer, Caller, Pipeline
 from gateway.request import RequestShapeError, Transport, operation_request
+from infra.graphiql import graphiql_html
 from schema import schema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -198,19 +199,9 @@ class GraphQLView(GraphQL[Caller, None]):
 
     @property
     def graphql_ide_html(self) -> str:
-        """GraphiQL opening on how to sign in and the analysts' ready-made aggregates."""
-        html = super().graphql_ide_html
-        start = html.find("const EXAMPLE_QUERY = `")
-        end = html.find("`;", start)
-        if start < 0 or end < 0:
-            return html
-        examples = (
-            EXAMPLES.read_text(encoding="utf-8")
-            .replace("\\", "\\\\")
-            .replace("`", "\\`")
-            .replace("${", "\\${")
-        )
-        return html[: start + len("const EXAMPLE_QUERY = `")] + examples + html[end:]
+        """GraphiQL served from the package (no CDN), opening on how to sign in and the analysts'
+        ready-made aggregates."""
+        return graphiql_html(EXAMPLES.read_text(encoding="utf-8"))
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A hash-only GET (persisted query) is an operation, not a browser asking for GraphiQL.

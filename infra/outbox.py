@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -109,6 +109,23 @@ class MessageLogSender:
             out.write(line + "\n")
 
 
+# How long a failed pass may take to roll back (the database may be the thing that is away).
+ROLLBACK_SECONDS = 2.0
+
+
+@contextlib.asynccontextmanager
+async def _rolled_back_on_error(session: AsyncSession) -> AsyncIterator[None]:
+    """A failed statement leaves the session's transaction to be rolled back before its connection
+    goes back to the pool: without that, the next pass may be handed a broken one."""
+    try:
+        yield
+    except Exception:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(ROLLBACK_SECONDS):
+                await session.rollback()
+        raise
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 2**attempts))
 
@@ -129,7 +146,7 @@ class Outbox:
 
     async def deliver_due(self, batch: int = 50) -> int:
         delivered = 0
-        async with self.sessions() as session:
+        async with self.sessions() as session, _rolled_back_on_error(session):
             now = self.clock()
             statement = (
                 select(outbox_t)
@@ -165,12 +182,27 @@ class Outbox:
         return delivered
 
     async def run(self, interval: float = 1.0) -> None:
+        """Delivers until cancelled. A failed pass (the database away, a broken connection) is
+        rolled back, logged and tried again; cancellation always ends the loop, also when a
+        database call it interrupted fails with an exception of its own instead."""
+        failures = 0
         while True:
             try:
                 while await self.deliver_due():
                     pass
-            except Exception:  # the database may be away: keep the loop alive
-                log.exception("outbox: delivery pass failed")
+                failures = 0
+            except Exception as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from exc
+                failures += 1
+                # The whole traceback once; while the database stays away, one line a pass.
+                log.warning(
+                    "outbox: delivery pass failed (%s: %s); retrying",
+                    type(exc).__name__,
+                    str(exc).splitlines()[0] if str(exc) else "",
+                    exc_info=failures == 1,
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=interval)
             self.wake.clear()

@@ -4,6 +4,7 @@ statement reads and writes (what the caches of infra/cache.py are invalidated by
 from __future__ import annotations
 
 import asyncio
+import errno
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -119,6 +120,64 @@ def is_sqlite(url: str) -> bool:
 
 
 STATEMENT_TIMEOUT_MS = 30_000
+# A server that accepts the connection and never answers (not PostgreSQL, or overloaded) must not
+# hold `ansinh serve` for asyncpg's default minute.
+CONNECT_TIMEOUT_SECONDS = 10
+
+# PostgreSQL's answers to a connection it refuses: the configuration is wrong, not the code.
+_REFUSALS = {
+    "InvalidCatalogNameError": 'the database "{database}" does not exist on {address}: create it '
+    "(createdb {database}) or name an existing one",
+    "InvalidAuthorizationSpecificationError": "PostgreSQL at {address} refused the user: {detail}",
+    "InvalidPasswordError": "PostgreSQL at {address} refused the password: {detail}",
+    "CannotConnectNowError": "PostgreSQL at {address} does not accept connections now: {detail}",
+    "TooManyConnectionsError": "PostgreSQL at {address} has no connection left: {detail}",
+}
+
+
+_UNREACHABLE = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL})
+
+
+def connection_problem(error: BaseException, url: str) -> str | None:
+    """One line naming ANSINH_DATABASE_URL and what went wrong on connecting to it, or None when
+    `error` is not a failure to connect (a bug deserves its traceback)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    address = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    causes: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = getattr(cause, "orig", None) or cause.__cause__
+    for found in causes:
+        name = type(found).__name__
+        detail = str(found).splitlines()[0] if str(found) else name
+        problem: str | None = None
+        if name in _REFUSALS:
+            problem = _REFUSALS[name].format(database=parsed.database, address=address, detail=detail)
+        elif isinstance(found, ConnectionRefusedError):
+            problem = f"the connection to {address} was refused: is PostgreSQL running there?"
+        elif isinstance(found, TimeoutError):
+            problem = (
+                f"no answer from {address} within {CONNECT_TIMEOUT_SECONDS} s: is PostgreSQL listening there?"
+            )
+        elif isinstance(found, OSError) and type(found).__name__ == "gaierror":
+            problem = f"the host {parsed.host} is not known ({detail})"
+        elif isinstance(found, ConnectionError) or getattr(found, "errno", None) in _UNREACHABLE:
+            problem = f"cannot connect to {address}: {detail}"
+        elif is_sqlite(url) and "unable to open database file" in detail:
+            problem = (
+                f"cannot open the SQLite file {parsed.database}: does its folder exist, "
+                "and may this user write there?"
+            )
+        if problem is not None:
+            return f"ANSINH_DATABASE_URL ({shown}): {problem}"
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return f"ANSINH_DATABASE_URL ({shown}): the connection was lost: {str(error.orig).splitlines()[0]}"
+    return None
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -130,7 +189,10 @@ def make_engine(url: str) -> AsyncEngine:
             pool_pre_ping=True,
             # No statement may hold a connection for long: a runaway query is cancelled by the
             # database, not left to starve the pool (aggregates set their own, shorter, limit).
-            connect_args={"server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_MS)}},
+            connect_args={
+                "server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_MS)},
+                "timeout": CONNECT_TIMEOUT_SECONDS,
+            },
         )
     elif url.startswith("sqlite+aiosqlite"):
         from models import sqlite

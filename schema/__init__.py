@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import strawberry
-from graphql import GraphQLError, lexicographic_sort_schema, print_schema
+from graphql import (
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLUnionType,
+    lexicographic_sort_schema,
+    print_schema,
+)
 from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -41,3 +49,16 @@ def export_schema() -> str:
     """The SDL that `schema.graphql` holds. Sorted, so that the file does not depend on the order in
     which modules happened to load."""
     return print_schema(lexicographic_sort_schema(schema._schema)) + "\n"
+
+
+def export_possible_types() -> str:
+    """Every interface and union with the object types it may be: what Apollo Client's
+    `possibleTypes` option takes, so that fragments on `Node` and on the result unions match.
+    `possibleTypes.json` is that output."""
+    graphql_schema = schema._schema
+    possible = {
+        name: sorted(t.name for t in graphql_schema.get_possible_types(kind))
+        for name, kind in sorted(graphql_schema.type_map.items())
+        if isinstance(kind, GraphQLInterfaceType | GraphQLUnionType) and not name.startswith("__")
+    }
+    return json.dumps(possible, indent=2) + "\n"

@@ -10,11 +10,13 @@ from schema.enums import Role
 
 @strawberry.type(description="One read of a person's private or sensitive data by someone else.")
 class AccessLogEntry:
-    at: datetime
-    actor_username: str
-    actor_role: Role
+    at: datetime = strawberry.field(description="When the data was read (Vietnam time).")
+    actor_username: str = strawberry.field(description="The account that read it.")
+    actor_role: Role = strawberry.field(description="That account's role.")
     fields: list[str] = strawberry.field(description='e.g. ["Person.phone", "MedicalVisit.diagnosis"]')
-    operation_name: str | None
+    operation_name: str | None = strawberry.field(
+        description="The GraphQL operation that read it; null if anonymous."
+    )
     reason: str | None = strawberry.field(description="The reason an operator gave to read health data.")
 
     @classmethod

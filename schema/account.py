@@ -8,6 +8,7 @@ import strawberry
 from resolvers import account as resolve
 from resolvers.context import Info
 from resolvers.outcomes import BadCredentials, DeviceCheck, Invalid, SecondFactor, SignedIn, Throttled
+from schema.arguments import INPUT
 from schema.enums import Role
 from schema.errors import InvalidInput
 from schema.person import Person
@@ -23,12 +24,18 @@ async def _person(info: Info, person_id: int | None) -> Person | None:
 @strawberry.type(description="A sign-in identity. Secrets (hashes, tokens) are never fields.")
 class Account:
     _row: strawberry.Private[Any]
-    username: str
-    role: Role
-    must_change_password: bool
-    password_changed_at: datetime
+    username: str = strawberry.field(
+        description="Tên đăng nhập: a citizen's 10-digit mã số BHXH; staff and partners a name such as officer.hanoi."
+    )
+    role: Role = strawberry.field(description="What the account is; decides what it may see.")
+    must_change_password: bool = strawberry.field(
+        description="True at first sign-in and 180 days after the last change: only changePassword is allowed until then."
+    )
+    password_changed_at: datetime = strawberry.field(
+        description="When the password was last changed (Vietnam time)."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The insured person of a citizen's account; null for staff and partners.")
     async def person(self, info: Info) -> Person | None:
         return await _person(info, self._row.person_id)
 
@@ -45,9 +52,9 @@ class Account:
 
 @strawberry.type(description="The signed-in user.")
 class Viewer:
-    account: Account
+    account: Account = strawberry.field(description="The account signed in.")
 
-    @strawberry.field
+    @strawberry.field(description="The citizen's own record; null for other roles.")
     async def person(self, info: Info) -> Person | None:
         return await _person(info, self.account._row.person_id)
 
@@ -62,17 +69,26 @@ class AccountQuery:
 
 @strawberry.type(description="An image a person reads; answer with its id and the characters shown.")
 class Captcha:
-    id: strawberry.ID
-    image_data_url: str
-    expires_at: datetime
+    id: strawberry.ID = strawberry.field(description="Send it back as captchaId.")
+    image_data_url: str = strawberry.field(
+        description="The image, as a data: URL (PNG) for an <img> element."
+    )
+    expires_at: datetime = strawberry.field(description="After this it is refused: ask for a new one.")
 
 
-@strawberry.input
+@strawberry.input(description="Đăng nhập: the username, the password and this device's id.")
 class LoginInput:
     username: str = strawberry.field(description="Citizens: the 10-digit social-insurance code.")
-    password: str
-    captcha_id: strawberry.ID | None = None
-    captcha_answer: str | None = None
+    password: str = strawberry.field(
+        description="The account's password (the temporary one sent by SMS at first)."
+    )
+    captcha_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Required after repeated failures (InvalidCredentials.captchaRequired): the captcha's id.",
+    )
+    captcha_answer: str | None = strawberry.field(
+        default=None, description="The characters of that captcha image."
+    )
     device_id: str = strawberry.field(description="A stable id of the app installation or browser.")
     totp_code: str | None = strawberry.field(
         default=None,
@@ -80,10 +96,12 @@ class LoginInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="Signed in: send the token as `Authorization: Bearer <token>`.")
 class LoginSuccess:
-    token: str
-    expires_at: datetime
+    token: str = strawberry.field(
+        description="The bearer token of this session; never stored by the server in the clear."
+    )
+    expires_at: datetime = strawberry.field(description="When the session ends; sign in again after it.")
     account: Account = strawberry.field(description="mustChangePassword may be true.")
 
 
@@ -91,20 +109,20 @@ class LoginSuccess:
     description="This account is signed in on another device: confirm with the one-time code sent to the registered phone."
 )
 class DeviceConfirmationRequired:
-    challenge_id: strawberry.ID
-    phone_hint: str
+    challenge_id: strawberry.ID = strawberry.field(description="Send it with the SMS code to confirmDevice.")
+    phone_hint: str = strawberry.field(description="The number the code was sent to, masked (0983***986).")
 
 
-@strawberry.type
+@strawberry.type(description="The username or password is wrong (the same answer for both).")
 class InvalidCredentials:
-    message: str
-    captcha_required: bool
+    message: str = strawberry.field(description="What to do next.")
+    captcha_required: bool = strawberry.field(description="True: the next attempt needs a captcha.")
 
 
-@strawberry.type
+@strawberry.type(description="Too many failed sign-ins from this username or address: wait.")
 class TooManyAttempts:
-    message: str
-    retry_after_seconds: int
+    message: str = strawberry.field(description="What happened, and how long to wait.")
+    retry_after_seconds: int = strawberry.field(description="Seconds before the next attempt is accepted.")
 
 
 @strawberry.type(
@@ -136,25 +154,31 @@ LoginResult = Annotated[
 ]
 
 
-@strawberry.input
+@strawberry.input(description="Xác nhận thiết bị mới: the code sent by SMS for a new device.")
 class ConfirmDeviceInput:
-    challenge_id: strawberry.ID
-    code: str
+    challenge_id: strawberry.ID = strawberry.field(description="DeviceConfirmationRequired.challengeId.")
+    code: str = strawberry.field(description="The 6-digit code of the SMS (valid 5 minutes).")
 
 
-@strawberry.input
+@strawberry.input(description="Đổi mật khẩu: the current password and a new one.")
 class ChangePasswordInput:
-    current_password: str
-    new_password: str
+    current_password: str = strawberry.field(description="The password in force.")
+    new_password: str = strawberry.field(
+        description="At least 8 characters with upper and lower case letters, a digit and a symbol; not the current one."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The password was changed; other sessions of the account are ended.")
 class ChangePasswordSuccess:
-    account: Account
+    account: Account = strawberry.field(description="The account, mustChangePassword now false.")
 
 
 ChangePasswordResult = Annotated[
-    ChangePasswordSuccess | InvalidCredentials | InvalidInput, strawberry.union("ChangePasswordResult")
+    ChangePasswordSuccess | InvalidCredentials | InvalidInput,
+    strawberry.union(
+        "ChangePasswordResult",
+        description="The password changed, the current one was wrong, or the new one is not accepted (InvalidInput).",
+    ),
 ]
 
 
@@ -196,7 +220,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(description="Sign in. Citizens use their social-insurance code as username.")
-    async def login(self, info: Info, input: LoginInput) -> LoginResult:
+    async def login(self, info: Info, input: Annotated[LoginInput, INPUT]) -> LoginResult:
         outcome = await resolve.login(
             info.context,
             input.username,
@@ -211,11 +235,13 @@ class AccountMutation:
     @strawberry.mutation(
         description="Confirm a new device with the code sent by SMS; signs the old device out."
     )
-    async def confirm_device(self, info: Info, input: ConfirmDeviceInput) -> LoginResult:
+    async def confirm_device(self, info: Info, input: Annotated[ConfirmDeviceInput, INPUT]) -> LoginResult:
         return _login_result(await resolve.confirm_device(info.context, input.challenge_id, input.code))
 
     @strawberry.mutation(description="Change the password; signs out every other session.")
-    async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
+    async def change_password(
+        self, info: Info, input: Annotated[ChangePasswordInput, INPUT]
+    ) -> ChangePasswordResult:
         outcome = await resolve.change_password(info.context, input.current_password, input.new_password)
         if isinstance(outcome, BadCredentials):
             return InvalidCredentials(message=outcome.message, captcha_required=False)

@@ -10,6 +10,7 @@ from auth.guard import Guarded, Readers, allow
 from auth.policy import relation_to_record
 from resolvers import benefit as write
 from resolvers.context import Context, Info
+from schema.arguments import INPUT
 from schema.enums import BenefitRegime
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import Office
@@ -22,20 +23,22 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="Thông tin hưởng: a benefit decision.")
 class Benefit(Guarded, Node):
-    regime: BenefitRegime
-    decision_number: str | None
-    decided_on: date
-    period_from: date | None
-    period_to: date | None
+    regime: BenefitRegime = strawberry.field(description="Chế độ: sickness, maternity, pension ...")
+    decision_number: str | None = strawberry.field(description="Số quyết định hưởng; null if none was given.")
+    decided_on: date = strawberry.field(description="Ngày quyết định.")
+    period_from: date | None = strawberry.field(description="Hưởng từ ngày; null for a one-time payment.")
+    period_to: date | None = strawberry.field(
+        description="Hưởng đến ngày; null if open-ended (a pension) or one-time."
+    )
     amount: Decimal | None = strawberry.field(description="In VND.")
 
-    @strawberry.field
+    @strawberry.field(description="The beneficiary.")
     async def person(self, info: Info) -> Annotated[Person, strawberry.lazy("schema.person")]:
         from schema.person import Person
 
         return Person.wrap(info.context, await info.context.loaders.persons_by_id.load(self._row.person_id))
 
-    @strawberry.field
+    @strawberry.field(description="Cơ quan BHXH chi trả: the office that pays; null if not recorded.")
     async def paying_office(self, info: Info) -> Office | None:
         allow(self._access, self._rel, self._row.person_id, "Benefit.payingOffice")
         if self._row.paying_office_id is None:
@@ -75,30 +78,38 @@ class Benefit(Guarded, Node):
 
 @strawberry.input(description="A benefit decision (thông tin hưởng).")
 class RecordBenefitInput:
-    social_insurance_code: str
-    regime: BenefitRegime
-    decision_number: str | None = None
+    social_insurance_code: str = strawberry.field(description="Mã số BHXH of the beneficiary (10 digits).")
+    regime: BenefitRegime = strawberry.field(description="Chế độ.")
+    decision_number: str | None = strawberry.field(default=None, description="Số quyết định, if any.")
     decided_on: date = strawberry.field(description="Not after today.")
-    period_from: date | None = None
-    period_to: date | None = None
+    period_from: date | None = strawberry.field(default=None, description="Hưởng từ ngày.")
+    period_to: date | None = strawberry.field(
+        default=None, description="Hưởng đến ngày, not before periodFrom."
+    )
     amount: Decimal | None = strawberry.field(default=None, description="VND, not negative.")
     paying_office_code: str | None = strawberry.field(default=None, description="Office.code.")
 
 
-@strawberry.type
+@strawberry.type(description="The decision was recorded.")
 class RecordBenefitSuccess:
-    benefit: Benefit
+    benefit: Benefit = strawberry.field(description="The benefit as stored.")
 
 
 RecordBenefitResult = Annotated[
-    RecordBenefitSuccess | InvalidInput | NotAllowed, strawberry.union("RecordBenefitResult")
+    RecordBenefitSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "RecordBenefitResult",
+        description="What recordBenefit answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
 ]
 
 
 @strawberry.type
 class BenefitMutation:
     @strawberry.mutation(description="Record a benefit decision (officers of the person's province).")
-    async def record_benefit(self, info: Info, input: RecordBenefitInput) -> RecordBenefitResult:
+    async def record_benefit(
+        self, info: Info, input: Annotated[RecordBenefitInput, INPUT]
+    ) -> RecordBenefitResult:
         ctx = info.context
         outcome = await write.record_benefit(
             ctx,

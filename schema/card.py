@@ -12,6 +12,7 @@ from auth.policy import relation_to_record
 from resolvers import card as resolve
 from resolvers.context import Context, Info
 from resolvers.ecard import card_qr
+from schema.arguments import INPUT
 from schema.enums import CardStatus, CareRoute, VisitType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import HealthFacility
@@ -29,12 +30,14 @@ class HealthInsuranceCard(Guarded, Node):
     )
     beneficiary_group: str = strawberry.field(description='Mã đối tượng, e.g. "DN".')
     benefit_level: int = strawberry.field(description="Mức hưởng 1..5.")
-    valid_from: date
-    valid_to: date | None
+    valid_from: date = strawberry.field(description="Giá trị sử dụng từ ngày.")
+    valid_to: date | None = strawberry.field(
+        description="Giá trị sử dụng đến ngày; null for a card with no end date (since 2017)."
+    )
     status: CardStatus = strawberry.field(description="Computed for today (Vietnam time).")
     five_years_continuous_from: date | None = strawberry.field(description="Thời điểm đủ 5 năm liên tục.")
 
-    @strawberry.field
+    @strawberry.field(description="The insured person the card belongs to.")
     async def holder(self, info: Info) -> Annotated[Person, strawberry.lazy("schema.person")]:
         from schema.person import Person
 
@@ -122,7 +125,16 @@ class CardQuery:
         description="A card by its 15-character number or the 10-digit code printed since 2021; null if out of "
         "scope (a hospital: its own patients' cards only; at the counter, checkCoverage)."
     )
-    async def health_insurance_card(self, info: Info, number: str) -> HealthInsuranceCard | None:
+    async def health_insurance_card(
+        self,
+        info: Info,
+        number: Annotated[
+            str,
+            strawberry.argument(
+                description="Mã thẻ BHYT: 15 characters (2 letters, a digit, 2 digits, then the 10-digit mã số BHXH)."
+            ),
+        ],
+    ) -> HealthInsuranceCard | None:
         row = await resolve.card_by_number(info.context, number)
         return HealthInsuranceCard.wrap(info.context, row) if row is not None else None
 
@@ -150,14 +162,16 @@ class CardQuery:
 
 @strawberry.input(description="Issue a BHYT card; its number and benefit level follow from the group.")
 class IssueCardInput:
-    social_insurance_code: str
+    social_insurance_code: str = strawberry.field(description="Mã số BHXH of the person (10 digits).")
     beneficiary_group: str = strawberry.field(description='Mã đối tượng, e.g. "DN".')
-    valid_from: date
+    valid_from: date = strawberry.field(description="Giá trị sử dụng từ ngày.")
     valid_to: date | None = strawberry.field(default=None, description="Cards since 2017 may have none.")
     primary_care_facility_code: str = strawberry.field(
         description="Nơi đăng ký KCB ban đầu: a facility with a health-insurance contract."
     )
-    five_years_continuous_from: date | None = None
+    five_years_continuous_from: date | None = strawberry.field(
+        default=None, description="Thời điểm đủ 5 năm liên tục, if reached (it raises what the fund pays)."
+    )
 
 
 @strawberry.input(description="New validity dates for a card.")
@@ -167,31 +181,47 @@ class RenewCardInput:
     valid_to: date = strawberry.field(description="Today or later.")
 
 
-@strawberry.input
+@strawberry.input(description="Suspend a card (tạm khóa thẻ).")
 class SuspendCardInput:
-    card_number: str
+    card_number: str = strawberry.field(description="The 15-character card number.")
     reason: str = strawberry.field(description="Kept in the audit trail; at most 500 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="The card was issued.")
 class IssueCardSuccess:
-    card: HealthInsuranceCard
+    card: HealthInsuranceCard = strawberry.field(description="The new card.")
 
 
-@strawberry.type
+@strawberry.type(description="The card's validity was changed.")
 class RenewCardSuccess:
-    card: HealthInsuranceCard
+    card: HealthInsuranceCard = strawberry.field(description="The card as renewed.")
 
 
-@strawberry.type
+@strawberry.type(description="The card was suspended.")
 class SuspendCardSuccess:
-    card: HealthInsuranceCard
+    card: HealthInsuranceCard = strawberry.field(description="The card, now SUSPENDED.")
 
 
-IssueCardResult = Annotated[IssueCardSuccess | InvalidInput | NotAllowed, strawberry.union("IssueCardResult")]
-RenewCardResult = Annotated[RenewCardSuccess | InvalidInput | NotAllowed, strawberry.union("RenewCardResult")]
+IssueCardResult = Annotated[
+    IssueCardSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "IssueCardResult",
+        description="What issueCard answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
+]
+RenewCardResult = Annotated[
+    RenewCardSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "RenewCardResult",
+        description="What renewCard answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
+]
 SuspendCardResult = Annotated[
-    SuspendCardSuccess | InvalidInput | NotAllowed, strawberry.union("SuspendCardResult")
+    SuspendCardSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "SuspendCardResult",
+        description="What suspendCard answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
 ]
 
 
@@ -202,7 +232,7 @@ def _card(context: Context) -> Callable[[Any], HealthInsuranceCard]:
 @strawberry.type
 class CardMutation:
     @strawberry.mutation(description="Issue a health-insurance card (officers of the holder's province).")
-    async def issue_card(self, info: Info, input: IssueCardInput) -> IssueCardResult:
+    async def issue_card(self, info: Info, input: Annotated[IssueCardInput, INPUT]) -> IssueCardResult:
         ctx = info.context
         outcome = await resolve.issue_card(
             ctx,
@@ -218,13 +248,13 @@ class CardMutation:
         return outcome_result(outcome, lambda row: IssueCardSuccess(card=_card(ctx)(row)))
 
     @strawberry.mutation(description="Give a card new validity dates.")
-    async def renew_card(self, info: Info, input: RenewCardInput) -> RenewCardResult:
+    async def renew_card(self, info: Info, input: Annotated[RenewCardInput, INPUT]) -> RenewCardResult:
         ctx = info.context
         outcome = await resolve.renew_card(ctx, input.card_number, input.valid_from, input.valid_to)
         return outcome_result(outcome, lambda row: RenewCardSuccess(card=_card(ctx)(row)))
 
     @strawberry.mutation(description="Suspend a card: it is no longer valid for visits.")
-    async def suspend_card(self, info: Info, input: SuspendCardInput) -> SuspendCardResult:
+    async def suspend_card(self, info: Info, input: Annotated[SuspendCardInput, INPUT]) -> SuspendCardResult:
         ctx = info.context
         outcome = await resolve.suspend_card(ctx, input.card_number, input.reason)
         return outcome_result(outcome, lambda row: SuspendCardSuccess(card=_card(ctx)(row)))

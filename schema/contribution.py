@@ -10,6 +10,7 @@ from auth.policy import relation_to_period
 from models.types import month_index
 from resolvers import contribution as write
 from resolvers.context import Context, Info
+from schema.arguments import INPUT
 from schema.enums import InsuranceType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.node import Node, global_id
@@ -23,23 +24,23 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="Quá trình tham gia: a span of contribution months at a unit.")
 class ContributionPeriod(Guarded, Node):
-    insurance_type: InsuranceType
-    from_month: YearMonth
+    insurance_type: InsuranceType = strawberry.field(description="Which insurance the months were paid for.")
+    from_month: YearMonth = strawberry.field(description="Từ tháng (YYYY-MM).")
     to_month: YearMonth = strawberry.field(description="Inclusive.")
-    months: int
+    months: int = strawberry.field(description="Số tháng: months in the span, both ends included.")
     occupation: str | None = strawberry.field(description="Nghề nghiệp, chức vụ.")
     workplace: str | None = strawberry.field(description="Nơi làm việc.")
-    currency: str
+    currency: str = strawberry.field(description="ISO 4217 code of the amounts (VND).")
     salary: Decimal | None = strawberry.field(description="Tiền lương đóng, in VND.")
     salary_coefficient: Decimal | None = strawberry.field(description="Hệ số lương.")
 
-    @strawberry.field
+    @strawberry.field(description="The insured person.")
     async def person(self, info: Info) -> Annotated[Person, strawberry.lazy("schema.person")]:
         from schema.person import Person
 
         return Person.wrap(info.context, await info.context.loaders.persons_by_id.load(self._row.person_id))
 
-    @strawberry.field
+    @strawberry.field(description="Đơn vị: the employer the months were paid through.")
     async def unit(self, info: Info) -> Annotated[Unit, strawberry.lazy("schema.unit")]:
         from schema.unit import Unit
 
@@ -86,10 +87,10 @@ class ContributionPeriod(Guarded, Node):
 
 @strawberry.input(description="A span of contribution months at a unit (quá trình đóng).")
 class RecordContributionPeriodInput:
-    social_insurance_code: str
-    unit_code: str
-    insurance_type: InsuranceType
-    from_month: YearMonth
+    social_insurance_code: str = strawberry.field(description="Mã số BHXH of the person (10 digits).")
+    unit_code: str = strawberry.field(description="Mã đơn vị the months were paid through.")
+    insurance_type: InsuranceType = strawberry.field(description="Which insurance.")
+    from_month: YearMonth = strawberry.field(description="Từ tháng (YYYY-MM).")
     to_month: YearMonth = strawberry.field(description="Inclusive; not after the current month.")
     salary: Decimal = strawberry.field(
         description="Tiền lương đóng, VND: between the legal floor and 20 x the base salary of fromMonth."
@@ -97,18 +98,21 @@ class RecordContributionPeriodInput:
     salary_coefficient: Decimal | None = strawberry.field(
         default=None, description="Hệ số lương: given for state-sector salaries (coefficient x base salary)."
     )
-    occupation: str | None = None
-    workplace: str | None = None
+    occupation: str | None = strawberry.field(default=None, description="Nghề nghiệp, chức vụ.")
+    workplace: str | None = strawberry.field(default=None, description="Nơi làm việc.")
 
 
-@strawberry.type
+@strawberry.type(description="The period was recorded (an event announces it).")
 class RecordContributionPeriodSuccess:
-    contribution_period: ContributionPeriod
+    contribution_period: ContributionPeriod = strawberry.field(description="The period as stored.")
 
 
 RecordContributionPeriodResult = Annotated[
     RecordContributionPeriodSuccess | InvalidInput | NotAllowed,
-    strawberry.union("RecordContributionPeriodResult"),
+    strawberry.union(
+        "RecordContributionPeriodResult",
+        description="What recordContributionPeriod answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
 ]
 
 
@@ -116,7 +120,7 @@ RecordContributionPeriodResult = Annotated[
 class ContributionMutation:
     @strawberry.mutation(description="Record a contribution period (officers of the person's province).")
     async def record_contribution_period(
-        self, info: Info, input: RecordContributionPeriodInput
+        self, info: Info, input: Annotated[RecordContributionPeriodInput, INPUT]
     ) -> RecordContributionPeriodResult:
         ctx = info.context
         outcome = await write.record_contribution_period(

@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 
 from auth.viewer import Role as _Role
 
+E = TypeVar("E", bound=type[Enum])
 
-@strawberry.enum
+
+def described(**descriptions: str) -> Callable[[E], E]:
+    """Describes the values of a strawberry enum (put above `@strawberry.enum`). The values stay
+    plain strings: with `strawberry.enum_value` type checkers take every `.value` for a definition."""
+
+    def apply(enum: E) -> E:
+        values = enum.__strawberry_definition__.values  # type: ignore[attr-defined]
+        assert {v.name for v in values} == set(descriptions), f"{enum.__name__}: every value, once"
+        for value in values:
+            value.description = descriptions[value.name]
+        return enum
+
+    return apply
+
+
+@described(MALE="Nam.", FEMALE="Nữ.")
+@strawberry.enum(description="Sex as on the identity document (giới tính).")
 class Gender(Enum):
     MALE = "MALE"
     FEMALE = "FEMALE"
 
 
+@described(
+    CMND="Chứng minh nhân dân: 9 digits (older cards: 12).",
+    CCCD="Căn cước công dân / căn cước: 12 digits.",
+    PASSPORT="Hộ chiếu: a letter and 7 digits.",
+)
 @strawberry.enum(description="9-digit CMND, 12-digit CCCD, passport (a letter and 7 digits).")
 class IdDocumentType(Enum):
     CMND = "CMND"
@@ -22,6 +46,12 @@ class IdDocumentType(Enum):
     PASSPORT = "PASSPORT"
 
 
+@described(
+    SOCIAL="Bảo hiểm xã hội (BHXH): pension, sickness, maternity, survivorship.",
+    UNEMPLOYMENT="Bảo hiểm thất nghiệp (BHTN).",
+    OCCUPATIONAL_ACCIDENT="Bảo hiểm tai nạn lao động, bệnh nghề nghiệp (BHTNLĐ-BNN).",
+    HEALTH="Bảo hiểm y tế (BHYT): the health insurance card.",
+)
 @strawberry.enum(description="BHXH, BHTN, BHTNLĐ-BNN, BHYT.")
 class InsuranceType(Enum):
     SOCIAL = "SOCIAL"
@@ -30,7 +60,17 @@ class InsuranceType(Enum):
     HEALTH = "HEALTH"
 
 
-@strawberry.enum
+@described(
+    SICKNESS="Chế độ ốm đau: sick leave of the insured or to care for a sick child.",
+    MATERNITY="Chế độ thai sản: pregnancy, birth, adoption.",
+    CONVALESCENCE="Dưỡng sức, phục hồi sức khỏe after sickness, maternity or an accident.",
+    OCCUPATIONAL_ACCIDENT="Chế độ tai nạn lao động, bệnh nghề nghiệp.",
+    MONTHLY_PENSION="Lương hưu hằng tháng: the monthly pension.",
+    ONE_TIME_SOCIAL_INSURANCE="BHXH một lần: the one-time payment on leaving the system.",
+    SURVIVORSHIP="Chế độ tử tuất: funeral allowance and survivors benefit.",
+    UNEMPLOYMENT="Trợ cấp thất nghiệp: the unemployment allowance.",
+)
+@strawberry.enum(description="The benefit regime (chế độ) a payment is decided under.")
 class BenefitRegime(Enum):
     SICKNESS = "SICKNESS"
     MATERNITY = "MATERNITY"
@@ -42,26 +82,46 @@ class BenefitRegime(Enum):
     UNEMPLOYMENT = "UNEMPLOYMENT"
 
 
-@strawberry.enum
+@described(
+    PENDING="Submitted, waiting for an officer of the receiving office.",
+    APPROVED="Approved: the account was created and its password sent by SMS.",
+    REJECTED="Rejected by an officer, with the reason sent to the applicant.",
+)
+@strawberry.enum(description="Where a registration (tờ khai mẫu 01) stands.")
 class RegistrationStatus(Enum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
 
 
+@described(
+    PORTAL="Cổng Thông tin điện tử BHXH Việt Nam (the portal, VssID).",
+    IVAN="An I-VAN organisation (tổ chức I-VAN) transmitting on the applicant’s behalf.",
+)
 @strawberry.enum(description="Cổng TTĐT BHXH Việt Nam, or an I-VAN organisation.")
 class TransactionChannel(Enum):
     PORTAL = "PORTAL"
     IVAN = "IVAN"
 
 
+@described(
+    POSTAL="Sent by the public postal service (bưu chính công ích).",
+    AT_OFFICE="Handed in at the receiving social-insurance office.",
+)
 @strawberry.enum(description="Bưu chính công ích, or at the receiving office.")
 class SubmissionMethod(Enum):
     POSTAL = "POSTAL"
     AT_OFFICE = "AT_OFFICE"
 
 
-@strawberry.enum
+@described(
+    CITIZEN="An insured person: their own records only.",
+    OFFICER="A BHXH officer: the records of their province (national officers: every province).",
+    ANALYST="An analyst: de-identified aggregates; names, codes and health data never in the clear.",
+    PARTNER="A partner system: a hospital (its patients’ cards and its visits) or an employer (its employees’ contribution periods).",
+    ADMIN="An administrator: accounts and the access log; health data only with a stated reason.",
+)
+@strawberry.enum(description="What an account is (vai trò): decides what it may see, per the access policy.")
 class Role(Enum):
     CITIZEN = _Role.CITIZEN.value
     OFFICER = _Role.OFFICER.value
@@ -70,7 +130,13 @@ class Role(Enum):
     ADMIN = _Role.ADMIN.value
 
 
-@strawberry.enum
+@described(
+    ACTIVE="Valid today: the holder is covered.",
+    EXPIRED="Its validity (giá trị sử dụng) ended.",
+    NOT_YET_VALID="Issued, valid from a later date.",
+    SUSPENDED="Suspended by an officer (tạm khóa), e.g. a lost card.",
+)
+@strawberry.enum(description="The state of a BHYT card (thẻ BHYT) today.")
 class CardStatus(Enum):
     ACTIVE = "ACTIVE"
     EXPIRED = "EXPIRED"
@@ -78,13 +144,27 @@ class CardStatus(Enum):
     SUSPENDED = "SUSPENDED"
 
 
-@strawberry.enum
+@described(
+    OUTPATIENT="Khám chữa bệnh ngoại trú: no overnight stay.",
+    INPATIENT="Điều trị nội trú: admitted to the hospital.",
+)
+@strawberry.enum(description="Outpatient or inpatient treatment (khám ngoại trú / điều trị nội trú).")
 class VisitType(Enum):
     OUTPATIENT = "OUTPATIENT"
     INPATIENT = "INPATIENT"
 
 
-@strawberry.enum
+@described(
+    REGISTRATION_SUBMITTED="A registration (tờ khai mẫu 01) was submitted.",
+    REGISTRATION_APPROVED="A registration was approved and its account created.",
+    REGISTRATION_REJECTED="A registration was rejected.",
+    CARD_ISSUED="A BHYT card was issued.",
+    CARD_UPDATED="A BHYT card was renewed or suspended.",
+    CONTRIBUTION_RECORDED="A contribution period (quá trình đóng) was recorded.",
+    MEDICAL_VISIT_RECORDED="A medical visit (lượt khám chữa bệnh BHYT) was recorded: health data, never seen by administrators or analysts.",
+    BENEFIT_DECIDED="A benefit payment was decided.",
+)
+@strawberry.enum(description="What an event announces: the kind of change committed.")
 class EventType(Enum):
     REGISTRATION_SUBMITTED = "REGISTRATION_SUBMITTED"
     REGISTRATION_APPROVED = "REGISTRATION_APPROVED"

@@ -13,16 +13,20 @@ from resolvers.recording import Saved
 
 @strawberry.type(description="One bad input field: its path in the input, a stable code, a message.")
 class FieldError:
-    field: list[str]
-    code: str
-    message: str
+    field: list[str] = strawberry.field(
+        description='The path in the input, e.g. ["contactAddress", "wardCode"].'
+    )
+    code: str = strawberry.field(
+        description="Stable, for programs: REQUIRED, INVALID_FORMAT, TOO_LONG, NOT_FOUND ..."
+    )
+    message: str = strawberry.field(description="For people: what is wrong and what is expected.")
 
 
 @strawberry.type(
     description="Bad input: every problem at once, each with the path of the input field it concerns."
 )
 class InvalidInput:
-    errors: list[FieldError]
+    errors: list[FieldError] = strawberry.field(description="Every problem of the input, at once.")
 
     @classmethod
     def of(cls, invalid: Invalid | list[Problem]) -> InvalidInput:
@@ -32,7 +36,7 @@ class InvalidInput:
 
 @strawberry.type(description="The viewer may not do this.")
 class NotAllowed:
-    message: str
+    message: str = strawberry.field(description="Why, and who may.")
 
 
 S = TypeVar("S")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 
+from auth.scopes import event_visible
+from auth.viewer import Viewer
 from infra.hub import SubscriptionEnded
 from models.tables import event_t
-from resolvers.context import Info, require_viewer
+from resolvers.context import Context, Info, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.node import node_row
 from resolvers.pagination import Cursors, Ordering
@@ -24,9 +27,11 @@ EVENT_ORDER = Ordering("event", (event_t.c.id,), kinds=("int",))
 @strawberry.type(description="A change: pass its cursor as `after` to continue with no gap.")
 class Event:
     _row: strawberry.Private[Any]
-    cursor: str
-    type: EventType
-    occurred_at: datetime
+    cursor: str = strawberry.field(description="Opaque; pass it as `after` to resume right after this event.")
+    type: EventType = strawberry.field(description="What changed.")
+    occurred_at: datetime = strawberry.field(
+        description="When the change was committed (Vietnam time, +07:00)."
+    )
     subject_id: strawberry.ID = strawberry.field(
         description="Global id of the registration/card/period/visit/benefit."
     )
@@ -54,14 +59,44 @@ class Event:
         )
 
 
-@strawberry.type
+def never_visible(viewer: Viewer, kinds: list[str]) -> list[str]:
+    """The event types of `kinds` this viewer can never see: not even an event of the viewer's own
+    province, person, hospital or unit (the access policy's own test, auth.scopes.event_visible,
+    asked about the most favourable event there could be)."""
+    own = SimpleNamespace(
+        province_code=viewer.province_code,
+        person_id=viewer.person_id,
+        facility_id=viewer.facility_id,
+        unit_id=viewer.unit_id,
+    )
+    return [kind for kind in kinds if not event_visible(viewer, SimpleNamespace(type=kind, **vars(own)))]
+
+
+@strawberry.type(description="Live events for partner systems and staff, over WebSocket.")
 class Subscription:
     @strawberry.subscription(
         description="Every event the subscriber may see, in commit order. With `after`, first replays what was missed."
     )
     async def events(
-        self, info: Info, types: list[EventType] | None = None, after: str | None = None
+        self,
+        info: Info,
+        types: Annotated[
+            list[EventType] | None,
+            strawberry.argument(
+                description="Only events of these types (all the account may see if left out). A type the "
+                "account can never see is refused (FORBIDDEN), not silently empty."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `cursor` of the last event received: what came after it is replayed "
+                "first, then live events follow, with no gap. A cursor that names no event is refused."
+            ),
+        ] = None,
     ) -> AsyncGenerator[Event, None]:
+        # Checked before the stream exists: a refused request is one `error` message (the
+        # protocol's answer to an operation that cannot start), not a `next` and a `complete`.
         context = info.context
         viewer = require_viewer(context)
         hub = context.runtime.hub
@@ -72,14 +107,28 @@ class Subscription:
                 raise BadUserInput(
                     "after: no event has this cursor; pass the cursor of an event received.", "after"
                 )
+        if types:
+            refused = never_visible(viewer, [t.value for t in types])
+            if refused:
+                raise GraphQLError(
+                    f"types: a {viewer.role.value} account never sees {', '.join(refused)} events; "
+                    "ask for the others (or leave out `types` for every event this account may see).",
+                    extensions={"code": "FORBIDDEN", "argument": "types"},
+                )
         wanted = frozenset(t.value for t in types) if types else None
-        try:
-            async for row in hub.stream(viewer, wanted, after_id):
-                yield Event.of(row, context.cursors)
-        except SubscriptionEnded as ended:
-            if ended.close_code is not None:
-                websocket = context.request
-                close = getattr(websocket, "close", None)
-                if close is not None:
-                    await close(code=ended.close_code, reason=str(ended))
-            raise GraphQLError(str(ended), extensions={"code": ended.code}) from None
+        return _events(context, viewer, wanted, after_id)
+
+
+async def _events(
+    context: Context, viewer: Viewer, wanted: frozenset[str] | None, after_id: int | None
+) -> AsyncGenerator[Event, None]:
+    try:
+        async for row in context.runtime.hub.stream(viewer, wanted, after_id):
+            yield Event.of(row, context.cursors)
+    except SubscriptionEnded as ended:
+        if ended.close_code is not None:
+            websocket = context.request
+            close = getattr(websocket, "close", None)
+            if close is not None:
+                await close(code=ended.close_code, reason=str(ended))
+        raise GraphQLError(str(ended), extensions={"code": ended.code}) from None

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from resolvers import geo as resolve
 from resolvers.context import Info
+from schema.arguments import After, First, ProvinceCode, Search
 from schema.node import Node, global_id
 from schema.pagination import Connection, connection
 
 
 @strawberry.type(description="A province, district or ward/commune with its official code.")
 class AdministrativeUnit:
-    code: str
-    name: str
+    code: str = strawberry.field(
+        description="Mã đơn vị hành chính (2 digits a province, 3 a district, 5 a ward)."
+    )
+    name: str = strawberry.field(description="Tên, e.g. Thành phố Hà Nội.")
 
 
 def _unit(row: Any) -> AdministrativeUnit:
@@ -32,18 +35,18 @@ class Address:
     _ward: strawberry.Private[str | None]
     _street: strawberry.Private[str | None]
 
-    @strawberry.field
+    @strawberry.field(description="Tỉnh/thành phố.")
     async def province(self, info: Info) -> AdministrativeUnit:
         return _unit(await info.context.loaders.admin_units_by_code.load((self._scheme, self._province)))
 
-    @strawberry.field
+    @strawberry.field(description="Quận/huyện; null in the 2025 scheme (no districts).")
     async def district(self, info: Info) -> AdministrativeUnit | None:
         if self._district is None:
             return None
         row = await info.context.loaders.admin_units_by_code.load((self._scheme, self._district))
         return _unit(row) if row is not None else None
 
-    @strawberry.field
+    @strawberry.field(description="Xã/phường/thị trấn (for a unit known by province only: the province).")
     async def ward(self, info: Info) -> AdministrativeUnit:
         # Every stored address has a ward except a unit's, which may be known by province only;
         # the province then stands in so the contract's non-null ward holds.
@@ -86,10 +89,10 @@ def address_of(row: Any, *, with_street: bool = True) -> Address | None:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A point on the map (WGS 84).")
 class GeoPoint:
-    latitude: float
-    longitude: float
+    latitude: float = strawberry.field(description="Vĩ độ, in degrees.")
+    longitude: float = strawberry.field(description="Kinh độ, in degrees.")
 
 
 def _location(row: Any) -> GeoPoint | None:
@@ -115,12 +118,12 @@ def _place(row: Any) -> dict[str, Any]:
 @strawberry.type(description="Cơ quan BHXH.")
 class Office(Node):
     _row: strawberry.Private[Any]
-    code: str
-    name: str
-    phone: str | None
+    code: str = strawberry.field(description='Mã cơ quan BHXH, e.g. "01" for BHXH Hà Nội.')
+    name: str = strawberry.field(description="Tên cơ quan.")
+    phone: str | None = strawberry.field(description="Điện thoại.")
 
-    address: Address
-    location: GeoPoint | None
+    address: Address = strawberry.field(description="Địa chỉ.")
+    location: GeoPoint | None = strawberry.field(description="Where it is; null if unknown.")
     distance_km: float | None = strawberry.field(description=DISTANCE)
 
     @classmethod
@@ -138,13 +141,13 @@ class Office(Node):
 @strawberry.type(description="Cơ sở khám chữa bệnh (CSKCB).")
 class HealthFacility(Node):
     _row: strawberry.Private[Any]
-    code: str
-    name: str
+    code: str = strawberry.field(description="Mã CSKCB (5 digits), as on the card's nơi đăng ký KCB ban đầu.")
+    name: str = strawberry.field(description="Tên cơ sở.")
     accepts_health_insurance: bool = strawberry.field(description="Ký hợp đồng KCB BHYT.")
     issues_sick_leave: bool = strawberry.field(description="Cấp giấy nghỉ việc hưởng BHXH.")
 
-    address: Address
-    location: GeoPoint | None
+    address: Address = strawberry.field(description="Địa chỉ.")
+    location: GeoPoint | None = strawberry.field(description="Where it is; null if unknown.")
     distance_km: float | None = strawberry.field(description=DISTANCE)
 
     @classmethod
@@ -163,12 +166,12 @@ class HealthFacility(Node):
 @strawberry.type(description="Điểm thu, đại lý thu BHXH tự nguyện, BHYT hộ gia đình.")
 class CollectionAgent(Node):
     _row: strawberry.Private[Any]
-    code: str
-    name: str
-    phone: str | None
+    code: str = strawberry.field(description="Mã đại lý thu.")
+    name: str = strawberry.field(description="Tên đại lý.")
+    phone: str | None = strawberry.field(description="Điện thoại.")
 
-    address: Address
-    location: GeoPoint | None
+    address: Address = strawberry.field(description="Địa chỉ.")
+    location: GeoPoint | None = strawberry.field(description="Where it is; null if unknown.")
     distance_km: float | None = strawberry.field(description=DISTANCE)
 
     @classmethod
@@ -183,10 +186,10 @@ class CollectionAgent(Node):
         )
 
 
-@strawberry.input
+@strawberry.input(description="A point on the map (WGS 84), to sort places by distance.")
 class GeoPointInput:
-    latitude: float
-    longitude: float
+    latitude: float = strawberry.field(description="Vĩ độ, -90 to 90 degrees.")
+    longitude: float = strawberry.field(description="Kinh độ, -180 to 180 degrees.")
 
 
 def _point(near: GeoPointInput | None) -> tuple[float, float] | None:
@@ -199,10 +202,15 @@ class PlaceQuery:
     async def offices(
         self,
         info: Info,
-        province_code: str | None = None,
-        near: GeoPointInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        province_code: ProvinceCode = None,
+        near: Annotated[
+            GeoPointInput | None,
+            strawberry.argument(
+                description="Nearest first from this point (distanceKm filled in), instead of by code."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Office]:
         slice_ = await resolve.offices(info.context, province_code, _point(near), first, after)
         return connection(slice_, Office.from_row)
@@ -213,13 +221,26 @@ class PlaceQuery:
     async def health_facilities(
         self,
         info: Info,
-        province_code: str | None = None,
-        accepts_health_insurance: bool | None = None,
-        issues_sick_leave: bool | None = None,
-        search: str | None = None,
-        near: GeoPointInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        province_code: ProvinceCode = None,
+        accepts_health_insurance: Annotated[
+            bool | None,
+            strawberry.argument(description="Only those with (true) or without (false) a BHYT contract."),
+        ] = None,
+        issues_sick_leave: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Only those that issue sick-leave certificates (true) or not (false)."
+            ),
+        ] = None,
+        search: Search = None,
+        near: Annotated[
+            GeoPointInput | None,
+            strawberry.argument(
+                description="Nearest first from this point (distanceKm filled in), instead of by code."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[HealthFacility]:
         slice_ = await resolve.health_facilities(
             info.context,
@@ -237,10 +258,15 @@ class PlaceQuery:
     async def collection_agents(
         self,
         info: Info,
-        province_code: str | None = None,
-        near: GeoPointInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        province_code: ProvinceCode = None,
+        near: Annotated[
+            GeoPointInput | None,
+            strawberry.argument(
+                description="Nearest first from this point (distanceKm filled in), instead of by code."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[CollectionAgent]:
         slice_ = await resolve.collection_agents(info.context, province_code, _point(near), first, after)
         return connection(slice_, CollectionAgent.from_row)

@@ -13,15 +13,21 @@ from resolvers.slices import Slice
 NodeT = TypeVar("NodeT")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where this page is in its list (Relay): pass `endCursor` as `after` for the next."
+)
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items come before this page (`after` was given).")
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the first item; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item, for `after`; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[NodeT]):
     node: NodeT
     _ordering: strawberry.Private[Ordering]
@@ -33,7 +39,9 @@ class Edge(Generic[NodeT]):
         return self._cursors.seal(self._ordering, self._key)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a list (Relay connection), in a stable order: `first` items `after` a cursor."
+)
 class Connection(Generic[NodeT]):
     nodes: list[NodeT]
     page_info: PageInfo
@@ -42,7 +50,7 @@ class Connection(Generic[NodeT]):
     _keys: strawberry.Private[Sequence[Key]]
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field
+    @strawberry.field(description="The items of this page with their cursors.")
     def edges(self) -> list[Edge[NodeT]]:
         ordering, cursors = self._ordering, self._cursors
         return [

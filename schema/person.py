@@ -13,6 +13,7 @@ from auth.policy import Decision, relation_to_person
 from resolvers import person as resolve
 from resolvers.context import Context, Info
 from resolvers.pagination import page
+from schema.arguments import After, First, ProvinceCode, Search
 from schema.enums import BenefitRegime, Gender, IdDocumentType, InsuranceType
 from schema.geo import Address, address_of
 from schema.node import Node, global_id
@@ -27,22 +28,24 @@ if TYPE_CHECKING:
     from schema.visit import MedicalVisit
 
 
-@strawberry.type
+@strawberry.type(description="An identity document (giấy tờ tùy thân). Private.")
 class IdDocument:
-    type: IdDocumentType
-    number: str
+    type: IdDocumentType = strawberry.field(description="CMND, CCCD or passport.")
+    number: str = strawberry.field(description="The document's number, as printed.")
 
 
 @strawberry.type(
     description="Quá trình tham gia, totalled: overlapping periods count once; gaps are not counted."
 )
 class ParticipationSummary:
-    insurance_type: InsuranceType
-    total_months: int
+    insurance_type: InsuranceType = strawberry.field(description="Which insurance the total is for.")
+    total_months: int = strawberry.field(
+        description="Months of participation (tổng thời gian tham gia), overlaps counted once."
+    )
     years: int = strawberry.field(description='totalMonths // 12 ("12 năm 2 tháng" -> 12)')
     months: int = strawberry.field(description="totalMonths % 12")
-    first_month: YearMonth | None
-    last_month: YearMonth | None
+    first_month: YearMonth | None = strawberry.field(description="The first month contributed; null if none.")
+    last_month: YearMonth | None = strawberry.field(description="The latest month contributed; null if none.")
 
 
 ID_TYPES = {t.value: t for t in IdDocumentType}
@@ -53,15 +56,21 @@ class Person(Guarded, Node):
     social_insurance_code: str = strawberry.field(
         description="Mã số BHXH: 10 digits, the first two a province code."
     )
-    full_name: str
-    gender: Gender | None
+    full_name: str = strawberry.field(
+        description="Họ và tên, as on the identity document. Analysts see it masked (Nguyễn T*** B***)."
+    )
+    gender: Gender | None = strawberry.field(description="Giới tính; null if not recorded.")
     birth_year: int | None = strawberry.field(
         description="The year of birth; kept for analysts, who do not see the date."
     )
-    date_of_birth: date | None
-    id_document: IdDocument | None
-    phone: str | None
-    email: str | None
+    date_of_birth: date | None = strawberry.field(
+        description="Ngày sinh. Private; analysts get null (see birthYear)."
+    )
+    id_document: IdDocument | None = strawberry.field(description="CMND/CCCD/passport. Private.")
+    phone: str | None = strawberry.field(
+        description="Mobile number (SMS of the portal go there). Private; analysts see it masked (0983***986)."
+    )
+    email: str | None = strawberry.field(description="E-mail address. Private; analysts see it masked.")
 
     _owner: ClassVar[str] = "id"
     _readers: ClassVar[Readers] = {
@@ -88,7 +97,9 @@ class Person(Guarded, Node):
         viewer, access, make = context.viewer, context.access, cls.make
         return lambda row: make(row, relation_to_person(viewer, row.id, row.province_scope), access)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Địa chỉ liên hệ, in the scheme it was written in (2004 or 2025). Private; analysts see the province, district and ward without the street."
+    )
     def address(self) -> Address | None:
         decision = allow(self._access, self._rel, self._row.id, "Person.address")
         address = address_of(self._row)
@@ -109,9 +120,12 @@ class Person(Guarded, Node):
     async def contribution_periods(
         self,
         info: Info,
-        insurance_type: InsuranceType | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        insurance_type: Annotated[
+            InsuranceType | None,
+            strawberry.argument(description="Only periods of this insurance (all if left out)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[ContributionPeriod, strawberry.lazy("schema.contribution")]] | None:
         from resolvers.loaders import PERIOD_ORDER
         from schema.contribution import ContributionPeriod
@@ -123,8 +137,14 @@ class Person(Guarded, Node):
         )
         return connection(slice_, ContributionPeriod.wrapper(info.context))
 
-    @strawberry.field
-    async def participation(self, info: Info, insurance_type: InsuranceType) -> ParticipationSummary | None:
+    @strawberry.field(description="Thời gian tham gia of one insurance, totalled. Private.")
+    async def participation(
+        self,
+        info: Info,
+        insurance_type: Annotated[
+            InsuranceType, strawberry.argument(description="BHXH, BHTN, BHTNLĐ-BNN or BHYT.")
+        ],
+    ) -> ParticipationSummary | None:
         allow(self._access, self._rel, self._row.id, "Person.participation")
         summary = await info.context.loaders.participation_by_person.load(
             (self._row.id, insurance_type.value)
@@ -152,9 +172,12 @@ class Person(Guarded, Node):
     async def benefits(
         self,
         info: Info,
-        regime: BenefitRegime | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        regime: Annotated[
+            BenefitRegime | None,
+            strawberry.argument(description="Only payments of this regime (chế độ); all if left out."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[Benefit, strawberry.lazy("schema.benefit")]] | None:
         from resolvers.loaders import BENEFIT_ORDER
         from schema.benefit import Benefit
@@ -168,7 +191,14 @@ class Person(Guarded, Node):
 
     @strawberry.field(description="Sổ khám chữa bệnh, newest first.")
     async def medical_visits(
-        self, info: Info, year: int | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        year: Annotated[
+            int | None,
+            strawberry.argument(description="Only visits admitted in this calendar year (Vietnam time)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[MedicalVisit, strawberry.lazy("schema.visit")]] | None:
         from resolvers.loaders import VISIT_ORDER
         from schema.visit import MedicalVisit
@@ -182,7 +212,7 @@ class Person(Guarded, Node):
 
     @strawberry.field(description='"Who looked at my data": the person and ADMIN only, newest first.')
     async def data_access_log(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Annotated[AccessLogEntry, strawberry.lazy("schema.access_log")]] | None:
         from resolvers.loaders import ACCESS_LOG_ORDER
         from schema.access_log import AccessLogEntry
@@ -197,7 +227,16 @@ class Person(Guarded, Node):
 @strawberry.type
 class PersonQuery:
     @strawberry.field(description="A person by social-insurance code, if in the viewer's scope (else null).")
-    async def person(self, info: Info, social_insurance_code: str) -> Person | None:
+    async def person(
+        self,
+        info: Info,
+        social_insurance_code: Annotated[
+            str,
+            strawberry.argument(
+                description="Mã số BHXH: 10 digits. Analysts get null: they cannot confirm who is who."
+            ),
+        ],
+    ) -> Person | None:
         row = await resolve.person_by_code(info.context, social_insurance_code)
         return Person.wrap(info.context, row) if row is not None else None
 
@@ -205,40 +244,52 @@ class PersonQuery:
     async def persons(
         self,
         info: Info,
-        search: str | None = None,
-        province_code: str | None = None,
-        unit_code: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        search: Search = None,
+        province_code: ProvinceCode = None,
+        unit_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Mã đơn vị: only people with a contribution period at this unit that the viewer may see."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Person]:
         slice_ = await resolve.persons(info.context, search, province_code, unit_code, first, after)
         return connection(slice_, Person.wrapper(info.context))
 
 
-@strawberry.input
+@strawberry.input(description="Tra cứu mã số BHXH: who is looking for their code (all of it must match).")
 class FindSocialInsuranceCodeInput:
-    full_name: str
-    date_of_birth: date
-    province_code: str
+    full_name: str = strawberry.field(description="Họ và tên, accents included.")
+    date_of_birth: date = strawberry.field(description="Ngày sinh (YYYY-MM-DD).")
+    province_code: str = strawberry.field(
+        description="Mã tỉnh of the province where the person was registered (2 digits)."
+    )
     id_number: str | None = strawberry.field(
         default=None, description="Narrows the match; without it several people may match."
     )
-    captcha_id: strawberry.ID
-    captcha_answer: str
+    captcha_id: strawberry.ID = strawberry.field(description="The id of a captcha from the `captcha` query.")
+    captcha_answer: str = strawberry.field(description="The characters of that captcha image.")
 
 
 @strawberry.type(description="Only the code and a masked name: never a way to enumerate people.")
 class SocialInsuranceCodeMatch:
-    social_insurance_code: str
-    masked_name: str
-    birth_year: int
+    social_insurance_code: str = strawberry.field(description="Mã số BHXH: 10 digits.")
+    masked_name: str = strawberry.field(description="The name with most letters hidden (Nguyễn T*** B***).")
+    birth_year: int = strawberry.field(description="Năm sinh.")
 
 
 @strawberry.type
 class LookupQuery:
     @strawberry.field(description="Tra cứu mã số BHXH: captcha required; at most 5 matches.")
     async def find_social_insurance_code(
-        self, info: Info, input: FindSocialInsuranceCodeInput
+        self,
+        info: Info,
+        input: Annotated[
+            FindSocialInsuranceCodeInput,
+            strawberry.argument(description="Who to look for; a wrong captcha answer is BAD_USER_INPUT."),
+        ],
     ) -> list[SocialInsuranceCodeMatch]:
         rows = await resolve.find_social_insurance_code(
             info.context,

@@ -16,6 +16,7 @@ from resolvers import registration as resolve
 from resolvers.context import Context, Info
 from resolvers.outcomes import Invalid, Refused
 from schema.account import Account
+from schema.arguments import INPUT, After, First
 from schema.enums import (
     IdDocumentType,
     RegistrationPurpose,
@@ -56,14 +57,16 @@ DOCUMENT_COLUMNS = (
 @strawberry.type(description="Tờ khai mẫu 01: a request for an electronic-transaction account.")
 class Registration(Guarded, Node):
     reference_number: str = strawberry.field(description="Given to the applicant to follow up.")
-    status: RegistrationStatus
-    applicant_name: str
-    social_insurance_code: str
-    id_document: IdDocument | None
-    contact_address: Address | None
-    contact_person: str | None
-    email: str | None
-    phone: str | None
+    status: RegistrationStatus = strawberry.field(description="Pending, approved or rejected.")
+    applicant_name: str = strawberry.field(description="Họ và tên of the applicant, as written on the form.")
+    social_insurance_code: str = strawberry.field(description="Mã số BHXH of the applicant (10 digits).")
+    id_document: IdDocument | None = strawberry.field(
+        description="CMND/CCCD/passport given on the form. Private: the applicant and officers of the receiving province."
+    )
+    contact_address: Address | None = strawberry.field(description="Địa chỉ liên hệ. Private.")
+    contact_person: str | None = strawberry.field(description="Người liên hệ, if not the applicant.")
+    email: str | None = strawberry.field(description="E-mail for the account's messages. Private.")
+    phone: str | None = strawberry.field(description="Mobile number the password is sent to. Private.")
     start_date: date = strawberry.field(description="Đăng ký sử dụng từ ngày.")
     channel: TransactionChannel
     submission_method: SubmissionMethod
@@ -102,7 +105,7 @@ class Registration(Guarded, Node):
             self._access.record(person.id, "Registration.documents")
         return out
 
-    @strawberry.field
+    @strawberry.field(description="Cơ quan BHXH tiếp nhận: the office that decides.")
     async def receiving_office(self, info: Info) -> Office:
         allow(self._access, self._rel, 0, "Registration.receivingOffice")
         return Office.from_row(await info.context.loaders.offices_by_id.load(self._row.receiving_office_id))
@@ -190,9 +193,12 @@ class RegistrationQuery:
     async def registrations(
         self,
         info: Info,
-        status: RegistrationStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        status: Annotated[
+            RegistrationStatus | None,
+            strawberry.argument(description="Only registrations in this state; all if left out."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Registration]:
         slice_ = await resolve.registrations(info.context, status.value if status else None, first, after)
         return connection(slice_, Registration.wrapper(info.context))
@@ -203,9 +209,12 @@ class RegistrationQuery:
     "until 2025-06-30; without, the two levels (province, commune) since 2025-07-01."
 )
 class AddressInput:
-    province_code: str
-    district_code: str | None = None
-    ward_code: str
+    province_code: str = strawberry.field(description="Mã tỉnh (2 digits), of the 2004 or the 2025 scheme.")
+    district_code: str | None = strawberry.field(
+        default=None,
+        description="Mã huyện (3 digits) in the 2004 scheme; leave out in the 2025 scheme (no districts).",
+    )
+    ward_code: str = strawberry.field(description="Mã xã/phường (5 digits) of the same scheme.")
     street: str | None = strawberry.field(default=None, description="Thôn, số nhà, đường.")
 
     def value(self) -> resolve.AddressValue:
@@ -220,17 +229,25 @@ class AddressInput:
 @strawberry.input(description="Tờ khai mẫu 01. Every field is checked, and every problem reported at once.")
 class SubmitRegistrationInput:
     applicant_name: str = strawberry.field(description="As on the insured person's record.")
-    social_insurance_code: str
-    id_document_type: IdDocumentType
-    id_document_number: str
-    contact_address: AddressInput
-    contact_person: str | None = None
-    email: str | None = None
+    social_insurance_code: str = strawberry.field(
+        description="Mã số BHXH (10 digits); find it with findSocialInsuranceCode."
+    )
+    id_document_type: IdDocumentType = strawberry.field(description="CMND, CCCD or passport.")
+    id_document_number: str = strawberry.field(
+        description="Its number: 9 or 12 digits, or a letter and 7 digits for a passport."
+    )
+    contact_address: AddressInput = strawberry.field(description="Địa chỉ liên hệ.")
+    contact_person: str | None = strawberry.field(
+        default=None, description="Người liên hệ, if not the applicant."
+    )
+    email: str | None = strawberry.field(default=None, description="For the account's e-mails; optional.")
     phone: str = strawberry.field(description="A Vietnamese mobile number; the password is sent there.")
     start_date: date = strawberry.field(description="Đăng ký sử dụng từ ngày: today or later.")
-    channel: TransactionChannel
+    channel: TransactionChannel = strawberry.field(description="Portal or I-VAN.")
     receiving_office_code: str = strawberry.field(description='Office.code, e.g. "01".')
-    submission_method: SubmissionMethod
+    submission_method: SubmissionMethod = strawberry.field(
+        description="How the paper form and copies reach the office."
+    )
     portrait: Upload | None = strawberry.field(default=None, description="Ảnh cá nhân: JPEG or PNG, ≤ 5 MB.")
     id_front: Upload | None = strawberry.field(
         default=None, description="Mặt trước giấy tờ: JPEG or PNG, ≤ 5 MB."
@@ -248,25 +265,33 @@ class SubmitRegistrationInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The registration was stored; keep its reference number.")
 class SubmitRegistrationSuccess:
-    registration: Registration
+    registration: Registration = strawberry.field(
+        description="What was submitted, as the applicant may see it."
+    )
 
 
 SubmitRegistrationResult = Annotated[
-    SubmitRegistrationSuccess | InvalidInput, strawberry.union("SubmitRegistrationResult")
+    SubmitRegistrationSuccess | InvalidInput,
+    strawberry.union(
+        "SubmitRegistrationResult",
+        description="What submitRegistration answers: its success, or every problem of the input (InvalidInput).",
+    ),
 ]
 
 
-@strawberry.input
+@strawberry.input(
+    description="Approve a pending registration: creates the account and sends its password by SMS."
+)
 class ApproveRegistrationInput:
-    registration_id: strawberry.ID
+    registration_id: strawberry.ID = strawberry.field(description="Registration.id (a global id).")
     document_verified: bool = strawberry.field(description="Giấy tờ đã đối chiếu: required to approve.")
 
 
-@strawberry.input
+@strawberry.input(description="Reject a pending registration, saying why.")
 class RejectRegistrationInput:
-    registration_id: strawberry.ID
+    registration_id: strawberry.ID = strawberry.field(description="Registration.id (a global id).")
     reason: str = strawberry.field(description="Sent to the applicant; at most 1000 characters.")
 
 
@@ -275,12 +300,18 @@ class RejectRegistrationInput:
     "password sent by SMS/e-mail)."
 )
 class DecideRegistrationSuccess:
-    registration: Registration
-    account: Account | None
+    registration: Registration = strawberry.field(description="The registration as decided.")
+    account: Account | None = strawberry.field(
+        description="The account created by an approval; null after a rejection."
+    )
 
 
 DecideRegistrationResult = Annotated[
-    DecideRegistrationSuccess | InvalidInput | NotAllowed, strawberry.union("DecideRegistrationResult")
+    DecideRegistrationSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "DecideRegistrationResult",
+        description="What decideRegistration answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
 ]
 
 
@@ -304,7 +335,7 @@ class RegistrationMutation:
         "`Apollo-Require-Preflight` header."
     )
     async def submit_registration(
-        self, info: Info, input: SubmitRegistrationInput
+        self, info: Info, input: Annotated[SubmitRegistrationInput, INPUT]
     ) -> SubmitRegistrationResult:
         outcome = await resolve.submit_registration(
             info.context,
@@ -339,7 +370,7 @@ class RegistrationMutation:
         "the temporary password."
     )
     async def approve_registration(
-        self, info: Info, input: ApproveRegistrationInput
+        self, info: Info, input: Annotated[ApproveRegistrationInput, INPUT]
     ) -> DecideRegistrationResult:
         outcome = await resolve.approve_registration(
             info.context, str(input.registration_id), input.document_verified
@@ -348,7 +379,7 @@ class RegistrationMutation:
 
     @strawberry.mutation(description="Reject a pending form with a reason, which is sent to the applicant.")
     async def reject_registration(
-        self, info: Info, input: RejectRegistrationInput
+        self, info: Info, input: Annotated[RejectRegistrationInput, INPUT]
     ) -> DecideRegistrationResult:
         outcome = await resolve.reject_registration(info.context, str(input.registration_id), input.reason)
         return _decision(info.context, outcome)

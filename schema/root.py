@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -46,7 +46,14 @@ class NodeQuery:
     @strawberry.field(
         description="Any object by its global id; null when absent or outside the viewer's scope."
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="A global id (Relay), as in the `id` field of any object."),
+        ],
+    ) -> Node | None:
         type_name, pk = parse_global_id(id)
         wrap = WRAPPERS.get(type_name)
         if wrap is None:
@@ -55,7 +62,9 @@ class NodeQuery:
         return wrap(info.context, row) if row is not None else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reading: the records of the insured (in the viewer's scope), the open features, the aggregates."
+)
 class Query(
     NodeQuery,
     AccountQuery,
@@ -72,7 +81,9 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Changes. Each answers a result union: its success, or typed errors (InvalidInput, NotAllowed ...)."
+)
 class Mutation(
     AccountMutation,
     ContentMutation,

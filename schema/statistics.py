@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
 from resolvers import statistics as resolve
 from resolvers.context import Info
-from schema.enums import InsuranceType, VisitType
+from schema.arguments import ProvinceCode
+from schema.enums import InsuranceType, VisitType, described
 
 
+@described(
+    PROVINCE="By the province of the unit (mã tỉnh).",
+    YEAR="By calendar year of the months.",
+    INSURANCE_TYPE="By insurance (BHXH, BHTN, BHTNLĐ-BNN, BHYT).",
+    UNIT="By unit (đơn vị); staff only.",
+)
 @strawberry.enum(description="What contribution statistics can be grouped by.")
 class ContributionDimension(Enum):
     PROVINCE = "PROVINCE"
@@ -20,6 +28,13 @@ class ContributionDimension(Enum):
     UNIT = "UNIT"
 
 
+@described(
+    FACILITY="By health facility (CSKCB).",
+    PROVINCE="By the facility's province.",
+    ICD_CHAPTER="By ICD-10 chapter of the diagnosis.",
+    YEAR="By calendar year of admission.",
+    VISIT_TYPE="Ngoại trú or nội trú.",
+)
 @strawberry.enum(description="What visit statistics can be grouped by.")
 class VisitDimension(Enum):
     FACILITY = "FACILITY"
@@ -55,8 +70,10 @@ class ContributionStatistic:
     "patients is null, and of as many other groups as it takes for no total to reveal it."
 )
 class VisitStatistic:
-    facility_code: str | None
-    province_code: str | None
+    facility_code: str | None = strawberry.field(
+        description="Mã CSKCB (grouped by FACILITY); null otherwise."
+    )
+    province_code: str | None = strawberry.field(description="Mã tỉnh (grouped by PROVINCE); null otherwise.")
     icd_chapter: str | None = strawberry.field(description="ICD-10 chapter in Roman numerals (I..XXII).")
     year: int | None
     visit_type: VisitType | None
@@ -75,11 +92,20 @@ class StatisticsQuery:
     async def contribution_statistics(
         self,
         info: Info,
-        group_by: list[ContributionDimension],
-        province_code: str | None = None,
-        insurance_type: InsuranceType | None = None,
-        from_year: int | None = None,
-        to_year: int | None = None,
+        group_by: Annotated[
+            list[ContributionDimension],
+            strawberry.argument(description="The dimensions of the groups, in this order (at least one)."),
+        ],
+        province_code: ProvinceCode = None,
+        insurance_type: Annotated[
+            InsuranceType | None, strawberry.argument(description="Only this insurance; all if left out.")
+        ] = None,
+        from_year: Annotated[
+            int | None, strawberry.argument(description="From this calendar year, included.")
+        ] = None,
+        to_year: Annotated[
+            int | None, strawberry.argument(description="Up to this calendar year, included.")
+        ] = None,
     ) -> list[ContributionStatistic]:
         groups = await resolve.contributions(
             info.context,
@@ -109,10 +135,15 @@ class StatisticsQuery:
     async def visit_statistics(
         self,
         info: Info,
-        group_by: list[VisitDimension],
-        province_code: str | None = None,
-        from_year: int | None = None,
-        to_year: int | None = None,
+        group_by: Annotated[
+            list[VisitDimension],
+            strawberry.argument(description="The dimensions of the groups, in this order (at least one)."),
+        ],
+        province_code: ProvinceCode = None,
+        from_year: Annotated[
+            int | None, strawberry.argument(description="From this calendar year of admission, included.")
+        ] = None,
+        to_year: Annotated[int | None, strawberry.argument(description="Up to this year, included.")] = None,
     ) -> list[VisitStatistic]:
         groups = await resolve.visits(
             info.context, [d.value for d in group_by], province_code, from_year, to_year

@@ -11,6 +11,7 @@ from resolvers import unit as resolve
 from resolvers.context import Context, Info
 from resolvers.loaders import PERIOD_ORDER, roster_order
 from resolvers.pagination import page
+from schema.arguments import INPUT, After, First, ProvinceCode, Search
 from schema.enums import InsuranceType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import Address, AdministrativeUnit, address_of
@@ -32,10 +33,10 @@ class Unit(Node):
     _access: strawberry.Private[AccessRecorder]
 
     code: str = strawberry.field(description="Mã đơn vị.")
-    name: str
+    name: str = strawberry.field(description="Tên đơn vị.")
     tax_code: str | None = strawberry.field(description="Mã số thuế.")
 
-    @strawberry.field
+    @strawberry.field(description="Tỉnh of the unit's address.")
     async def province(self, info: Info) -> AdministrativeUnit:
         row = await info.context.loaders.admin_units_by_code.load(
             (self._row.address_scheme, self._row.province_code)
@@ -43,14 +44,14 @@ class Unit(Node):
         assert row is not None, "foreign key: a unit's province exists"
         return AdministrativeUnit(code=row.code, name=row.name)
 
-    @strawberry.field
+    @strawberry.field(description="Địa chỉ of the unit (officers in scope, the employer itself, analysts).")
     def address(self) -> Address | None:
         allow(self._access, self._rel, 0, "Unit.address")
         return address_of(self._row)
 
     @strawberry.field(description="People with a contribution period at this unit, in the viewer's scope.")
     async def employees(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Annotated[Person, strawberry.lazy("schema.person")]] | None:
         from schema.person import Person
 
@@ -64,9 +65,12 @@ class Unit(Node):
     async def contribution_periods(
         self,
         info: Info,
-        insurance_type: InsuranceType | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        insurance_type: Annotated[
+            InsuranceType | None,
+            strawberry.argument(description="Only periods of this insurance (all if left out)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[ContributionPeriod, strawberry.lazy("schema.contribution")]] | None:
         from schema.contribution import ContributionPeriod
 
@@ -108,7 +112,9 @@ class Unit(Node):
 @strawberry.type
 class UnitQuery:
     @strawberry.field(description="A unit by code, if in the viewer's scope (else null).")
-    async def unit(self, info: Info, code: str) -> Unit | None:
+    async def unit(
+        self, info: Info, code: Annotated[str, strawberry.argument(description="Mã đơn vị.")]
+    ) -> Unit | None:
         row = await resolve.unit_by_code(info.context, code)
         return Unit.wrap(info.context, row) if row is not None else None
 
@@ -116,10 +122,10 @@ class UnitQuery:
     async def units(
         self,
         info: Info,
-        search: str | None = None,
-        province_code: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        search: Search = None,
+        province_code: ProvinceCode = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Unit]:
         slice_ = await resolve.units(info.context, search, None, province_code, first, after, public=False)
         return connection(slice_, Unit.wrapper(info.context))
@@ -130,11 +136,13 @@ class UnitQuery:
     async def participating_units(
         self,
         info: Info,
-        search: str | None = None,
-        tax_code: str | None = None,
-        province_code: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        search: Search = None,
+        tax_code: Annotated[
+            str | None, strawberry.argument(description="Mã số thuế: only the unit with this tax code.")
+        ] = None,
+        province_code: ProvinceCode = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Unit]:
         slice_ = await resolve.units(info.context, search, tax_code, province_code, first, after, public=True)
         return connection(slice_, Unit.public(info.context))
@@ -151,34 +159,44 @@ class CreateUnitInput:
     code: str = strawberry.field(
         description='Mã đơn vị: the 2-digit province code and 1-14 letters or digits ("01A0001").'
     )
-    name: str
+    name: str = strawberry.field(description="Tên đơn vị (at most 200 characters).")
     tax_code: str | None = strawberry.field(default=None, description="Mã số thuế: 10 digits, or 10-3.")
-    address: AddressInput
+    address: AddressInput = strawberry.field(description="Địa chỉ trụ sở.")
 
 
 @strawberry.input(description="Changes to a unit: absent fields stay as they are.")
 class UpdateUnitInput:
     code: str = strawberry.field(description="The unit to change (its code does not change).")
-    name: str | None = None
+    name: str | None = strawberry.field(default=None, description="The new name; absent: unchanged.")
     tax_code: str | None = strawberry.field(default=None, description='"" removes the tax code.')
-    address: AddressInput | None = None
+    address: AddressInput | None = strawberry.field(
+        default=None, description="The new address; absent: unchanged."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The unit was created.")
 class CreateUnitSuccess:
-    unit: Unit
+    unit: Unit = strawberry.field(description="The new unit.")
 
 
-@strawberry.type
+@strawberry.type(description="The unit was changed.")
 class UpdateUnitSuccess:
-    unit: Unit
+    unit: Unit = strawberry.field(description="The unit as changed.")
 
 
 CreateUnitResult = Annotated[
-    CreateUnitSuccess | InvalidInput | NotAllowed, strawberry.union("CreateUnitResult")
+    CreateUnitSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "CreateUnitResult",
+        description="What createUnit answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
 ]
 UpdateUnitResult = Annotated[
-    UpdateUnitSuccess | InvalidInput | NotAllowed, strawberry.union("UpdateUnitResult")
+    UpdateUnitSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "UpdateUnitResult",
+        description="What updateUnit answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
 ]
 
 
@@ -189,7 +207,7 @@ def _unit(context: Context) -> Callable[[Any], Unit]:
 @strawberry.type
 class UnitMutation:
     @strawberry.mutation(description="Create a unit (officers in their province, administrators).")
-    async def create_unit(self, info: Info, input: CreateUnitInput) -> CreateUnitResult:
+    async def create_unit(self, info: Info, input: Annotated[CreateUnitInput, INPUT]) -> CreateUnitResult:
         ctx = info.context
         outcome = await resolve.create_unit(
             ctx,
@@ -200,7 +218,7 @@ class UnitMutation:
         return outcome_result(outcome, lambda row: CreateUnitSuccess(unit=_unit(ctx)(row)))
 
     @strawberry.mutation(description="Change a unit's name, tax code or address.")
-    async def update_unit(self, info: Info, input: UpdateUnitInput) -> UpdateUnitResult:
+    async def update_unit(self, info: Info, input: Annotated[UpdateUnitInput, INPUT]) -> UpdateUnitResult:
         ctx = info.context
         outcome = await resolve.update_unit(
             ctx,

@@ -10,6 +10,7 @@ from auth.guard import Guarded, Readers, allow
 from auth.policy import relation_to_visit
 from resolvers import visit as write
 from resolvers.context import Context, Info
+from schema.arguments import INPUT
 from schema.enums import CareRoute, VisitType
 from schema.errors import InvalidInput, NotAllowed, outcome_result
 from schema.geo import HealthFacility
@@ -22,9 +23,11 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A medical visit (sổ khám chữa bệnh): sensitive health data.")
 class MedicalVisit(Guarded, Node):
-    visit_type: VisitType
-    admitted_at: datetime
-    discharged_at: datetime | None
+    visit_type: VisitType = strawberry.field(description="Ngoại trú or nội trú.")
+    admitted_at: datetime = strawberry.field(description="Ngày vào: when the visit began (Vietnam time).")
+    discharged_at: datetime | None = strawberry.field(
+        description="Ngày ra: when it ended; null while the patient is in."
+    )
     diagnosis_code: str | None = strawberry.field(description="ICD-10.")
     diagnosis: str | None
     total_cost: Decimal
@@ -35,13 +38,13 @@ class MedicalVisit(Guarded, Node):
     patient_paid: Decimal = strawberry.field(description="insurancePaid + patientPaid == totalCost.")
     route: CareRoute = strawberry.field(description="Tuyến: primary, referred, out of route, emergency.")
 
-    @strawberry.field
+    @strawberry.field(description="The patient.")
     async def person(self, info: Info) -> Annotated[Person, strawberry.lazy("schema.person")]:
         from schema.person import Person
 
         return Person.wrap(info.context, await info.context.loaders.persons_by_id.load(self._row.person_id))
 
-    @strawberry.field
+    @strawberry.field(description="Cơ sở khám chữa bệnh: where the visit took place.")
     async def facility(self, info: Info) -> HealthFacility:
         allow(self._access, self._rel, self._row.person_id, "MedicalVisit.facility")
         return HealthFacility.from_row(
@@ -95,7 +98,9 @@ class RecordMedicalVisitInput:
     date_of_birth: date = strawberry.field(description="The patient's date of birth as presented.")
     visit_type: VisitType
     admitted_at: datetime = strawberry.field(description="Without an offset: Vietnam time.")
-    discharged_at: datetime | None = None
+    discharged_at: datetime | None = strawberry.field(
+        default=None, description="Ngày ra, not before admittedAt; leave out while the patient is in."
+    )
     diagnosis_code: str | None = strawberry.field(default=None, description="ICD-10, e.g. J18.9.")
     diagnosis: str | None = None
     total_cost: Decimal = strawberry.field(
@@ -122,13 +127,17 @@ class RecordMedicalVisitInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The visit was recorded (an event announces it).")
 class RecordMedicalVisitSuccess:
-    medical_visit: MedicalVisit
+    medical_visit: MedicalVisit = strawberry.field(description="The visit as stored.")
 
 
 RecordMedicalVisitResult = Annotated[
-    RecordMedicalVisitSuccess | InvalidInput | NotAllowed, strawberry.union("RecordMedicalVisitResult")
+    RecordMedicalVisitSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "RecordMedicalVisitResult",
+        description="What recordMedicalVisit answers: its success, or every problem of the input (InvalidInput), or NotAllowed when the viewer may not.",
+    ),
 ]
 
 
@@ -136,7 +145,7 @@ RecordMedicalVisitResult = Annotated[
 class VisitMutation:
     @strawberry.mutation(description="Record a medical visit (partner hospitals, at their own facility).")
     async def record_medical_visit(
-        self, info: Info, input: RecordMedicalVisitInput
+        self, info: Info, input: Annotated[RecordMedicalVisitInput, INPUT]
     ) -> RecordMedicalVisitResult:
         ctx = info.context
         outcome = await write.record_medical_visit(

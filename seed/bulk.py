@@ -36,7 +36,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
-from tqdm import tqdm
 
 from models import rollup
 from models.rollup import HOME_VALUES, RETURN_KEY, RETURN_VALUES, ROLLUP_KEY, VALUES
@@ -54,6 +53,7 @@ from models.tables import (
 )
 from models.types import Money
 from seed import people
+from seed.progress import Progress
 
 CHUNK_PERSONS = 10_000
 QUEUE_DEPTH = 3
@@ -441,22 +441,24 @@ async def load_people(
     units: list[tuple[int, people.UnitSpec]],
     facilities: dict[str, list[people.Facility]],
     offices: dict[str, int],
-    progress: bool,
+    progress: Progress,
     taken_codes: set[str],
 ) -> int:
     """Generates `count` people (as `people.generate` would) and COPYs those not there yet, with
     their periods, roster entries, cards, visits and benefits; returns how many people were added."""
     quote = conn.dialect.identifier_preparer.quote
-    # Other writers wait (readers do not): the id block read below stays ours.
-    await conn.execute(text(f"LOCK TABLE {', '.join(quote(t.name) for t in LOADED)} IN EXCLUSIVE MODE"))
-    have = {c for (c,) in (await conn.execute(text("SELECT social_insurance_code FROM person"))).all()}
+    with progress.phase("the people already there"):
+        # Other writers wait (readers do not): the id block read below stays ours.
+        await conn.execute(text(f"LOCK TABLE {', '.join(quote(t.name) for t in LOADED)} IN EXCLUSIVE MODE"))
+        have = {c for (c,) in (await conn.execute(text("SELECT social_insurance_code FROM person"))).all()}
     # A load's statements are long by nature (a COPY of millions of rows, an index build): not
     # runaway queries, which the engine's statement timeout is there to stop.
     await conn.execute(text("SET LOCAL statement_timeout = 0"))
     rebuild: Rebuild | None = None
     if count >= REBUILD_FROM and count >= len(have):
         await conn.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
-        rebuild = await _drop_secondary(conn, LOADED)
+        with progress.phase("dropping the indexes and keys of the loaded tables (rebuilt after)"):
+            rebuild = await _drop_secondary(conn, LOADED)
     job = Job(rng, count, taken_codes, units, facilities, offices, have, await _next_ids(conn))
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
@@ -481,7 +483,10 @@ async def load_people(
             away.setdefault(province, []).append(data)
 
     added = rows = 0
-    with tqdm(total=count, desc="people (COPY)", unit="person", disable=not progress) as bar:
+    # Every generated person counts, written or not: a rerun generates the same people to find
+    # the missing ones, and the bar says how many of them are skipped.
+    desc = f"people (COPY; skipping the {len(have):,} already there)" if have else "people (COPY)"
+    with progress.bar(total=count, desc=desc, unit="person") as bar:
 
         def advance(batch: Batch) -> None:
             nonlocal added, rows
@@ -506,23 +511,29 @@ async def load_people(
             finally:
                 worker.close(finished)
     if added:
-        # The statistics read away periods by province: each province's together on disk.
-        for province in sorted(away):
-            await driver.copy_to_table(
-                away_t.name,
-                source=_pieces(b"".join(away.pop(province))),
-                columns=list(AWAY_COLUMNS),
-                format="text",
-            )
-        await _add_rollup(conn, driver, totals)
+        with progress.phase("contribution periods away from the unit's province"):
+            # The statistics read away periods by province: each province's together on disk.
+            for province in sorted(away):
+                await driver.copy_to_table(
+                    away_t.name,
+                    source=_pieces(b"".join(away.pop(province))),
+                    columns=list(AWAY_COLUMNS),
+                    format="text",
+                )
+        with progress.phase("the statistics' rollup"):
+            await _add_rollup(conn, driver, totals)
     if rebuild is not None:
-        for statement in tqdm(rebuild.restore, desc="indexes and keys", unit="step", disable=not progress):
-            await conn.execute(text(statement))
+        with progress.bar(total=len(rebuild.restore), desc="indexes and keys", unit="step") as steps:
+            for statement in rebuild.restore:
+                steps.set_postfix_str(statement.split(" ON ")[0].split(" ADD ")[-1][:50])
+                await conn.execute(text(statement))
+                steps.update(1)
     if added:
-        await _advance_sequences(conn)
-        # The units too: the people's were added just before (seed.cli.people_context).
-        for table in (*LOADED, rollup_t, return_t, unit_t):
-            await conn.execute(text(f"ANALYZE {quote(table.name)}"))
+        with progress.phase("sequences and the planner's statistics (ANALYZE)"):
+            await _advance_sequences(conn)
+            # The units too: the people's were added just before (seed.cli.people_context).
+            for table in (*LOADED, rollup_t, return_t, unit_t):
+                await conn.execute(text(f"ANALYZE {quote(table.name)}"))
     return added
 
 

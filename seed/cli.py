@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from tqdm import tqdm
 
 from auth import totp
 from auth.passwords import hash_password
@@ -36,6 +35,7 @@ from models.tables import (
 from models.types import utcnow
 from seed import bulk, content, golden, people, places
 from seed import demo as demo_accounts
+from seed.progress import Progress
 from settings import Settings
 
 CHUNK = 2_000
@@ -83,7 +83,7 @@ def _with_person(
     return out
 
 
-async def _bulk(conn: AsyncConnection, table: Table, rows: list[Row], bar: tqdm | None = None) -> None:
+async def _bulk(conn: AsyncConnection, table: Table, rows: list[Row], bar: Any = None) -> None:
     for start in range(0, len(rows), CHUNK * 5):
         chunk = rows[start : start + CHUNK * 5]
         await conn.execute(insert(table), chunk)
@@ -163,24 +163,36 @@ async def people_context(
     return rng, units, facilities, offices
 
 
-async def seed_people_bulk(conn: AsyncConnection, count: int, seed: int, progress: bool) -> int:
+async def seed_people_bulk(conn: AsyncConnection, count: int, seed: int, progress: Progress) -> int:
     """PostgreSQL: the same people as `seed_people`, with COPY (and their rosters: see seed.bulk)."""
-    rng, units, facilities, offices = await people_context(conn, count, seed)
+    with progress.phase("the employers of the generated people"):
+        rng, units, facilities, offices = await people_context(conn, count, seed)
     return await bulk.load_people(
         conn, rng, count, units, facilities, offices, progress, taken_codes={golden.CODE}
     )
 
 
-async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bool) -> int:
-    rng, units, facilities, offices = await people_context(conn, count, seed)
-    # The golden code is reserved even before the golden record exists.
-    generated = people.generate(rng, count, {golden.CODE}, units, facilities, offices)
-    have = await _existing(conn, person_t, ("social_insurance_code",))
+async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: Progress) -> int:
+    with progress.phase("the employers of the generated people"):
+        rng, units, facilities, offices = await people_context(conn, count, seed)
+    with progress.phase(f"generating {count:,} people and their records"):
+        # The golden code is reserved even before the golden record exists.
+        generated = people.generate(rng, count, {golden.CODE}, units, facilities, offices)
+        have = await _existing(conn, person_t, ("social_insurance_code",))
     fresh_persons = [p for p in generated.persons if (p["social_insurance_code"],) not in have]
+    if len(fresh_persons) < count:
+        progress.say(f"seed: {count - len(fresh_persons):,} of them are there already: skipped")
+    fresh_codes = {p["social_insurance_code"] for p in fresh_persons}
+    # Only the records of the people written: those of the people skipped are not.
     total = len(fresh_persons) + sum(
-        len(rows) for rows in (generated.periods, generated.cards, generated.visits, generated.benefits)
+        1
+        for rows in (generated.periods, generated.cards, generated.visits, generated.benefits)
+        for row in rows
+        if row["person_code"] in fresh_codes
     )
-    with tqdm(total=total, desc="people and records", unit="row", disable=not progress) as bar:
+    if not fresh_persons:
+        return 0
+    with progress.bar(total=total, desc="people and records", unit="row") as bar:
         await _bulk(conn, person_t, fresh_persons, bar)
         person_ids = (
             await _ids(
@@ -189,7 +201,6 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
             if len(fresh_persons) < 30_000
             else await _ids(conn, person_t, "social_insurance_code")
         )
-        fresh_codes = {p["social_insurance_code"] for p in fresh_persons}
         person_ids = {c: i for c, i in person_ids.items() if c in fresh_codes}
         for table, rows in (
             (period_t, generated.periods),
@@ -200,7 +211,8 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: bo
         numbers = [c["number"] for c in generated.cards]
         card_ids = await _ids(conn, card_t, "number", numbers if len(numbers) < 30_000 else None)
         await _bulk(conn, visit_t, _with_person(generated.visits, person_ids, card_ids), bar)
-    await rollup.persons_added(conn, sorted(person_ids.values()))
+    with progress.phase("the statistics' rollup"):
+        await rollup.persons_added(conn, sorted(person_ids.values()))
     return len(fresh_persons)
 
 
@@ -279,25 +291,35 @@ async def run_seed(
     if persons < 0:
         raise SystemExit("--persons must be 0 or more")
     started = time.perf_counter()
+    shown = Progress(progress)
     engine = make_engine(settings.database_url)
     try:
-        async with engine.begin() as conn:
-            await seed_reference(conn, seed)
-            golden_ids = await seed_golden(conn)
+        async with engine.connect() as conn, conn.begin() as transaction:
+            with shown.phase("reference data (administrative units, offices, facilities, agents, FAQ, news)"):
+                await seed_reference(conn, seed)
+            with shown.phase("the golden record"):
+                golden_ids = await seed_golden(conn)
             if conn.dialect.name == "postgresql":
-                # COPY; the load writes the rosters of the people it adds, so only the rest first.
-                await fill_rosters(conn)
-                added = await seed_people_bulk(conn, persons, seed, progress)
-                # After the load: it copies into empty rollup tables faster than it adds to them.
-                await rollup.persons_added(conn, golden_ids)
+                with shown.phase("the rosters of the units"):
+                    # COPY; the load writes the rosters of the people it adds, so only the rest first.
+                    await fill_rosters(conn)
+                added = await seed_people_bulk(conn, persons, seed, shown)
+                with shown.phase("the golden record in the statistics' rollup"):
+                    # After the load: it copies into empty rollup tables faster than it adds to them.
+                    await rollup.persons_added(conn, golden_ids)
             else:
-                await rollup.persons_added(conn, golden_ids)
-                added = await seed_people(conn, persons, seed, progress)
-                await fill_rosters(conn)
+                with shown.phase("the golden record in the statistics' rollup"):
+                    await rollup.persons_added(conn, golden_ids)
+                added = await seed_people(conn, persons, seed, shown)
+                with shown.phase("the rosters of the units"):
+                    await fill_rosters(conn)
             password = settings.demo_password or demo_accounts.DEFAULT_DEMO_PASSWORD
             totp_secret = settings.demo_totp_secret or demo_accounts.DEFAULT_DEMO_TOTP_SECRET
             if demo:
-                await seed_accounts(conn, password, totp_secret)
+                with shown.phase(f"{len(demo_accounts.ACCOUNTS)} demo accounts"):
+                    await seed_accounts(conn, password, totp_secret)
+            with shown.phase("commit"):
+                await transaction.commit()
     finally:
         await engine.dispose()
     elapsed = time.perf_counter() - started

@@ -1,30 +1,23 @@
-"""GraphiQL in a real browser: headless Chromium (Debian's chromium + chromium-driver, driven by
-selenium) opens GET /graphql on a real port, signs in with the `login` mutation typed into the
-editor, puts the token into the headers pane and sees the viewer's username in the result pane.
+"""GraphiQL in a real browser, offline: headless Chromium (Debian's chromium + chromium-driver,
+driven by selenium) opens GET /graphql on a real port, signs in with the `login` mutation typed into
+the editor, puts the token into the headers pane and sees the viewer's username in the result pane.
 
-Strawberry's GraphiQL page loads React and GraphiQL from a CDN (unpkg), which CI cannot reach. The
-page is served unchanged; the browser's requests to the CDN are answered, through the DevTools
-protocol (Fetch domain), with the very same files taken from the npm registry (`npm pack`, cached
-under pytest's cache directory). The page's Subresource Integrity hashes prove they are the same
-bytes the CDN would have sent.
+Every request to anything but the server is refused, three ways: host names do not resolve
+(--host-resolver-rules), everything else goes to a proxy that is not there (--proxy-server), and
+the DevTools protocol (Fetch domain) fails and records any request that leaves for another origin.
+GraphiQL must work all the same: the page and all it loads come from the app itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import mimetypes
-import re
 import shutil
-import subprocess
-import tarfile
 import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,8 +26,6 @@ import pytest
 from tests.conftest import DEMO_PASSWORD, Api, totp_code
 
 # https://unpkg.com/<package>@<version>/<file>: the file as published in the npm tarball.
-UNPKG = re.compile(r"https://unpkg\.com/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/([^\"'\s]+)")
-CDN_REFERENCE = re.compile(r"(?:src|href)=\"(https?://[^\"]+)\"")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -46,7 +37,14 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--window-size=1400,1000",
+    # Offline: no host name but the server's address resolves, and whatever is left (an address
+    # written as a number) goes to a proxy on a port nothing listens on. Loopback stays direct.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1",
 ]
+# Where GraphiQL's page used to load its scripts from, before it was served by the app.
+CDN = "https://unpkg.com/react@18.2.0/umd/react.production.min.js"
 WAIT = 30.0
 LOGIN = (
     'mutation { login(input: {username: "officer.hanoi", password: %s, totpCode: %s, '
@@ -64,46 +62,15 @@ INTROSPECTION_DONE = """return performance.getEntriesByType('resource').some(
   (e) => e.initiatorType === 'fetch' && new URL(e.name).pathname === '/graphql' && e.responseEnd > 0);"""
 
 
-def _npm_file(cache: Path, package: str, path: str) -> bytes:
-    """One file of a published npm package, as unpkg serves it (fetched once, then cached)."""
-    target = cache / package / path
-    if not target.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("GraphiQL's assets come from the npm registry: needs npm (scripts/ci-deps)")
-        with tempfile.TemporaryDirectory() as folder:
-            try:
-                subprocess.run(
-                    [npm, "pack", package, "--pack-destination", folder, "--silent"],
-                    check=True,
-                    capture_output=True,
-                    timeout=180,
-                )
-            except (subprocess.SubprocessError, OSError) as exc:
-                pytest.skip(f"npm pack {package} failed, GraphiQL's assets are unavailable: {exc}")
-            for tarball in Path(folder).glob("*.tgz"):
-                with tarfile.open(tarball) as archive:
-                    for member in archive.getmembers():
-                        name = member.name.split("/", 1)[-1]
-                        source = archive.extractfile(member) if member.isfile() else None
-                        if source is None or ".." in Path(name).parts:
-                            continue
-                        destination = cache / package / name
-                        destination.parent.mkdir(parents=True, exist_ok=True)
-                        destination.write_bytes(source.read())
-        if not target.is_file():
-            pytest.skip(f"{package} has no {path} on the npm registry")
-    return target.read_bytes()
+class Offline(threading.Thread):
+    """Lets the browser reach the server's own origin only: any other request is failed and kept
+    (DevTools protocol, Fetch domain, which sees every request the page makes but WebSockets)."""
 
-
-class CdnFromNpm(threading.Thread):
-    """Answers the page's CDN requests with local files, over the DevTools protocol (Fetch)."""
-
-    def __init__(self, websocket_url: str, files: dict[str, bytes]) -> None:
+    def __init__(self, websocket_url: str, origin: str) -> None:
         super().__init__(daemon=True)
         self.websocket_url = websocket_url
-        self.files = files
-        self.served: list[str] = []
+        self.origin = origin
+        self.local: list[str] = []
         self.refused: list[str] = []
         self.connection: Any = None
         self.ready = threading.Event()
@@ -121,7 +88,7 @@ class CdnFromNpm(threading.Thread):
         next_id = 100
         try:
             with connect(self.websocket_url, max_size=None, open_timeout=WAIT) as self.connection:
-                self._send(1, "Fetch.enable", {"patterns": [{"urlPattern": "https://*"}]})
+                self._send(1, "Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
                 for raw in self.connection:
                     message = json.loads(raw)
                     if message.get("id") == 1:
@@ -131,31 +98,16 @@ class CdnFromNpm(threading.Thread):
                     params = message["params"]
                     url = params["request"]["url"]
                     next_id += 1
-                    body = self.files.get(url)
-                    if body is None:
+                    if url == self.origin or url.startswith(self.origin + "/"):
+                        self.local.append(url)
+                        self._send(next_id, "Fetch.continueRequest", {"requestId": params["requestId"]})
+                    else:
                         self.refused.append(url)
                         self._send(
                             next_id,
                             "Fetch.failRequest",
-                            {"requestId": params["requestId"], "errorReason": "NameNotResolved"},
+                            {"requestId": params["requestId"], "errorReason": "BlockedByClient"},
                         )
-                        continue
-                    self.served.append(url)
-                    media = mimetypes.guess_type(url)[0] or "application/octet-stream"
-                    headers = [
-                        {"name": "Content-Type", "value": f"{media}; charset=utf-8"},
-                        {"name": "Access-Control-Allow-Origin", "value": "*"},
-                    ]
-                    self._send(
-                        next_id,
-                        "Fetch.fulfillRequest",
-                        {
-                            "requestId": params["requestId"],
-                            "responseCode": 200,
-                            "responseHeaders": headers,
-                            "body": base64.b64encode(body).decode(),
-                        },
-                    )
         except ConnectionClosed:
             pass
 
@@ -220,28 +172,30 @@ def _click(driver: Any, locator: tuple[str, str]) -> None:
 
 @contextmanager
 def _graphiql(
-    browser: tuple[str, str], url: str, files: dict[str, bytes], headers: dict[str, str] | None = None
-) -> Iterator[tuple[Any, CdnFromNpm]]:
-    """Chromium on GraphiQL (its headers pane filled with `headers`), once the schema was asked for."""
+    browser: tuple[str, str], url: str, headers: dict[str, str] | None = None
+) -> Iterator[tuple[Any, Offline]]:
+    """Chromium, offline, on GraphiQL (its headers pane filled with `headers`), once the schema was
+    asked for."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
 
     chromium, chromedriver = browser
+    origin = url.split("/graphql", 1)[0]
     with tempfile.TemporaryDirectory() as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = chromium
-        options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
             options.add_argument(flag)
         driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-        cdn: CdnFromNpm | None = None
+        offline: Offline | None = None
         try:
             address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
             with urllib.request.urlopen(f"http://{address}/json/list", timeout=WAIT) as answer:
                 targets = json.load(answer)
             page = next(t for t in targets if t["id"] == driver.current_window_handle)
-            cdn = CdnFromNpm(page["webSocketDebuggerUrl"], files)
+            offline = Offline(page["webSocketDebuggerUrl"], origin)
             if headers:
                 # The page's own `headers` parameter: what GraphiQL shows in its headers pane.
                 url += "?headers=" + quote(json.dumps(headers), safe="")  # decodeURIComponent: no "+"
@@ -249,27 +203,30 @@ def _graphiql(
             # GraphiQL introspects the schema as it opens and shows a failure of that in the result
             # pane: let that answer arrive before running anything, or it may overwrite ours.
             WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(INTROSPECTION_DONE))
-            yield driver, cdn
+            yield driver, offline
         finally:
-            if cdn is not None:
-                cdn.close()
+            if offline is not None:
+                offline.close()
             driver.quit()
 
 
-def _severe_console(driver: Any) -> list[str]:
-    return [str(e["message"]) for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+def _console_problems(driver: Any) -> list[str]:
+    """Errors and warnings on the console (a refused script, a CSP violation, a failed request)."""
+    return [str(e["message"]) for e in driver.get_log("browser") if e.get("level") in ("SEVERE", "WARNING")]
 
 
-def _sign_in_and_query(
-    browser: tuple[str, str], url: str, files: dict[str, bytes], staff_token: str
-) -> dict[str, Any]:
+def _resources(driver: Any) -> list[str]:
+    return list(driver.execute_script("return performance.getEntriesByType('resource').map((e) => e.name);"))
+
+
+def _sign_in_and_query(browser: tuple[str, str], url: str, staff_token: str) -> dict[str, Any]:
     """Opened with officer.hcm's token in the headers pane; signs in as officer.hanoi with the login
     mutation typed into the editor, puts that token into the headers pane, asks who the viewer is.
     Blocking: runs in a thread while the server (on the test's event loop) answers."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with _graphiql(browser, url, files, {"Authorization": f"Bearer {staff_token}"}) as (driver, cdn):
+    with _graphiql(browser, url, {"Authorization": f"Bearer {staff_token}"}) as (driver, offline):
         wait = WebDriverWait(driver, WAIT)
         schema_answer = _editor(driver, RESULT_EDITOR)
 
@@ -290,16 +247,28 @@ def _sign_in_and_query(
             "login": login,
             "result_text": _result_text(driver),
             "result": json.loads(_editor(driver, RESULT_EDITOR)),
-            "served": list(cdn.served),
-            "refused": list(cdn.refused),
-            "console": _severe_console(driver),
+            "resources": _resources(driver),
+            "local": list(offline.local),
+            "refused": list(offline.refused),
+            "console": _console_problems(driver),
         }
 
 
-def _anonymous_schema_answer(browser: tuple[str, str], url: str, files: dict[str, bytes]) -> str:
+def _anonymous_schema_answer(browser: tuple[str, str], url: str) -> str:
     """What the result pane shows when GraphiQL is opened without a token (empty: schema loaded)."""
-    with _graphiql(browser, url, files) as (driver, _):
+    with _graphiql(browser, url) as (driver, _):
         return _editor(driver, RESULT_EDITOR)
+
+
+def _cdn_is_unreachable(browser: tuple[str, str], url: str) -> dict[str, Any]:
+    """The browser of these tests, sent to the CDN the page used to load from (a navigation: the
+    page's Content-Security-Policy does not apply, only the network's refusal does)."""
+    with _graphiql(browser, url) as (driver, offline):
+        driver.get(CDN)
+        return {
+            "text": driver.execute_script("return document.documentElement.innerText;"),
+            "refused": list(offline.refused),
+        }
 
 
 @pytest.fixture(scope="module")
@@ -315,35 +284,13 @@ def browser() -> tuple[str, str]:
     return chromium, driver
 
 
-@pytest.fixture(scope="module")
-async def cdn_files(api: Api, pytestconfig: Any) -> dict[str, bytes]:
-    """GraphiQL's page as the app serves it, and the CDN files it names, from the npm registry."""
-    page = await api.client.get("/graphql", headers={"Accept": "text/html"})
-    assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
-    references = CDN_REFERENCE.findall(page.text)
-    assert references, "GraphiQL's page names no scripts or styles"
-    unsupported = [url for url in references if not UNPKG.fullmatch(url)]
-    if unsupported:
-        pytest.skip(
-            f"GraphiQL's page loads {unsupported[0]}, which is not a file of an npm package: "
-            "it needs a local copy of GraphiQL's assets served by the app"
-        )
-    cache = pytestconfig.cache.mkdir("graphiql-assets") if pytestconfig.cache else Path(tempfile.mkdtemp())
-    files: dict[str, bytes] = {}
-    for url in references:
-        match = UNPKG.fullmatch(url)
-        assert match is not None
-        files[url] = await asyncio.to_thread(_npm_file, cache, match[1], match[2])
-    return files
-
-
-async def test_graphiql_signs_in_and_runs_a_query(
-    api: Api, live_server: str, browser: tuple[str, str], cdn_files: dict[str, bytes]
+async def test_graphiql_signs_in_and_runs_a_query_offline(
+    api: Api, live_server: str, browser: tuple[str, str]
 ) -> None:
     url = live_server.replace("ws://", "http://", 1)
+    origin = url.split("/graphql", 1)[0]
     staff = await api.token("officer.hcm")
-    outcome = await asyncio.to_thread(_sign_in_and_query, browser, url, cdn_files, staff)
+    outcome = await asyncio.to_thread(_sign_in_and_query, browser, url, staff)
 
     assert outcome["schema_answer"] == "", outcome["schema_answer"]  # the schema loaded
     assert outcome["login"]["data"]["login"]["__typename"] == "LoginSuccess", outcome["login"]
@@ -352,14 +299,26 @@ async def test_graphiql_signs_in_and_runs_a_query(
     }, outcome["result"]
     # What the user sees in the result pane, not only the editor's model.
     assert '"username": "officer.hanoi"' in outcome["result_text"], outcome["result_text"]
-    assert set(outcome["served"]) == set(cdn_files), outcome["served"]
     assert outcome["refused"] == []
     assert outcome["console"] == [], outcome["console"]
+    # The scripts and styles came from the app (and through the interception: it saw them).
+    assets = [r for r in outcome["resources"] if "/graphiql/assets/" in r]
+    assert len(assets) == 7, outcome["resources"]
+    assert all(r.startswith(origin + "/") for r in outcome["resources"]), outcome["resources"]
+    assert {r.split("?")[0] for r in assets} <= {r.split("?")[0] for r in outcome["local"]}
 
 
-async def test_graphiql_loads_the_schema_without_a_token(
-    live_server: str, browser: tuple[str, str], cdn_files: dict[str, bytes]
+async def test_graphiql_loads_the_schema_without_a_token_offline(
+    live_server: str, browser: tuple[str, str]
 ) -> None:
     url = live_server.replace("ws://", "http://", 1)
-    answer = await asyncio.to_thread(_anonymous_schema_answer, browser, url, cdn_files)
+    answer = await asyncio.to_thread(_anonymous_schema_answer, browser, url)
     assert answer == "", answer
+
+
+async def test_browser_offline_cdn_refused(live_server: str, browser: tuple[str, str]) -> None:
+    # The two tests above prove nothing unless this browser really cannot reach the internet.
+    url = live_server.replace("ws://", "http://", 1)
+    outcome = await asyncio.to_thread(_cdn_is_unreachable, browser, url)
+    assert outcome["refused"] == [CDN], outcome["refused"]
+    assert "React" not in outcome["text"], outcome["text"][:300]

@@ -128,10 +128,49 @@ async def test_events_bad_cursor_clear_error(api: Api, live_server: str, after: 
     if after == "SEALED":
         after = officer_cursors(api).seal(EVENT_ORDER, (9_999_999,))
     async with connect(live_server, await api.token("officer.hanoi")) as ws:
-        await ws.subscribe(EVENTS, {"after": after})
-        error = error_of(await ws.receive())
+        op = await ws.subscribe(EVENTS, {"after": after})
+        answer = await ws.receive()
+        # The operation cannot start: one `error` message (graphql-ws clients reject the
+        # subscription with it), not a `next` carrying errors followed by `complete`.
+        assert answer["type"] == "error" and answer["id"] == op, answer
+        error = error_of(answer)
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert message in error["message"]
+        with pytest.raises(TimeoutError):
+            await ws.receive(within=0.3)  # nothing follows for that operation
+
+
+@pytest.mark.parametrize(
+    ("username", "types", "refused"),
+    [
+        ("admin", ["MEDICAL_VISIT_RECORDED", "CARD_ISSUED"], "MEDICAL_VISIT_RECORDED"),
+        ("analyst", ["REGISTRATION_SUBMITTED", "BENEFIT_DECIDED"], "REGISTRATION_SUBMITTED"),
+        ("analyst", ["MEDICAL_VISIT_RECORDED"], "MEDICAL_VISIT_RECORDED"),
+        ("partner.hospital", ["CARD_ISSUED", "MEDICAL_VISIT_RECORDED"], "CARD_ISSUED"),
+        ("partner.employer", ["MEDICAL_VISIT_RECORDED"], "MEDICAL_VISIT_RECORDED"),
+    ],
+)
+async def test_events_types_never_visible_refused_saying_so(
+    api: Api, live_server: str, username: str, types: list[str], refused: str
+) -> None:
+    async with connect(live_server, await api.token(username)) as ws:
+        await ws.subscribe(EVENTS, {"types": types})
+        answer = await ws.receive()
+        assert answer["type"] == "error", answer
+        error = error_of(answer)
+        assert error["extensions"]["code"] == "FORBIDDEN", error
+        assert refused in error["message"] and "never sees" in error["message"], error
+        allowed = [t for t in types if t != refused]
+        assert all(t not in error["message"] for t in allowed), error
+
+
+async def test_events_types_that_may_be_seen_accepted(api: Api, live_server: str) -> None:
+    # The officer of a province may see every type, the hospital its own visits.
+    for username, types in (("officer.hanoi", None), ("partner.hospital", ["MEDICAL_VISIT_RECORDED"])):
+        async with connect(live_server, await api.token(username)) as ws:
+            await ws.subscribe(EVENTS, {"types": types} if types else {})
+            with pytest.raises(TimeoutError):
+                await ws.receive(within=0.5)  # subscribed, waiting: no error
 
 
 async def test_events_unknown_type_clear_error(api: Api, live_server: str) -> None:
