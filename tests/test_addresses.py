@@ -101,7 +101,22 @@ def test_serve_passes_the_trusted_proxies_to_uvicorn(monkeypatch: pytest.MonkeyP
     import cli
 
     seen: list[dict[str, Any]] = []
-    monkeypatch.setattr(cli.uvicorn, "run", lambda *a, **k: seen.append(k))
+
+    class Config:
+        def __init__(self, app: str, **options: Any) -> None:
+            seen.append(options)
+
+    class Server:
+        started = True
+
+        def __init__(self, config: Config) -> None:
+            pass
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(cli.uvicorn, "Config", Config)
+    monkeypatch.setattr(cli, "_Server", Server)
     monkeypatch.setattr(cli, "migrate", lambda settings: _done())
     monkeypatch.setenv("ANSINH_WORKERS", "1")  # serve sets it: restored after the test
     monkeypatch.delenv("ANSINH_TRUSTED_PROXIES", raising=False)
