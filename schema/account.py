@@ -130,7 +130,10 @@ class TooManyAttempts:
     "with the session of a LoginSuccess that allows only enrollTotp, confirmTotp and logout)."
 )
 class SecondFactorRequired:
-    message: str
+    message: str = strawberry.field(
+        description="What to do next, in Vietnamese and English: enter the authenticator's 6-digit code, or "
+        "the code given was wrong or used already."
+    )
     enrolled: bool = strawberry.field(description="Whether the account has an authenticator.")
 
 
@@ -150,7 +153,12 @@ LoginResult = Annotated[
     | TooManyAttempts
     | InvalidInput
     | SecondFactorRequired,
-    strawberry.union("LoginResult"),
+    strawberry.union(
+        "LoginResult",
+        description="What login and confirmDevice answer: a session (LoginSuccess), a new device to confirm "
+        "by SMS code, a second factor to give (staff), wrong credentials, TooManyAttempts with the wait, "
+        "or every problem of the input (InvalidInput).",
+    ),
 ]
 
 
@@ -259,7 +267,14 @@ class AccountMutation:
     @strawberry.mutation(
         description="Proves the authenticator with its current code; then sign in again with totpCode."
     )
-    async def confirm_totp(self, info: Info, code: str) -> bool:
+    async def confirm_totp(
+        self,
+        info: Info,
+        code: Annotated[
+            str,
+            strawberry.argument(description="The authenticator app's current 6-digit code (mã xác thực)."),
+        ],
+    ) -> bool:
         return await resolve.confirm_totp(info.context, code)
 
     @strawberry.mutation(description="End this session. False when not signed in.")

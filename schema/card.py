@@ -87,8 +87,12 @@ class HealthInsuranceCard(Guarded, Node):
 class CoverageCheckInput:
     card_number: str = strawberry.field(description="The 15-character card number or the 10-digit code.")
     full_name: str = strawberry.field(description="As on the patient's ID.")
-    date_of_birth: date
-    visit_type: VisitType
+    date_of_birth: date = strawberry.field(
+        description="Ngày sinh as on the patient's ID; it must match the card's holder."
+    )
+    visit_type: VisitType = strawberry.field(
+        description="Khám ngoại trú or điều trị nội trú: out of route, the fund pays differently for each."
+    )
     referred: bool | None = strawberry.field(default=None, description="With a referral (giấy chuyển tuyến).")
 
 
@@ -102,9 +106,14 @@ class Coverage:
     reason: str | None = strawberry.field(description="Why not valid, or why the fund pays nothing.")
     benefit_level: int | None = strawberry.field(description="Mức hưởng 1..5.")
     fund_share: Decimal | None = strawberry.field(description="The share of the cost the fund pays, 0..1.")
-    route: CareRoute | None
+    route: CareRoute | None = strawberry.field(
+        description="Tuyến of a visit here: PRIMARY at the card's nơi đăng ký KCB ban đầu, REFERRED with a "
+        "referral, otherwise OUT_OF_ROUTE; null when the card is not valid."
+    )
     five_years_continuous: bool | None = strawberry.field(description="5 continuous years reached (today).")
-    valid_to: date | None
+    valid_to: date | None = strawberry.field(
+        description="Giá trị sử dụng đến: the card's last valid day; null for a card without an end date."
+    )
 
     @classmethod
     def of(cls, answer: resolve.CoverageAnswer) -> Coverage:
@@ -142,7 +151,16 @@ class CardQuery:
         description="The hospital counter's card check (partner hospitals): coverage from the card and the "
         "name and date of birth the patient presents; a mismatch and an unknown card get the same answer."
     )
-    async def check_coverage(self, info: Info, input: CoverageCheckInput) -> Coverage:
+    async def check_coverage(
+        self,
+        info: Info,
+        input: Annotated[
+            CoverageCheckInput,
+            strawberry.argument(
+                description="What the patient presents at the counter: the card, the name, the date of birth."
+            ),
+        ],
+    ) -> Coverage:
         answer = await resolve.check_coverage(
             info.context,
             input.card_number,

@@ -34,7 +34,14 @@ class EcardQuery:
         "card, and the card valid today. A tampered or expired payload is BAD_USER_INPUT with a `reason`."
     )
     async def verify_card_qr(
-        self, info: Info, payload: str
+        self,
+        info: Info,
+        payload: Annotated[
+            str,
+            strawberry.argument(
+                description="What the QR code holds, as read: `ANSINH1.<claims>.<signature>` (CardQr.payload)."
+            ),
+        ],
     ) -> Annotated[Coverage, strawberry.lazy("schema.card")] | None:
         from schema.card import Coverage
 

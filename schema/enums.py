@@ -176,6 +176,12 @@ class EventType(Enum):
     BENEFIT_DECIDED = "BENEFIT_DECIDED"
 
 
+@described(
+    PRIMARY="Đúng tuyến: at the card's nơi đăng ký KCB ban đầu (or a facility in route with it).",
+    REFERRED="Chuyển tuyến: sent by another facility with a transfer paper (giấy chuyển tuyến).",
+    OUT_OF_ROUTE="Trái tuyến: neither the registered facility nor referred; the fund pays less or nothing.",
+    EMERGENCY="Cấp cứu: an emergency, paid as in route at any facility.",
+)
 @strawberry.enum(description="Tuyến of a visit: decides, with the facility's level, what the fund pays.")
 class CareRoute(Enum):
     PRIMARY = "PRIMARY"
@@ -184,6 +190,11 @@ class CareRoute(Enum):
     EMERGENCY = "EMERGENCY"
 
 
+@described(
+    REGISTER="Đăng ký sử dụng: asks for a new electronic-transaction account.",
+    ADJUST="Điều chỉnh thông tin: new phone, e-mail or contact address of an existing account.",
+    STOP="Ngừng sử dụng: closes the existing account.",
+)
 @strawberry.enum(description="Tờ khai mẫu 01: đăng ký sử dụng, điều chỉnh thông tin, ngừng sử dụng.")
 class RegistrationPurpose(Enum):
     REGISTER = "REGISTER"

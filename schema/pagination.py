@@ -29,7 +29,7 @@ class PageInfo:
 
 @strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[NodeT]):
-    node: NodeT
+    node: NodeT = strawberry.field(description="The item.")
     _ordering: strawberry.Private[Ordering]
     _cursors: strawberry.Private[Cursors]
     _key: strawberry.Private[Key]
@@ -43,8 +43,12 @@ class Edge(Generic[NodeT]):
     description="A page of a list (Relay connection), in a stable order: `first` items `after` a cursor."
 )
 class Connection(Generic[NodeT]):
-    nodes: list[NodeT]
-    page_info: PageInfo
+    nodes: list[NodeT] = strawberry.field(
+        description="The items of this page, as in `edges`, without cursors."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether more items follow, and the cursors to page on."
+    )
     _ordering: strawberry.Private[Ordering]
     _cursors: strawberry.Private[Cursors]
     _keys: strawberry.Private[Sequence[Key]]

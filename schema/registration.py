@@ -23,6 +23,7 @@ from schema.enums import (
     RegistrationStatus,
     SubmissionMethod,
     TransactionChannel,
+    described,
 )
 from schema.errors import InvalidInput, NotAllowed
 from schema.geo import Address, Office, address_of
@@ -33,6 +34,11 @@ from schema.person import IdDocument
 ID_TYPES = {t.value: t for t in IdDocumentType}
 
 
+@described(
+    PORTRAIT="Ảnh cá nhân: the applicant's portrait photo.",
+    ID_FRONT="Mặt trước giấy tờ: the front of the CMND/CCCD/passport given on the form.",
+    ID_BACK="Mặt sau giấy tờ: the back of that document.",
+)
 @strawberry.enum(description="The photos of form 01.")
 class DocumentKind(Enum):
     PORTRAIT = "PORTRAIT"
@@ -42,8 +48,10 @@ class DocumentKind(Enum):
 
 @strawberry.type(description="An uploaded photo of the form: a short-lived link for this viewer only.")
 class RegistrationDocument:
-    kind: DocumentKind
-    content_type: str
+    kind: DocumentKind = strawberry.field(description="Which photo of the form this is.")
+    content_type: str = strawberry.field(
+        description='Its media type as uploaded: "image/jpeg" or "image/png".'
+    )
     url: str = strawberry.field(description="Valid a few minutes, for this session only.")
 
 
@@ -68,11 +76,15 @@ class Registration(Guarded, Node):
     email: str | None = strawberry.field(description="E-mail for the account's messages. Private.")
     phone: str | None = strawberry.field(description="Mobile number the password is sent to. Private.")
     start_date: date = strawberry.field(description="Đăng ký sử dụng từ ngày.")
-    channel: TransactionChannel
-    submission_method: SubmissionMethod
-    submitted_at: datetime
-    decided_at: datetime | None
-    rejection_reason: str | None
+    channel: TransactionChannel = strawberry.field(description="Portal or I-VAN.")
+    submission_method: SubmissionMethod = strawberry.field(description="By post or at the office.")
+    submitted_at: datetime = strawberry.field(description="When it was submitted (Vietnam time).")
+    decided_at: datetime | None = strawberry.field(
+        description="When an officer approved or rejected it; null while pending."
+    )
+    rejection_reason: str | None = strawberry.field(
+        description="Why it was rejected, as sent to the applicant; null unless rejected."
+    )
     purpose: RegistrationPurpose = strawberry.field(
         description="REGISTER (đăng ký sử dụng), ADJUST (điều chỉnh thông tin), STOP (ngừng sử dụng)."
     )
@@ -153,12 +165,18 @@ class Registration(Guarded, Node):
 
 @strawberry.type(description="Follow-up of a form without an account: nothing personal beyond the status.")
 class RegistrationStatusResult:
-    reference_number: str
-    status: RegistrationStatus
-    purpose: RegistrationPurpose
-    submitted_at: datetime
-    decided_at: datetime | None
-    rejection_reason: str | None
+    reference_number: str = strawberry.field(description="Mã hồ sơ: the reference number asked about.")
+    status: RegistrationStatus = strawberry.field(description="Pending, approved or rejected.")
+    purpose: RegistrationPurpose = strawberry.field(
+        description="REGISTER (đăng ký sử dụng), ADJUST (điều chỉnh thông tin), STOP (ngừng sử dụng)."
+    )
+    submitted_at: datetime = strawberry.field(description="When it was submitted (Vietnam time).")
+    decided_at: datetime | None = strawberry.field(
+        description="When an officer approved or rejected it (Vietnam time); null while pending."
+    )
+    rejection_reason: str | None = strawberry.field(
+        description="Why it was rejected, as sent to the applicant; null unless rejected."
+    )
 
 
 @strawberry.type
@@ -170,10 +188,18 @@ class RegistrationQuery:
     async def registration_status(
         self,
         info: Info,
-        reference_number: str,
-        social_insurance_code: str,
-        captcha_id: strawberry.ID,
-        captcha_answer: str,
+        reference_number: Annotated[
+            str, strawberry.argument(description="Mã hồ sơ: the reference number given on submission.")
+        ],
+        social_insurance_code: Annotated[
+            str, strawberry.argument(description="Mã số BHXH (10 digits) written on that form.")
+        ],
+        captcha_id: Annotated[
+            strawberry.ID, strawberry.argument(description="A captcha's id (the `requestCaptcha` mutation).")
+        ],
+        captcha_answer: Annotated[
+            str, strawberry.argument(description="The characters of that captcha image.")
+        ],
     ) -> RegistrationStatusResult | None:
         row = await resolve.registration_status(
             info.context, reference_number, social_insurance_code, str(captcha_id), captcha_answer

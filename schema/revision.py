@@ -15,6 +15,7 @@ from auth.policy import DECISIONS, MASKERS, Decision
 from resolvers import revision as write
 from resolvers.context import Info
 from resolvers.outcomes import Invalid, Problem, Refused
+from schema.arguments import INPUT
 from schema.enums import CareRoute, VisitType
 from schema.errors import InvalidInput, NotAllowed
 from schema.node import Node
@@ -33,11 +34,17 @@ class FieldChange:
     "after (values shown under the record's own field policy)."
 )
 class Revision:
-    revised_at: datetime
+    revised_at: datetime = strawberry.field(
+        description="When the correction or void was made (Vietnam time)."
+    )
     revised_by: str = strawberry.field(description="The officer's username.")
-    reason: str
+    reason: str = strawberry.field(
+        description="Lý do điều chỉnh: why the officer corrected or voided the record."
+    )
     voided: bool = strawberry.field(description="True for the revision that voided the record.")
-    changes: list[FieldChange]
+    changes: list[FieldChange] = strawberry.field(
+        description="Each field changed, with its value before and after; empty for a void."
+    )
 
 
 def _shown(type_name: str, field: str, value: str | None, source: Guarded) -> str | None:
@@ -84,58 +91,126 @@ def _given(value: Any) -> Any:
 
 @strawberry.input(description="A correction of a contribution period: the fields to change, and why.")
 class CorrectContributionPeriodInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="ContributionPeriod.id (a global id).")
     reason: str = strawberry.field(description="Why the record is corrected (kept with the revision).")
-    from_month: YearMonth | None = strawberry.UNSET
-    to_month: YearMonth | None = strawberry.UNSET
-    salary: Decimal | None = strawberry.UNSET
+    from_month: YearMonth | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Từ tháng: the first month paid. Left out: unchanged; it cannot be removed.",
+    )
+    to_month: YearMonth | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Đến tháng: the last month paid, not before fromMonth. Left out: unchanged; it cannot be removed.",
+    )
+    salary: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Mức lương đóng: the monthly salary contributions are based on, in VND. Left out: unchanged.",
+    )
     salary_coefficient: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="Null removes it (an enterprise salary)."
     )
-    occupation: str | None = strawberry.UNSET
-    workplace: str | None = strawberry.UNSET
+    occupation: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Chức vụ, nghề nghiệp. Left out: unchanged; null removes it."
+    )
+    workplace: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Nơi làm việc, as written. Left out: unchanged; null removes it.",
+    )
 
 
 @strawberry.input(description="A correction of a medical visit; the fund's share is computed again.")
 class CorrectMedicalVisitInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="MedicalVisit.id (a global id).")
     reason: str = strawberry.field(description="Why the record is corrected (kept with the revision).")
-    visit_type: VisitType | None = strawberry.UNSET
-    admitted_at: datetime | None = strawberry.UNSET
-    discharged_at: datetime | None = strawberry.UNSET
-    diagnosis_code: str | None = strawberry.UNSET
-    diagnosis: str | None = strawberry.UNSET
-    total_cost: Decimal | None = strawberry.UNSET
-    route: CareRoute | None = strawberry.UNSET
-    referred_from_facility_code: str | None = strawberry.UNSET
+    visit_type: VisitType | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Ngoại trú or nội trú. Left out: unchanged; it cannot be removed.",
+    )
+    admitted_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Ngày vào, without an offset: Vietnam time. Left out: unchanged; it cannot be removed.",
+    )
+    discharged_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Ngày ra, not before admittedAt. Left out: unchanged; null: the patient is still in.",
+    )
+    diagnosis_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ICD-10, e.g. J18.9. Left out: unchanged; null removes it."
+    )
+    diagnosis: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Chẩn đoán in words. Left out: unchanged; null removes it."
+    )
+    total_cost: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Tổng chi phí in VND, not negative; the fund's share follows. Left out: unchanged.",
+    )
+    route: CareRoute | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Tuyến; the fund's share follows. Left out: unchanged; it cannot be removed.",
+    )
+    referred_from_facility_code: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Mã CSKCB of the facility that referred the patient (route REFERRED only; other routes "
+        "clear it). Left out: unchanged.",
+    )
 
 
 @strawberry.input(description="A correction of a benefit decision: the fields to change, and why.")
 class CorrectBenefitInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Benefit.id (a global id).")
     reason: str = strawberry.field(description="Why the record is corrected (kept with the revision).")
-    decision_number: str | None = strawberry.UNSET
-    decided_on: date | None = strawberry.UNSET
-    period_from: date | None = strawberry.UNSET
-    period_to: date | None = strawberry.UNSET
-    amount: Decimal | None = strawberry.UNSET
-    paying_office_code: str | None = strawberry.UNSET
+    decision_number: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Số quyết định hưởng: the decision's number. Left out: unchanged.",
+    )
+    decided_on: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Ngày ký quyết định: the date of the decision. Left out: unchanged.",
+    )
+    period_from: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Hưởng từ ngày: the first day the benefit covers. Left out: unchanged.",
+    )
+    period_to: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Hưởng đến ngày: the last day covered, not before periodFrom. Left out: unchanged.",
+    )
+    amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Số tiền hưởng: the amount decided, in VND (private). Left out: unchanged.",
+    )
+    paying_office_code: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description='Office.code of the BHXH office that pays (e.g. "01"). Left out: unchanged.',
+    )
 
 
 @strawberry.input(description="Voids a record: it stays, with its revisions, and counts nowhere.")
 class VoidRecordInput:
-    id: strawberry.ID
-    reason: str
+    id: strawberry.ID = strawberry.field(
+        description="The record's global id: a ContributionPeriod, MedicalVisit or Benefit, as the mutation says."
+    )
+    reason: str = strawberry.field(
+        description="Why the record is voided (kept with the revision); at most 500 characters."
+    )
 
 
 @strawberry.type(description="The record after the change, and the revision that says what changed.")
 class CorrectionSuccess:
-    record: Node
-    revision: Revision
+    record: Node = strawberry.field(
+        description="The record as it is now (ContributionPeriod, MedicalVisit or Benefit), under its own field policy."
+    )
+    revision: Revision = strawberry.field(
+        description="The revision just written: who, when, why, what changed."
+    )
 
 
 CorrectionResult = Annotated[
-    CorrectionSuccess | InvalidInput | NotAllowed, strawberry.union("CorrectionResult")
+    CorrectionSuccess | InvalidInput | NotAllowed,
+    strawberry.union(
+        "CorrectionResult",
+        description="What a correction or void answers: its success, or every problem of the input "
+        "(InvalidInput), or NotAllowed when the viewer may not (officers of the person's province only).",
+    ),
 ]
 
 
@@ -167,7 +242,7 @@ def _value(enum_value: Any) -> Any:
 class RevisionMutation:
     @strawberry.mutation(description="Correct a contribution period (officers of the person's province).")
     async def correct_contribution_period(
-        self, info: Info, input: CorrectContributionPeriodInput
+        self, info: Info, input: Annotated[CorrectContributionPeriodInput, INPUT]
     ) -> CorrectionResult:
         data = write.PeriodCorrection(
             id=str(input.id),
@@ -194,11 +269,15 @@ class RevisionMutation:
         return _result(info, await write.correct_contribution_period(info.context, data))
 
     @strawberry.mutation(description="Void a contribution period: it stays, and counts nowhere.")
-    async def void_contribution_period(self, info: Info, input: VoidRecordInput) -> CorrectionResult:
+    async def void_contribution_period(
+        self, info: Info, input: Annotated[VoidRecordInput, INPUT]
+    ) -> CorrectionResult:
         return _result(info, await write.void_contribution_period(info.context, str(input.id), input.reason))
 
     @strawberry.mutation(description="Correct a medical visit (officers of the patient's province).")
-    async def correct_medical_visit(self, info: Info, input: CorrectMedicalVisitInput) -> CorrectionResult:
+    async def correct_medical_visit(
+        self, info: Info, input: Annotated[CorrectMedicalVisitInput, INPUT]
+    ) -> CorrectionResult:
         data = write.VisitCorrection(
             id=str(input.id),
             reason=input.reason,
@@ -224,11 +303,15 @@ class RevisionMutation:
         return _result(info, await write.correct_medical_visit(info.context, data))
 
     @strawberry.mutation(description="Void a medical visit: it stays, and counts nowhere.")
-    async def void_medical_visit(self, info: Info, input: VoidRecordInput) -> CorrectionResult:
+    async def void_medical_visit(
+        self, info: Info, input: Annotated[VoidRecordInput, INPUT]
+    ) -> CorrectionResult:
         return _result(info, await write.void_medical_visit(info.context, str(input.id), input.reason))
 
     @strawberry.mutation(description="Correct a benefit decision (officers of the person's province).")
-    async def correct_benefit(self, info: Info, input: CorrectBenefitInput) -> CorrectionResult:
+    async def correct_benefit(
+        self, info: Info, input: Annotated[CorrectBenefitInput, INPUT]
+    ) -> CorrectionResult:
         data = write.BenefitCorrection(
             id=str(input.id),
             reason=input.reason,
@@ -242,5 +325,5 @@ class RevisionMutation:
         return _result(info, await write.correct_benefit(info.context, data))
 
     @strawberry.mutation(description="Void a benefit decision: it stays, and counts nowhere.")
-    async def void_benefit(self, info: Info, input: VoidRecordInput) -> CorrectionResult:
+    async def void_benefit(self, info: Info, input: Annotated[VoidRecordInput, INPUT]) -> CorrectionResult:
         return _result(info, await write.void_benefit(info.context, str(input.id), input.reason))

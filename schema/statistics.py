@@ -49,10 +49,14 @@ class VisitDimension(Enum):
     "of fewer than 10 people is null, and of as many other groups as it takes for no total to reveal it."
 )
 class ContributionStatistic:
-    province_code: str | None
-    year: int | None
-    insurance_type: InsuranceType | None
-    unit_code: str | None
+    province_code: str | None = strawberry.field(
+        description="Mã tỉnh of the group (grouped by PROVINCE); null otherwise."
+    )
+    year: int | None = strawberry.field(description="The calendar year (grouped by YEAR); null otherwise.")
+    insurance_type: InsuranceType | None = strawberry.field(
+        description="The insurance (grouped by INSURANCE_TYPE); null otherwise."
+    )
+    unit_code: str | None = strawberry.field(description="Mã đơn vị (grouped by UNIT); null otherwise.")
     headcount: int | None = strawberry.field(description="Distinct people; null when suppressed (analysts).")
     person_months: int | None = strawberry.field(
         description="Contribution months, overlapping periods each counted; null when suppressed."
@@ -75,13 +79,25 @@ class VisitStatistic:
     )
     province_code: str | None = strawberry.field(description="Mã tỉnh (grouped by PROVINCE); null otherwise.")
     icd_chapter: str | None = strawberry.field(description="ICD-10 chapter in Roman numerals (I..XXII).")
-    year: int | None
-    visit_type: VisitType | None
-    visits: int | None
-    patients: int | None
-    total_cost: Decimal | None
-    insurance_paid: Decimal | None
-    patient_paid: Decimal | None
+    year: int | None = strawberry.field(
+        description="The calendar year of admission (grouped by YEAR); null otherwise."
+    )
+    visit_type: VisitType | None = strawberry.field(
+        description="Ngoại trú or nội trú (grouped by VISIT_TYPE); null otherwise."
+    )
+    visits: int | None = strawberry.field(
+        description="Lượt khám chữa bệnh: visits in the group; null when suppressed (analysts)."
+    )
+    patients: int | None = strawberry.field(
+        description="Distinct patients; null when suppressed (analysts: fewer than 10, or to protect such a group)."
+    )
+    total_cost: Decimal | None = strawberry.field(description="Tổng chi phí, in VND; null when suppressed.")
+    insurance_paid: Decimal | None = strawberry.field(
+        description="Quỹ BHYT thanh toán, in VND; null when suppressed."
+    )
+    patient_paid: Decimal | None = strawberry.field(
+        description="Người bệnh cùng chi trả, in VND; null when suppressed."
+    )
 
 
 @strawberry.type

@@ -29,8 +29,10 @@ class MedicalVisit(Guarded, Node):
         description="Ngày ra: when it ended; null while the patient is in."
     )
     diagnosis_code: str | None = strawberry.field(description="ICD-10.")
-    diagnosis: str | None
-    total_cost: Decimal
+    diagnosis: str | None = strawberry.field(
+        description="Chẩn đoán in words. Sensitive: the person, officers in scope and the hospital that recorded it."
+    )
+    total_cost: Decimal = strawberry.field(description="Tổng chi phí, in VND.")
     insurance_paid: Decimal = strawberry.field(
         description="The fund's share, computed by the server from the card's level, the route, the 15% "
         "base-salary rule and the facility's level."
@@ -96,13 +98,13 @@ class RecordMedicalVisitInput:
         description="The patient's name as presented (ID card); with the date of birth it must match the code."
     )
     date_of_birth: date = strawberry.field(description="The patient's date of birth as presented.")
-    visit_type: VisitType
+    visit_type: VisitType = strawberry.field(description="Ngoại trú or nội trú.")
     admitted_at: datetime = strawberry.field(description="Without an offset: Vietnam time.")
     discharged_at: datetime | None = strawberry.field(
         default=None, description="Ngày ra, not before admittedAt; leave out while the patient is in."
     )
     diagnosis_code: str | None = strawberry.field(default=None, description="ICD-10, e.g. J18.9.")
-    diagnosis: str | None = None
+    diagnosis: str | None = strawberry.field(default=None, description="Chẩn đoán in words.")
     total_cost: Decimal = strawberry.field(
         description="What the visit cost: the fund's share is computed from it."
     )
