@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await production_checks(settings, sessions)  # no demo password or secret in production
-        sender = asyncio.create_task(runtime.outbox.run(), name="outbox")
+        runtime.outbox.start()
         with contextlib.suppress(Exception):  # the database may be away: the labels can wait
             async with sessions() as session:
                 allowed = (
@@ -177,7 +177,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             # Bounded: a database that does not answer must not keep the process from exiting.
             await stop_all(
-                [sender, pacing, follower], [runtime.hub.stop, caches.close, broker.close, engine.dispose]
+                [pacing, follower],
+                [runtime.outbox.stop, runtime.hub.stop, caches.close, broker.close, engine.dispose],
             )
 
     app = Starlette(

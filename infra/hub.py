@@ -100,6 +100,8 @@ class EventHub:
         # Subscribers by audience: an event touches only those who could possibly see it.
         self._index: dict[Key, set[Subscriber]] = {}
         self._wake = asyncio.Event()
+        # Set by `stop`: the loops end between their rounds rather than in a statement.
+        self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._started: asyncio.Future[None] | None = None
 
@@ -123,14 +125,24 @@ class EventHub:
                 raise
         await self._started
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks = []
+    async def stop(self, grace: float = 1.0) -> None:
+        """Ends the loops after the round under way (a statement cut short leaves a connection
+        that the pool discards, loudly); what takes longer than `grace` is cancelled."""
+        self._stopping.set()
+        self._wake.set()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            if task.get_name() == "event-broker":
+                task.cancel()  # it waits on the broker, not the database: nothing to finish
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         self._started = None
+        self._stopping = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
@@ -149,6 +161,8 @@ class EventHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
             self._wake.clear()
+            if self._stopping.is_set():
+                return
             try:
                 await self.read_new()
             except asyncio.CancelledError:
@@ -209,7 +223,10 @@ class EventHub:
         """
         since = utcnow() - timedelta(seconds=self.session_check_interval * 2)
         while True:
-            await asyncio.sleep(self.session_check_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.session_check_interval)
+            if self._stopping.is_set():
+                return
             now = utcnow()
             watched = {s.viewer.session_id for s in self.subscribers if s.viewer.session_id is not None}
             if not watched:

@@ -143,6 +143,8 @@ class Outbox:
         self.sender = sender
         self.clock = clock
         self.wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     async def deliver_due(self, batch: int = 50) -> int:
         delivered = 0
@@ -186,9 +188,9 @@ class Outbox:
         rolled back, logged and tried again; cancellation always ends the loop, also when a
         database call it interrupted fails with an exception of its own instead."""
         failures = 0
-        while True:
+        while not self._stopping.is_set():
             try:
-                while await self.deliver_due():
+                while not self._stopping.is_set() and await self.deliver_due():
                     pass
                 failures = 0
             except Exception as exc:
@@ -206,3 +208,22 @@ class Outbox:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=interval)
             self.wake.clear()
+
+    def start(self) -> None:
+        """Runs the delivery loop in the background until `stop`."""
+        self._stopping.clear()
+        self._task = asyncio.create_task(self.run(), name="outbox")
+
+    async def stop(self, grace: float = 2.0) -> None:
+        """Ends the loop after the pass under way (a pass cut short mid-statement leaves a
+        connection the pool must discard, loudly); cancelled if it takes longer than `grace`."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping.set()
+        self.wake.set()
+        _, pending = await asyncio.wait({task}, timeout=grace)
+        for late in pending:
+            late.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await late
