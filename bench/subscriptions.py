@@ -115,20 +115,33 @@ class Tally:
     stopping: bool = False
 
 
-# The recipients' cursors (bound to their scope, an officer of province 01): set once settings are known.
-RECIPIENT_CURSORS: list[Cursors] = []
+# Cursors are bound to the viewer's scope: those of the recipients (officers of province 01) and
+# of the bystanders (province 79) open with keys of their own. Set once the settings are known.
+VIEWER_CURSORS: list[Cursors] = []
 
 
-def recipient_cursors(settings: Settings) -> Cursors:
+def viewer_cursors(settings: Settings) -> list[Cursors]:
     from auth.scopes import scope_key
     from auth.viewer import Role, Viewer
 
-    officer = Viewer(account_id=0, username=RECIPIENT, role=Role.OFFICER, province_code="01")
-    return Cursors.make(settings.secret_key, scope_key(officer))
+    return [
+        Cursors.make(
+            settings.secret_key,
+            scope_key(Viewer(account_id=0, username=name, role=Role.OFFICER, province_code=province)),
+        )
+        for name, province in ((RECIPIENT, "01"), (BYSTANDER, "79"))
+    ]
 
 
 def event_id_of(cursor: bytes) -> int:
-    (event_id,) = RECIPIENT_CURSORS[0].open(EVENT_ORDER, cursor.decode("ascii"))
+    text = cursor.decode("ascii")
+    for cursors in VIEWER_CURSORS[:-1]:
+        try:
+            (event_id,) = cursors.open(EVENT_ORDER, text)
+            return int(event_id)
+        except BadUserInput:
+            continue
+    (event_id,) = VIEWER_CURSORS[-1].open(EVENT_ORDER, text)
     return int(event_id)
 
 
@@ -698,7 +711,7 @@ async def main_async(args: argparse.Namespace) -> int:
         folder = Path(folder_name)
         url = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         settings = Settings(database_url=url, env="development", captcha="off")
-        RECIPIENT_CURSORS[:] = [recipient_cursors(settings)]
+        VIEWER_CURSORS[:] = viewer_cursors(settings)
         print(f"database: {url.split('@')[-1] if '@' in url else url.split(':///')[0]}", flush=True)
         await prepare_database(settings, fresh=args.database_url is None)
         engine = make_engine(url)

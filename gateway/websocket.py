@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.types.graphql import OperationType
 
@@ -63,7 +64,8 @@ class _Connection:
         if self.websocket.application_state is not WebSocketState.CONNECTED:
             return
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await self.websocket.send_text(json.dumps(message, ensure_ascii=False, default=str))
+            # orjson: compact and several times faster, for 5,000 subscribers an event.
+            await self.websocket.send_text(orjson.dumps(message, default=str).decode())
 
     async def send_for(self, operation: _Operation, message: dict[str, Any]) -> bool:
         """Sends a message of an operation that is still registered; False once it is not."""
