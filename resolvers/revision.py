@@ -7,6 +7,7 @@ row and, for a period, the statistics' rollup. A voided record is kept and count
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -282,33 +283,69 @@ async def correct_contribution_period(context: Context, data: PeriodCorrection) 
     return Corrected("ContributionPeriod", saved, revision)
 
 
-async def void_contribution_period(context: Context, node_id: str, reason: str) -> Outcome:
+async def _void(
+    context: Context,
+    node_id: str,
+    reason: str,
+    kind: str,
+    who: str,
+    statement: Callable[[Viewer], Any],
+    write: Callable[[Context, Any], Awaitable[Any]],
+    event: str,
+    **facts: Callable[[Any], Any],
+) -> Outcome:
+    """Voids a record: the same checks, one transaction with its revision, event and audit row.
+    `write` marks the row voided (and keeps what depends on it, the rollup, in step)."""
     viewer = require_viewer(context)
-    refused = officer_only(viewer, "of the person's province void contribution periods")
+    refused = officer_only(viewer, who)
     if refused is not None:
         return refused
-    found = await _target(context, viewer, node_id, "ContributionPeriod", _period_statement(viewer))
+    found = await _target(context, viewer, node_id, kind, statement(viewer))
     if isinstance(found, Invalid):
         return found
     problems = Problems()
     text = _common(problems, found, reason)
     if problems or text is None:
         return Invalid(problems.items)
-    saved = await _period_written(context, found, {"voided": True})
+    saved = await write(context, found)
     revision = await _save(
         context,
         viewer,
-        "ContributionPeriod",
+        kind,
         saved,
         text,
         [["voided", "false", "true"]],
         True,
-        "CONTRIBUTION_RECORDED",
-        unit_id=found.unit_id,
+        event,
+        **{name: fact(found) for name, fact in facts.items()},
     )
     await context.session.commit()
     events_committed(context)
-    return Corrected("ContributionPeriod", saved, revision)
+    return Corrected(kind, saved, revision)
+
+
+async def _visit_voided(context: Context, row: Any) -> Any:
+    await context.session.execute(update(visit_t).where(visit_t.c.id == row.id).values(voided=True))
+    return await one_row(context.session, visits_with_owner().where(visit_t.c.id == row.id))
+
+
+async def _benefit_voided(context: Context, row: Any) -> Any:
+    await context.session.execute(update(benefit_t).where(benefit_t.c.id == row.id).values(voided=True))
+    return await one_row(context.session, benefits_with_owner().where(benefit_t.c.id == row.id))
+
+
+async def void_contribution_period(context: Context, node_id: str, reason: str) -> Outcome:
+    return await _void(
+        context,
+        node_id,
+        reason,
+        "ContributionPeriod",
+        "of the person's province void contribution periods",
+        _period_statement,
+        lambda c, row: _period_written(c, row, {"voided": True}),
+        "CONTRIBUTION_RECORDED",
+        unit_id=lambda row: row.unit_id,
+    )
 
 
 # ---------- medical visits ----------
@@ -446,34 +483,17 @@ async def correct_medical_visit(context: Context, data: VisitCorrection) -> Outc
 
 
 async def void_medical_visit(context: Context, node_id: str, reason: str) -> Outcome:
-    viewer = require_viewer(context)
-    refused = officer_only(viewer, "of the patient's province void medical visits")
-    if refused is not None:
-        return refused
-    found = await _target(context, viewer, node_id, "MedicalVisit", _visit_statement(viewer))
-    if isinstance(found, Invalid):
-        return found
-    problems = Problems()
-    text = _common(problems, found, reason)
-    if problems or text is None:
-        return Invalid(problems.items)
-    session = context.session
-    await session.execute(update(visit_t).where(visit_t.c.id == found.id).values(voided=True))
-    saved = await one_row(session, visits_with_owner().where(visit_t.c.id == found.id))
-    revision = await _save(
+    return await _void(
         context,
-        viewer,
+        node_id,
+        reason,
         "MedicalVisit",
-        saved,
-        text,
-        [["voided", "false", "true"]],
-        True,
+        "of the patient's province void medical visits",
+        _visit_statement,
+        _visit_voided,
         "MEDICAL_VISIT_RECORDED",
-        facility_id=found.facility_id,
+        facility_id=lambda row: row.facility_id,
     )
-    await session.commit()
-    events_committed(context)
-    return Corrected("MedicalVisit", saved, revision)
 
 
 # ---------- benefits ----------
@@ -588,23 +608,13 @@ async def correct_benefit(context: Context, data: BenefitCorrection) -> Outcome:
 
 
 async def void_benefit(context: Context, node_id: str, reason: str) -> Outcome:
-    viewer = require_viewer(context)
-    refused = officer_only(viewer, "of the person's province void benefit decisions")
-    if refused is not None:
-        return refused
-    found = await _target(context, viewer, node_id, "Benefit", _benefit_statement(viewer))
-    if isinstance(found, Invalid):
-        return found
-    problems = Problems()
-    text = _common(problems, found, reason)
-    if problems or text is None:
-        return Invalid(problems.items)
-    session = context.session
-    await session.execute(update(benefit_t).where(benefit_t.c.id == found.id).values(voided=True))
-    saved = await one_row(session, benefits_with_owner().where(benefit_t.c.id == found.id))
-    revision = await _save(
-        context, viewer, "Benefit", saved, text, [["voided", "false", "true"]], True, "BENEFIT_DECIDED"
+    return await _void(
+        context,
+        node_id,
+        reason,
+        "Benefit",
+        "of the person's province void benefit decisions",
+        _benefit_statement,
+        _benefit_voided,
+        "BENEFIT_DECIDED",
     )
-    await session.commit()
-    events_committed(context)
-    return Corrected("Benefit", saved, revision)
