@@ -196,6 +196,15 @@ def _point(near: GeoPointInput | None) -> tuple[float, float] | None:
     return (near.latitude, near.longitude) if near is not None else None
 
 
+# The `near` argument of the place lists, described once.
+Near = Annotated[
+    GeoPointInput | None,
+    strawberry.argument(
+        description="Nearest first from this point (distanceKm filled in), instead of by code."
+    ),
+]
+
+
 @strawberry.type
 class PlaceQuery:
     @strawberry.field(description="Tra cứu cơ quan BHXH. With `near`, nearest first and distanceKm set.")
@@ -203,12 +212,7 @@ class PlaceQuery:
         self,
         info: Info,
         province_code: ProvinceCode = None,
-        near: Annotated[
-            GeoPointInput | None,
-            strawberry.argument(
-                description="Nearest first from this point (distanceKm filled in), instead of by code."
-            ),
-        ] = None,
+        near: Near = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Office]:
@@ -233,12 +237,7 @@ class PlaceQuery:
             ),
         ] = None,
         search: Search = None,
-        near: Annotated[
-            GeoPointInput | None,
-            strawberry.argument(
-                description="Nearest first from this point (distanceKm filled in), instead of by code."
-            ),
-        ] = None,
+        near: Near = None,
         first: First = None,
         after: After = None,
     ) -> Connection[HealthFacility]:
@@ -259,12 +258,7 @@ class PlaceQuery:
         self,
         info: Info,
         province_code: ProvinceCode = None,
-        near: Annotated[
-            GeoPointInput | None,
-            strawberry.argument(
-                description="Nearest first from this point (distanceKm filled in), instead of by code."
-            ),
-        ] = None,
+        near: Near = None,
         first: First = None,
         after: After = None,
     ) -> Connection[CollectionAgent]:
