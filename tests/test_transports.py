@@ -389,3 +389,53 @@ async def test_failed_statement_unit_rolled_back_before_the_access_log(
     # SQLite reports the missing table as an OperationalError, which reads as UNAVAILABLE.
     assert codes(body) in (["INTERNAL"], ["UNAVAILABLE"]), body
     assert await access_rows(api, code) == before + 1
+
+
+# ---------- the review's and the rules' guarantees, on every way in ----------
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_persons_search_by_clear_name_refused_to_analysts_on_every_transport(
+    ways: Ways, transport: str
+) -> None:
+    body = await ways.post(
+        transport, '{ persons(search: "Nguyễn Thành Biên", first: 1) { nodes { id } } }', as_="analyst"
+    )
+    assert codes(body) == ["FORBIDDEN"], body
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_persons_forged_cursor_bad_user_input_on_every_transport(ways: Ways, transport: str) -> None:
+    import base64
+
+    forged = base64.urlsafe_b64encode(f'["person","{GOLDEN}"]'.encode()).decode().rstrip("=")
+    body = await ways.post(
+        transport,
+        "query($after: String) { persons(first: 2, after: $after) { nodes { id } } }",
+        {"after": forged},
+        as_="officer.hanoi",
+    )
+    assert codes(body) == ["BAD_USER_INPUT"], body
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_record_contribution_period_under_working_age_refused_on_every_transport(
+    api: Api, ways: Ways, transport: str
+) -> None:
+    from tests.test_entry import PERIOD, fields, own_unit, period_input, person_of
+
+    person = await person_of(api)  # born 1990-05-17
+    unit = await own_unit(api)
+    variables = period_input(person, unit.code, fromMonth="1998-06", toMonth="1998-12", salary="500000")
+    body = await ways.post(transport, PERIOD, variables, as_="officer.hanoi")
+    assert "errors" not in body, body
+    assert fields(body["data"]["recordContributionPeriod"]) == {"fromMonth": "UNDER_WORKING_AGE"}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_check_coverage_for_hospitals_only_on_every_transport(ways: Ways, transport: str) -> None:
+    query = """{ checkCoverage(input: {cardNumber: "GD4010113099841", fullName: "Nguyễn Thành Biên",
+      dateOfBirth: "1984-01-01", visitType: OUTPATIENT}) { valid } }"""
+    for username in ("officer.hanoi", "analyst", GOLDEN):
+        body = await ways.post(transport, query, as_=username)
+        assert codes(body) == ["FORBIDDEN"], (username, body)
