@@ -23,7 +23,13 @@ the worker's CPU time per request (read from ``/proc``; unlike requests per seco
 meaningful when other processes share the core). With ``--rounds N`` everything runs N times and
 the median round (by rps) is shown.
 
-Goal: the home query at **15 % or more of the plain route's requests per second** (ratio ≥ 0.15).
+Goals: the home query at **15 % or more of the plain route's requests per second** (ratio ≥ 0.15),
+and a list of 20 people with their card (``persons(first: 20)`` as ``officer.hanoi``, executed every
+time) at **25 % or more** with the compiled read path (ratio ≥ 0.25).
+
+``--executors off,on`` (the default) starts the worker once per executor (``ANSINH_COMPILER=off``:
+graphql-core's executor for every operation; ``on``: compiled plans where the compiler takes the
+operation) and prints both beside the plain route of the same run.
 
 ``--profile [home|home-fresh|__typename]`` then samples the worker with py-spy (dev only: ``pip install
 py-spy``) while wrk sends that load (the home query if not named), and prints CPU self time by
@@ -41,7 +47,6 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +68,20 @@ from settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GOAL_RATIO = 0.15
+GOAL_LIST_RATIO = 0.25
+OFFICER = "officer.hanoi"
+PERSONS_20 = """
+{
+  persons(first: 20) {
+    nodes {
+      socialInsuranceCode
+      fullName
+      dateOfBirth
+      healthInsuranceCard { number status validFrom validTo benefitLevel }
+    }
+  }
+}
+"""
 TYPENAME = "{ __typename }"
 WRK_INSTALL = "wrk is not installed: apt-get install -y wrk (Debian/Ubuntu), brew install wrk (macOS)"
 
@@ -261,8 +280,8 @@ class Wrk:
 # Preparation
 
 
-async def prepare(settings: Settings, persons: int) -> str:
-    """Migrates and seeds the database; returns a fresh token of the citizen."""
+async def prepare(settings: Settings, persons: int) -> dict[str, str]:
+    """Migrates and seeds the database; returns a fresh token of the citizen and of the officer."""
     from seed.cli import run_seed
 
     started = time.perf_counter()
@@ -270,16 +289,18 @@ async def prepare(settings: Settings, persons: int) -> str:
     await run_seed(settings, demo=True, persons=persons, seed=1, progress=False)
     print(f"migrate + seed ({persons} persons): {time.perf_counter() - started:.1f} s")
     engine = make_engine(settings.database_url)
+    issued: dict[str, str] = {}
     try:
         async with make_sessionmaker(engine)() as session:
-            account_id = (
-                await session.execute(select(account_t.c.id).where(account_t.c.username == CITIZEN))
-            ).scalar_one()
-            token, _ = await tokens.issue(session, account_id, "bench-throughput")
+            for username in (CITIZEN, OFFICER):
+                account_id = (
+                    await session.execute(select(account_t.c.id).where(account_t.c.username == username))
+                ).scalar_one()
+                issued[username], _ = await tokens.issue(session, account_id, "bench-throughput")
             await session.commit()
     finally:
         await engine.dispose()
-    return token
+    return issued
 
 
 def check_answers(worker: Worker, loads: list[Load]) -> None:
@@ -410,13 +431,13 @@ def print_profile(raw: Path, load_name: str, top: int = 25) -> None:
 
 
 def print_table(rows: list[Measured]) -> None:
-    header = f"{'load':<12} {'requests':>9} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'failed':>7} {'CPU ms/req':>11}"
+    header = f"{'load':<20} {'requests':>9} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'failed':>7} {'CPU ms/req':>11}"
     print(header)
     print("-" * len(header))
     for r in rows:
         cpu = f"{r.cpu_ms_per_request:.2f}" if r.cpu_ms_per_request is not None else "?"
         print(
-            f"{r.name:<12} {r.requests:>9} {r.rps:>8.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+            f"{r.name:<20} {r.requests:>9} {r.rps:>8.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
             f"{r.non2xx:>8} {r.failed:>7} {cpu:>11}"
         )
 
@@ -424,6 +445,18 @@ def print_table(rows: list[Measured]) -> None:
 def median_round(rounds: list[dict[str, Measured]], name: str) -> Measured:
     ordered = sorted((r[name] for r in rounds), key=lambda m: m.rps)
     return ordered[(len(ordered) - 1) // 2]
+
+
+def graphql_loads(issued: dict[str, str], executor: str) -> list[Load]:
+    """The loads sent to the app's worker, named after the executor that answers them."""
+    citizen, officer = f"Bearer {issued[CITIZEN]}", f"Bearer {issued[OFFICER]}"
+    home = json.dumps({"query": CITIZEN_HOME})
+    return [
+        Load(f"__typename [{executor}]", json.dumps({"query": TYPENAME})),
+        Load(f"home [{executor}]", home, citizen),
+        Load(f"home fresh [{executor}]", home, citizen, fresh=True),
+        Load(f"persons-20 fresh [{executor}]", json.dumps({"query": PERSONS_20}), officer, fresh=True),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -436,15 +469,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="use this database instead of a fresh SQLite file")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the worker and wrk to CPUs 0 and 1")
     parser.add_argument(
+        "--executors",
+        default="off,on",
+        help="ANSINH_COMPILER of each worker started, comma-separated (default off,on)",
+    )
+    parser.add_argument(
         "--profile",
         nargs="?",
         const="home",
-        choices=("home", "home-fresh", "__typename"),
-        help="sample the worker with py-spy under this load (home if not given)",
+        choices=("home", "home-fresh", "persons-20", "__typename"),
+        help="sample the last executor's worker with py-spy under this load (home if not given)",
     )
     args = parser.parse_args(argv)
+    executors = [e.strip() for e in args.executors.split(",") if e.strip()]
     if args.duration < 1 or args.connections < 1 or args.rounds < 1:
         parser.error("--duration, --connections and --rounds must be 1 or more")
+    if not executors or any(e not in ("off", "on") for e in executors):
+        parser.error("--executors: a comma-separated list of off and on")
     if shutil.which("wrk") is None:
         raise SystemExit(WRK_INSTALL)
     worker_cpu, wrk_cpu = choose_cpus(not args.no_pin)
@@ -455,16 +496,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(name)
         url = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         settings = Settings(database_url=url, env="development", captcha="off")
-        token = asyncio.run(prepare(settings, args.persons))
-        env = {
-            **os.environ,
-            "ANSINH_DATABASE_URL": url,
-            "ANSINH_ENV": "development",
-            "PYTHONPATH": str(PROJECT_ROOT),
-        }
-        home = Load("home", json.dumps({"query": CITIZEN_HOME}), f"Bearer {token}")
-        home_fresh = Load("home fresh", home.body, home.auth, fresh=True)
-        typename = Load("__typename", json.dumps({"query": TYPENAME}))
+        issued = asyncio.run(prepare(settings, args.persons))
         plain = Load("plain", json.dumps({"query": "{ hello }"}))
         wrk = Wrk(folder, wrk_cpu, args.connections)
         app = ["server:create_app", "--factory"]
@@ -474,33 +506,63 @@ def main(argv: list[str] | None = None) -> None:
             if args.rounds > 1:
                 print(f"round {number + 1}/{args.rounds}")
             measured: dict[str, Measured] = {}
-            with running(app, env, folder, worker_cpu) as worker:
-                if number == 0:
-                    check_answers(worker, [typename, home])
-                for load in (typename, home, home_fresh):
-                    measured[load.name] = wrk.measure(worker, load, args.duration, args.warmup)
-                if args.profile and number == args.rounds - 1:
-                    chosen = {"home": home, "home-fresh": home_fresh}.get(args.profile, typename)
-                    profile(worker, wrk, chosen, min(args.duration, 10), folder)
-            with running(["bench.plain_app:app"], env, folder, worker_cpu) as worker:
+            for executor in executors:
+                env = {
+                    **os.environ,
+                    "ANSINH_DATABASE_URL": url,
+                    "ANSINH_ENV": "development",
+                    "ANSINH_COMPILER": executor,
+                    "PYTHONPATH": str(PROJECT_ROOT),
+                }
+                loads = graphql_loads(issued, executor)
+                with running(app, env, folder, worker_cpu) as worker:
+                    if number == 0:
+                        check_answers(worker, loads)
+                    for load in loads:
+                        measured[load.name] = wrk.measure(worker, load, args.duration, args.warmup)
+                    if args.profile and number == args.rounds - 1 and executor == executors[-1]:
+                        chosen = {
+                            "home": loads[1],
+                            "home-fresh": loads[2],
+                            "persons-20": loads[3],
+                        }.get(args.profile, loads[0])
+                        profile(worker, wrk, chosen, min(args.duration, 10), folder)
+            plain_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+            with running(["bench.plain_app:app"], plain_env, folder, worker_cpu) as worker:
                 measured[plain.name] = wrk.measure(worker, plain, args.duration, args.warmup)
             rounds.append(measured)
 
-    rows = [median_round(rounds, n) for n in ("plain", "__typename", "home", "home fresh")]
+    names = ["plain", *(load.name for e in executors for load in graphql_loads(issued, e))]
+    rows = [median_round(rounds, n) for n in names]
     print()
     print_table(rows)
     by_name = {r.name: r for r in rows}
-    ratio = by_name["home"].rps / by_name["plain"].rps if by_name["plain"].rps else 0.0
-    typename_ratio = by_name["__typename"].rps / by_name["plain"].rps if by_name["plain"].rps else 0.0
+    plain_rps = by_name["plain"].rps
+
+    def ratio(name: str) -> float:
+        return by_name[name].rps / plain_rps if plain_rps else 0.0
+
     clean = all(r.non2xx == 0 and r.failed == 0 for r in rows)
-    passed = clean and ratio >= GOAL_RATIO
+    passed = clean
+    print()
+    for executor in executors:
+        home, listed = ratio(f"home [{executor}]"), ratio(f"persons-20 fresh [{executor}]")
+        print(f"[{executor}] __typename/plain:       {ratio(f'__typename [{executor}]'):.3f}")
+        print(f"[{executor}] home/plain:             {home:.3f}  (goal ≥ {GOAL_RATIO})")
+        print(f"[{executor}] home fresh/plain:       {ratio(f'home fresh [{executor}]'):.3f}")
+        print(f"[{executor}] persons-20 fresh/plain: {listed:.3f}  (goal ≥ {GOAL_LIST_RATIO} compiled)")
+        passed = passed and home >= GOAL_RATIO
+        if executor == "on":
+            passed = passed and listed >= GOAL_LIST_RATIO
     if args.rounds > 1:
-        spread = [round(r["home"].rps / r["plain"].rps, 3) for r in rounds if r["plain"].rps]
-        print(f"\nhome/plain per round: {spread} (median {statistics.median(spread):.3f})")
-    fresh_ratio = by_name["home fresh"].rps / by_name["plain"].rps if by_name["plain"].rps else 0.0
-    print(f"\n__typename/plain: {typename_ratio:.3f}")
-    print(f"home/plain:       {ratio:.3f}  (goal ≥ {GOAL_RATIO})  {'PASS' if passed else 'FAIL'}")
-    print(f"home fresh/plain: {fresh_ratio:.3f}  (executed every time: Cache-Control: no-cache)")
+        for executor in executors:
+            spread = [
+                round(r[f"persons-20 fresh [{executor}]"].rps / r["plain"].rps, 3)
+                for r in rounds
+                if r["plain"].rps
+            ]
+            print(f"[{executor}] persons-20 fresh/plain per round: {spread}")
+    print("PASS" if passed else "FAIL")
     if not clean:
         print("some responses were not 2xx or failed: those runs measured failures, not speed")
     sys.exit(0 if passed else 1)
