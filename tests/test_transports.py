@@ -439,3 +439,41 @@ async def test_check_coverage_for_hospitals_only_on_every_transport(ways: Ways, 
     for username in ("officer.hanoi", "analyst", GOLDEN):
         body = await ways.post(transport, query, as_=username)
         assert codes(body) == ["FORBIDDEN"], (username, body)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_viewer_with_password_change_due_limited_on_every_transport(
+    api: Api, ways: Ways, factory: Factory, transport: str
+) -> None:
+    username = await factory.citizen("Temporary-Pass-1", must_change=True)
+    blocked = await ways.post(
+        transport, "{ viewer { person { phone } } offices(first: 1) { totalCount } }", as_=username
+    )
+    assert codes(blocked) == ["FORBIDDEN"], blocked
+    assert blocked["errors"][0]["extensions"]["reason"] == "PASSWORD_CHANGE_REQUIRED"
+    assert "data" not in blocked or blocked["data"] is None
+    allowed = await ways.post(transport, "{ viewer { account { mustChangePassword } } }", as_=username)
+    assert allowed == {"data": {"viewer": {"account": {"mustChangePassword": True}}}}, allowed
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_staff_without_second_factor_limited_to_enrolment_on_every_transport(
+    api: Api, ways: Ways, factory: Factory, transport: str
+) -> None:
+    from auth import tokens
+
+    username = await factory.staff()
+    async with api.app.state.runtime.sessionmaker() as session:
+        from models.tables import account_t
+
+        account_id = (
+            await session.execute(select(account_t.c.id).where(account_t.c.username == username))
+        ).scalar_one()
+        token, _ = await tokens.issue(session, account_id, "enrolling", second_factor_pending=True)
+        await session.commit()
+    api._tokens[username] = token
+    blocked = await ways.post(transport, "{ persons(first: 1) { totalCount } }", as_=username)
+    assert codes(blocked) == ["FORBIDDEN"], blocked
+    assert blocked["errors"][0]["extensions"]["reason"] == "SECOND_FACTOR_REQUIRED"
+    enrol = await ways.post(transport, "mutation { enrollTotp { __typename } }", as_=username)
+    assert "errors" not in enrol, enrol
