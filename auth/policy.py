@@ -209,19 +209,11 @@ FIELDS: dict[str, FieldClass] = {
     "Unit.address": UD,
     "Unit.employees": UD,
     "Unit.contributionPeriods": UD,
-    # Household: whoever reaches it (its members, officers in scope, the agent of its ward, ADMIN)
-    # sees its code and where it is; each member is guarded as that member's data.
-    "Household.id": P,
-    "Household.code": P,
-    "Household.province": P,
-    "Household.ward": P,
-    "Household.members": P,
-    "Household.payments": P,
-    "HouseholdMember.id": P,
+    # HouseholdMember: the household (its code, ward, payments) is for whoever reaches it (its
+    # members, officers in scope, the agent of its ward, ADMIN); each member is that member's data.
     "HouseholdMember.position": P,
     "HouseholdMember.isHead": P,
     "HouseholdMember.delegated": P,
-    "HouseholdMember.person": P,
     "HouseholdMember.socialInsuranceCode": ID_,
     "HouseholdMember.fullName": ID_,
     "HouseholdMember.card": CA,

@@ -58,10 +58,16 @@ def households(viewer: Viewer | None) -> ColumnElement[bool]:
     match viewer.role:
         case Role.CITIZEN:
             return household_t.c.id.in_(
-                select(household_member_t.c.household_id).where(household_member_t.c.person_id == viewer.person_id)
+                select(household_member_t.c.household_id).where(
+                    household_member_t.c.person_id == viewer.person_id
+                )
             )
         case Role.OFFICER:
-            return true() if viewer.province_code is None else household_t.c.province_scope == viewer.province_code
+            return (
+                true()
+                if viewer.province_code is None
+                else household_t.c.province_scope == viewer.province_code
+            )
         case Role.ADMIN:
             return true()
         case Role.PARTNER if viewer.agent_id is not None:
@@ -114,6 +120,21 @@ def cards(viewer: Viewer | None) -> ColumnElement[bool]:
             select(visit_t.c.person_id).where(visit_t.c.facility_id == viewer.facility_id)
         )
     return _owned_by_scoped_person(viewer, card_t.c.person_id)
+
+
+def delegated_cards(viewer: Viewer | None) -> ColumnElement[bool]:
+    """The cards a household head reads for the members who have not revoked it (delegated
+    access, auth/policy.py HOUSEHOLD_HEAD)."""
+    if viewer is None or viewer.role is not Role.CITIZEN:
+        return false()
+    return card_t.c.person_id.in_(
+        select(household_member_t.c.person_id)
+        .join(household_t, household_t.c.id == household_member_t.c.household_id)
+        .where(
+            household_t.c.head_person_id == viewer.person_id,
+            household_member_t.c.delegation_revoked_at.is_(None),
+        )
+    )
 
 
 def card_check(viewer: Viewer | None) -> ColumnElement[bool]:
