@@ -123,8 +123,10 @@ class HouseholdMember(Guarded):
     delegated: bool = strawberry.field(
         description="The head sees this member's card (delegated access); false once the member revoked it."
     )
-    social_insurance_code: str = strawberry.field(description="Mã số BHXH of the member.")
-    full_name: str = strawberry.field(description="Họ và tên of the member.")
+    # Nullable: a member who may not read another member's identity gets an error on that field
+    # alone, and the rest of the list (their own row) stays readable.
+    social_insurance_code: str | None = strawberry.field(description="Mã số BHXH of the member.")
+    full_name: str | None = strawberry.field(description="Họ và tên of the member.")
 
     @strawberry.field(
         description="The member's card in force: for the member, officers in scope, and the head while delegated "
