@@ -517,6 +517,13 @@ async def test_record_household_payment_issues_then_extends_cards(api: Api) -> N
         as_="officer.hanoi",
     )
     assert [p["months"] for p in payments["household"]["payments"]] == [3, 6]
+    # What was stored is what seed/check.py holds every database to.
+    from seed.check import violations
+
+    async with api.app.state.runtime.engine.connect() as conn:
+        found = await violations(conn, today())
+    assert [v for v in found if v.startswith(("household", "payment"))] == []
+    assert not [v for v in found if head.social_insurance_code in v or spouse.social_insurance_code in v]
 
 
 async def test_record_household_payment_bad_input_each_specific_nothing_stored(api: Api) -> None:
@@ -574,6 +581,11 @@ async def test_record_household_payment_outside_catchment_looks_not_found(api: A
         )
     )["recordHouseholdPayment"]
     assert problems(result) == [("input.householdCode", "NOT_FOUND")]
+    # Nor does the agent read it: out of its catchment, a household is not there.
+    assert (await api.data(HOUSEHOLD, {"c": code}, as_="agent.hanoi"))["household"] is None
+    quote = await api.data(QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="agent.hanoi")
+    assert quote["quoteHouseholdContribution"] is None
+    assert (await api.data(HOUSEHOLD, {"c": code}, as_="officer.hanoi"))["household"]["code"] == code
     unknown = (
         await api.data(
             PAY,
