@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Index, Numeric
+from sqlalchemy import CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
-from models.types import UtcDateTime
+from models.types import Money, UtcDateTime
 
 
 class Household(SQLModel, table=True):
@@ -64,6 +64,7 @@ class HouseholdPayment(SQLModel, table=True):
     __tablename__ = "household_payment"
     __table_args__ = (
         CheckConstraint("months IN (3, 6, 12)", name="ck_household_payment_months"),
+        CheckConstraint("amount > 0", name="ck_household_payment_amount"),
         Index("ix_household_payment_household", "household_id", "paid_on", "id"),
     )
 
@@ -73,7 +74,7 @@ class HouseholdPayment(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id")
     months: int
     paid_on: date
-    amount: Decimal = Field(sa_column=Column(Numeric(16, 2), nullable=False))
+    amount: Decimal = Field(sa_column=Column(Money, nullable=False))
     recorded_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
@@ -88,7 +89,7 @@ class HouseholdPaymentLine(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     # 1 for the first charged member, 2 the second ...: the scale's order.
     rank: int
-    amount: Decimal = Field(sa_column=Column(Numeric(16, 2), nullable=False))
+    amount: Decimal = Field(sa_column=Column(Money, nullable=False))
     card_id: int = Field(foreign_key="health_insurance_card.id")
     valid_from: date
     valid_to: date
