@@ -479,15 +479,14 @@ async def record_payment(
             plans.append((line, person, card, None, 0))
             continue
         chosen = facility_id
-        if chosen is None:
-            latest = [c for c in history.cards]
-            if latest:
-                chosen = await session.scalar(
-                    select(card_t.c.primary_care_facility_id)
-                    .where(card_t.c.person_id == person.id)
-                    .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
-                    .limit(1)
-                )
+        if chosen is None and history.cards:
+            # The place of primary care of the member's latest card (of another group, ended).
+            chosen = await session.scalar(
+                select(card_t.c.primary_care_facility_id)
+                .where(card_t.c.person_id == person.id)
+                .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
+                .limit(1)
+            )
         if chosen is None:
             problems.add(
                 (*path, "primaryCareFacilityCode"),

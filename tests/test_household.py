@@ -786,3 +786,31 @@ async def test_household_query_and_revoke_on_every_transport(
     assert codes(after) == ["FORBIDDEN"]
     bad = await ways.post(transport, REVOKE, {"input": {"householdCode": code}}, as_=adult_user)
     assert [e["code"] for e in bad["data"]["revokeHouseholdDelegation"]["errors"]] == ["ALREADY_REVOKED"]
+
+
+async def test_record_household_payment_first_card_at_the_latest_cards_facility(api: Api) -> None:
+    """A member whose card of another group has ended gets the household card at the same place of
+    primary care, without the agent naming it; their old card does not exempt them."""
+    member = await resident(api)
+    await give_card(api, member, "DN", date(2020, 1, 1), date(2021, 12, 31))
+    code = await household_of(api, [member])
+    due = (await api.data(QUOTE, {"input": {"householdCode": code, "months": 12}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]
+    assert [line["rank"] for line in due["lines"]] == [1]
+    paid = (
+        await api.data(
+            PAY,
+            {"input": {"householdCode": code, "months": 12, "amountPaid": due["total"]}},
+            as_="agent.hanoi",
+        )
+    )["recordHouseholdPayment"]
+    assert paid["__typename"] == "RecordHouseholdPaymentSuccess", paid
+    card = (
+        await api.data(
+            "query($c: String!) { household(code: $c) { members { card { beneficiaryGroup primaryCareFacility { code } } } } }",
+            {"c": code},
+            as_="officer.hanoi",
+        )
+    )["household"]["members"][0]["card"]
+    assert card == {"beneficiaryGroup": "GD", "primaryCareFacility": {"code": FACILITY}}
