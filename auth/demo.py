@@ -14,6 +14,7 @@ STAFF_USERNAMES = (
     "analyst",
     "partner.hospital",
     "partner.employer",
+    "agent.hanoi",
     "admin",
 )
 USERNAMES = CITIZEN_USERNAMES + STAFF_USERNAMES

@@ -30,6 +30,9 @@ class Relation(StrEnum):
     ANALYST = "ANALYST"
     HOSPITAL = "HOSPITAL"  # the facility that recorded the visit / checks the card
     EMPLOYER = "EMPLOYER"  # the unit the person works for, and only its periods
+    AGENT = "AGENT"  # a collection agent (đại lý thu), for the households of its catchment
+    # The head of the person's household, while the person has not revoked it: the cards only.
+    HOUSEHOLD_HEAD = "HOUSEHOLD_HEAD"
     OTHER = "OTHER"  # signed in, unrelated
     ANONYMOUS = "ANONYMOUS"
 
@@ -63,16 +66,20 @@ _PRIVATE = {
     R.ANALYST: M,
     R.HOSPITAL: F,
     R.EMPLOYER: F,
+    R.AGENT: F,
+    R.HOUSEHOLD_HEAD: F,
     R.OTHER: F,
     R.ANONYMOUS: F,
 }
 
 RULES: dict[FieldClass, dict[Relation, Decision]] = {
     FieldClass.PUBLIC: dict.fromkeys(Relation, A),
-    FieldClass.IDENTITY: {**_PRIVATE, R.HOSPITAL: A, R.EMPLOYER: A},
+    # An agent collects for people it must name; the head reads whose card is whose (what the card
+    # itself prints), and nothing else.
+    FieldClass.IDENTITY: {**_PRIVATE, R.HOSPITAL: A, R.EMPLOYER: A, R.AGENT: A, R.HOUSEHOLD_HEAD: A},
     FieldClass.PRIVATE: _PRIVATE,
     FieldClass.EMPLOYMENT: {**_PRIVATE, R.EMPLOYER: A},
-    FieldClass.CARD: {**_PRIVATE, R.HOSPITAL: A},
+    FieldClass.CARD: {**_PRIVATE, R.HOSPITAL: A, R.HOUSEHOLD_HEAD: A},
     # ADMIN runs the system but reads no diagnosis without a reason (AUDITED, logged with it);
     # analysts get health data as aggregates only.
     FieldClass.SENSITIVE: {**_PRIVATE, R.ADMIN: F, R.ANALYST: F, R.HOSPITAL: A},
@@ -202,6 +209,14 @@ FIELDS: dict[str, FieldClass] = {
     "Unit.address": UD,
     "Unit.employees": UD,
     "Unit.contributionPeriods": UD,
+    # HouseholdMember: the household (its code, ward, payments) is for whoever reaches it (its
+    # members, officers in scope, the agent of its ward, ADMIN); each member is that member's data.
+    "HouseholdMember.position": P,
+    "HouseholdMember.isHead": P,
+    "HouseholdMember.delegated": P,
+    "HouseholdMember.socialInsuranceCode": ID_,
+    "HouseholdMember.fullName": ID_,
+    "HouseholdMember.card": CA,
 }
 
 # Fields whose clear reads by anyone but the person are written to the access log (and every masked
@@ -269,8 +284,23 @@ def relation_to_person(viewer: Viewer | None, person_id: int, province_code: str
     if role is Role.ANALYST:
         return R.ANALYST
     # Partners only ever receive persons their row scope let through (their patients, their
-    # employees, the holder of a card they checked).
-    return R.HOSPITAL if viewer.facility_id is not None else R.EMPLOYER
+    # employees, the holder of a card they checked); an agent none (relation_to_member).
+    if viewer.facility_id is not None:
+        return R.HOSPITAL
+    return R.EMPLOYER if viewer.unit_id is not None else R.OTHER
+
+
+def relation_to_member(
+    viewer: Viewer | None, person_id: int, province_code: str | None, head_person_id: int, revoked: bool
+) -> Relation:
+    """The relation to a household member (the row reached through a household in the viewer's
+    scope): the head reads the member's card while the member has not revoked it (delegated
+    access); an agent only ever reaches households of its catchment."""
+    if viewer is not None and viewer.role is Role.CITIZEN and viewer.person_id != person_id:
+        return R.HOUSEHOLD_HEAD if viewer.person_id == head_person_id and not revoked else R.OTHER
+    if viewer is not None and viewer.role is Role.PARTNER:
+        return R.AGENT if viewer.agent_id is not None else R.OTHER
+    return relation_to_person(viewer, person_id, province_code)
 
 
 def relation_to_period(

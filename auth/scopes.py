@@ -10,7 +10,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, select, true
 
 from auth.viewer import Role, Viewer
-from models.tables import card_t, period_t, person_t, registration_t, unit_t, visit_t
+from models.tables import (
+    card_t,
+    catchment_t,
+    household_member_t,
+    household_t,
+    period_t,
+    person_t,
+    registration_t,
+    unit_t,
+    visit_t,
+)
 
 
 def persons(viewer: Viewer | None) -> ColumnElement[bool]:
@@ -29,8 +39,49 @@ def persons(viewer: Viewer | None) -> ColumnElement[bool]:
             return person_t.c.id.in_(
                 select(visit_t.c.person_id).where(visit_t.c.facility_id == viewer.facility_id)
             )
-        case Role.PARTNER:
+        case Role.PARTNER if viewer.unit_id is not None:
             return person_t.c.id.in_(select(period_t.c.person_id).where(period_t.c.unit_id == viewer.unit_id))
+    # A collection agent reads no person's record: it reaches households (below) only.
+    return false()
+
+
+def catchment(viewer: Viewer) -> ColumnElement[bool]:
+    """The wards and communes where a collection agent collects, as a subquery of ward codes."""
+    return select(catchment_t.c.ward_code).where(catchment_t.c.agent_id == viewer.agent_id)  # type: ignore[return-value]
+
+
+def households(viewer: Viewer | None) -> ColumnElement[bool]:
+    """Households: a citizen's own (as any member), officers' of their province, an agent's in its
+    catchment, admins' all. Analysts (aggregates only) and hospitals and employers none."""
+    if viewer is None:
+        return false()
+    match viewer.role:
+        case Role.CITIZEN:
+            return household_t.c.id.in_(
+                select(household_member_t.c.household_id).where(
+                    household_member_t.c.person_id == viewer.person_id
+                )
+            )
+        case Role.OFFICER:
+            return (
+                true()
+                if viewer.province_code is None
+                else household_t.c.province_scope == viewer.province_code
+            )
+        case Role.ADMIN:
+            return true()
+        case Role.PARTNER if viewer.agent_id is not None:
+            return household_t.c.ward_code.in_(catchment(viewer))
+    return false()
+
+
+def household_persons(viewer: Viewer) -> ColumnElement[bool]:
+    """Whom a viewer may put into a household (createHousehold, addHouseholdMember): officers the
+    persons of their province, an agent the people who live in its catchment."""
+    if viewer.is_agent:
+        return person_t.c.ward_code.in_(catchment(viewer))
+    if viewer.role is Role.OFFICER:
+        return persons(viewer)
     return false()
 
 
@@ -69,6 +120,21 @@ def cards(viewer: Viewer | None) -> ColumnElement[bool]:
             select(visit_t.c.person_id).where(visit_t.c.facility_id == viewer.facility_id)
         )
     return _owned_by_scoped_person(viewer, card_t.c.person_id)
+
+
+def delegated_cards(viewer: Viewer | None) -> ColumnElement[bool]:
+    """The cards a household head reads for the members who have not revoked it (delegated
+    access, auth/policy.py HOUSEHOLD_HEAD)."""
+    if viewer is None or viewer.role is not Role.CITIZEN:
+        return false()
+    return card_t.c.person_id.in_(
+        select(household_member_t.c.person_id)
+        .join(household_t, household_t.c.id == household_member_t.c.household_id)
+        .where(
+            household_t.c.head_person_id == viewer.person_id,
+            household_member_t.c.delegation_revoked_at.is_(None),
+        )
+    )
 
 
 def card_check(viewer: Viewer | None) -> ColumnElement[bool]:
@@ -143,7 +209,7 @@ def event_visible(viewer: Viewer, event: Any) -> bool:
             return event.person_id is not None and event.person_id == viewer.person_id
         case Role.PARTNER if viewer.facility_id is not None:
             return kind in _HEALTH and event.facility_id == viewer.facility_id
-        case Role.PARTNER:
+        case Role.PARTNER if viewer.unit_id is not None:
             return kind == "CONTRIBUTION_RECORDED" and event.unit_id == viewer.unit_id
     return False
 
@@ -161,6 +227,7 @@ def scope_key(viewer: Viewer | None) -> str:
             viewer.province_code,
             viewer.facility_id,
             viewer.unit_id,
+            viewer.agent_id,
             "audited" if viewer.audited_admin else None,
         )
     )

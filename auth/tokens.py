@@ -91,6 +91,7 @@ async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | 
         else None,
         facility_id=row.facility_id,
         unit_id=row.unit_id,
+        agent_id=row.agent_id,
         # Set at approval, and again once the password is older than 180 days.
         must_change_password=row.must_change_password
         or row.password_changed_at + PASSWORD_MAX_AGE <= utcnow(),
@@ -110,6 +111,7 @@ _STANDING = (
     account_t.c.office_id,
     account_t.c.facility_id,
     account_t.c.unit_id,
+    account_t.c.agent_id,
     account_t.c.must_change_password,
     account_t.c.password_changed_at,
 )

@@ -26,6 +26,7 @@ class Viewer:
     province_code: str | None = None
     facility_id: int | None = None  # hospital PARTNER
     unit_id: int | None = None  # employer PARTNER
+    agent_id: int | None = None  # collection-agent PARTNER (đại lý thu)
     must_change_password: bool = False
     # Staff signed in with a password alone, not yet enrolled: only enrollTotp, confirmTotp, logout.
     second_factor_pending: bool = False
@@ -40,6 +41,10 @@ class Viewer:
     @property
     def is_national_officer(self) -> bool:
         return self.role is Role.OFFICER and self.province_code is None
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role is Role.PARTNER and self.agent_id is not None
 
     @property
     def is_staff(self) -> bool:

@@ -66,6 +66,9 @@ def audience(viewer: Viewer) -> Key:
             return ("person", viewer.person_id)
         case Role.PARTNER if viewer.facility_id is not None:
             return ("facility", viewer.facility_id)
+        case Role.PARTNER if viewer.agent_id is not None:
+            # Agents follow no feed: no event names them (a key no event carries).
+            return ("agent", viewer.agent_id)
         case Role.PARTNER:
             return ("unit", viewer.unit_id)
     return ("role", viewer.role.value)  # national officers, analysts, admins: any event

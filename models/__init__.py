@@ -11,6 +11,13 @@ from models.content import Faq, Feedback, NewsArticle
 from models.contribution import ContributionAway, ContributionPeriod, ContributionReturn, ContributionRollup
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
+from models.household import (
+    AgentCatchment,
+    Household,
+    HouseholdMember,
+    HouseholdPayment,
+    HouseholdPaymentLine,
+)
 from models.outbox import OutboxMessage
 from models.persisted import PersistedQuery
 from models.person import Person
@@ -25,6 +32,7 @@ __all__ = [
     "AccessLogEntry",
     "Account",
     "AdministrativeUnit",
+    "AgentCatchment",
     "AuditEntry",
     "AuthSession",
     "Benefit",
@@ -40,6 +48,10 @@ __all__ = [
     "Feedback",
     "HealthFacility",
     "HealthInsuranceCard",
+    "Household",
+    "HouseholdMember",
+    "HouseholdPayment",
+    "HouseholdPaymentLine",
     "LoginAttempt",
     "MedicalVisit",
     "NewsArticle",

@@ -8,6 +8,11 @@ from sqlmodel import Field, SQLModel
 from models.types import UtcDateTime
 
 ROLES = ("CITIZEN", "OFFICER", "ANALYST", "PARTNER", "ADMIN")
+# A partner is one hospital, one employer or one collection agent (đại lý thu), never two.
+PARTNER_BINDING = (
+    "role <> 'PARTNER' OR (CASE WHEN facility_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN unit_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN agent_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
 
 
 class Account(SQLModel, table=True):
@@ -20,10 +25,7 @@ class Account(SQLModel, table=True):
         ),
         CheckConstraint("role <> 'CITIZEN' OR person_id IS NOT NULL", name="ck_account_citizen_person"),
         CheckConstraint("role <> 'OFFICER' OR office_id IS NOT NULL", name="ck_account_officer_office"),
-        CheckConstraint(
-            "role <> 'PARTNER' OR (facility_id IS NULL) <> (unit_id IS NULL)",
-            name="ck_account_partner_binding",
-        ),
+        CheckConstraint(PARTNER_BINDING, name="ck_account_partner_binding"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -34,6 +36,7 @@ class Account(SQLModel, table=True):
     office_id: int | None = Field(default=None, foreign_key="office.id")
     facility_id: int | None = Field(default=None, foreign_key="health_facility.id")
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    agent_id: int | None = Field(default=None, foreign_key="collection_agent.id")
     must_change_password: bool = Field(default=False)
     password_changed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

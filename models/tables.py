@@ -14,6 +14,13 @@ from models.content import Faq, Feedback, NewsArticle
 from models.contribution import ContributionAway, ContributionPeriod, ContributionReturn, ContributionRollup
 from models.event import Event
 from models.geo import AdministrativeUnit, CollectionAgent, HealthFacility, Office
+from models.household import (
+    AgentCatchment,
+    Household,
+    HouseholdMember,
+    HouseholdPayment,
+    HouseholdPaymentLine,
+)
 from models.outbox import OutboxMessage
 from models.persisted import PersistedQuery
 from models.person import Person
@@ -59,3 +66,8 @@ rollup_t = _table(ContributionRollup)
 unit_t = _table(Unit)
 unit_member_t = _table(UnitMember)
 visit_t = _table(MedicalVisit)
+household_t = _table(Household)
+household_member_t = _table(HouseholdMember)
+household_payment_t = _table(HouseholdPayment)
+household_payment_line_t = _table(HouseholdPaymentLine)
+catchment_t = _table(AgentCatchment)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import scopes, throttle
 from auth.viewer import Role, Viewer
 from models import rules
-from models.rules.records import CardFact, check_card
+from models.rules.records import CardFact, History, check_card
 from models.tables import (
     card_t,
     facility_t,
@@ -269,49 +269,99 @@ async def issue_card(context: Context, data: CardData) -> Outcome:
             "This facility has no health-insurance contract: it cannot be a place of primary care.",
         )
     number = None
-    exists = False
     if person is not None and group in rules.BENEFICIARY_GROUPS:
-        number = rules.card_number(group, person.province_scope, person.social_insurance_code)
-        if (
-            exists := (await session.execute(select(card_t.c.id).where(card_t.c.number == number))).first()
-            is not None
-        ):
-            problems.add(
-                (*INPUT, "beneficiaryGroup"),
-                "CARD_EXISTS",
-                f"The card {number} exists already: renew it (renewCard) rather than issue it again.",
-            )
-    if (
-        not exists
-        and person is not None
-        and group in rules.BENEFICIARY_GROUPS
-        and (data.valid_to is None or data.valid_to >= data.valid_from)
-    ):
-        fact = CardFact(None, group, data.valid_from, data.valid_to)
-        report(problems, check_card(fact, await load_history(session, person), vietnam_today()))
+        number = await new_card_problems(
+            session,
+            problems,
+            INPUT,
+            person,
+            group,
+            data.valid_from,
+            data.valid_to,
+            await load_history(session, person),
+        )
     if problems or person is None or facility is None or number is None:
         return Invalid(problems.items)
     try:
-        inserted = await session.execute(
-            insert(card_t).values(
-                number=number,
-                social_insurance_code=person.social_insurance_code,
-                person_id=person.id,
-                beneficiary_group=group,
-                benefit_level=rules.benefit_level(group),
-                province_code=person.province_scope,
-                valid_from=data.valid_from,
-                valid_to=data.valid_to,
-                suspended=False,
-                primary_care_facility_id=facility.id,
-                five_years_continuous_from=data.five_years_continuous_from,
-            )
+        card_id = await insert_card(
+            session,
+            viewer,
+            person,
+            group,
+            number,
+            data.valid_from,
+            data.valid_to,
+            facility.id,
+            data.five_years_continuous_from,
+            "issueCard",
+            {},
         )
     except IntegrityError:
         await session.rollback()
         return Invalid(
             [Problem((*INPUT, "beneficiaryGroup"), "CARD_EXISTS", f"The card {number} exists already.")]
         )
+    await session.commit()
+    events_committed(context)
+    return Saved(await one_row(session, cards_with_owner().where(card_t.c.id == card_id)))
+
+
+async def new_card_problems(
+    session: AsyncSession,
+    problems: Problems,
+    path: tuple[str, ...],
+    person: Any,
+    group: str,
+    valid_from: date,
+    valid_to: date | None,
+    history: History,
+) -> str | None:
+    """The checks of a new card (issueCard, and a household payment's first card of a member):
+    its number is free, and the record rules hold. The card's number, or None on a problem."""
+    number = rules.card_number(group, person.province_scope, person.social_insurance_code)
+    if (await session.execute(select(card_t.c.id).where(card_t.c.number == number))).first() is not None:
+        problems.add(
+            (*path, "beneficiaryGroup"),
+            "CARD_EXISTS",
+            f"The card {number} exists already: renew it (renewCard) rather than issue it again.",
+        )
+        return None
+    if valid_to is not None and valid_to < valid_from:
+        return None
+    before = len(problems.items)
+    report(problems, check_card(CardFact(None, group, valid_from, valid_to), history, vietnam_today()), path)
+    return number if len(problems.items) == before else None
+
+
+async def insert_card(
+    session: AsyncSession,
+    viewer: Viewer,
+    person: Any,
+    group: str,
+    number: str,
+    valid_from: date,
+    valid_to: date | None,
+    facility_id: int,
+    five_years_continuous_from: date | None,
+    action: str,
+    detail: dict[str, Any],
+) -> int:
+    """Writes a checked card, its event and its audit row, in the caller's transaction."""
+    inserted = await session.execute(
+        insert(card_t).values(
+            number=number,
+            social_insurance_code=person.social_insurance_code,
+            person_id=person.id,
+            beneficiary_group=group,
+            benefit_level=rules.benefit_level(group),
+            province_code=person.province_scope,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            suspended=False,
+            primary_care_facility_id=facility_id,
+            five_years_continuous_from=five_years_continuous_from,
+        )
+    )
     card_id = inserted_id(inserted)
     await record_event(
         session,
@@ -320,12 +370,10 @@ async def issue_card(context: Context, data: CardData) -> Outcome:
         card_id,
         person_id=person.id,
         province_code=person.province_scope,
-        facility_id=facility.id,
+        facility_id=facility_id,
     )
-    await audit(session, viewer, "issueCard", "HealthInsuranceCard", card_id, {"number": number})
-    await session.commit()
-    events_committed(context)
-    return Saved(await one_row(session, cards_with_owner().where(card_t.c.id == card_id)))
+    await audit(session, viewer, action, "HealthInsuranceCard", card_id, {"number": number, **detail})
+    return card_id
 
 
 async def _card_in_scope(
@@ -351,6 +399,16 @@ async def _card_changed(
     context: Context, viewer: Viewer, card: Any, action: str, detail: dict[str, Any]
 ) -> Saved:
     session = context.session
+    await card_changed(session, viewer, card, action, detail)
+    await session.commit()
+    events_committed(context)
+    return Saved(await one_row(session, cards_with_owner().where(card_t.c.id == card.id)))
+
+
+async def card_changed(
+    session: AsyncSession, viewer: Viewer, card: Any, action: str, detail: dict[str, Any]
+) -> None:
+    """A card's event and audit row, in the caller's transaction."""
     await record_event(
         session,
         "CARD_UPDATED",
@@ -361,9 +419,6 @@ async def _card_changed(
         facility_id=card.primary_care_facility_id,
     )
     await audit(session, viewer, action, "HealthInsuranceCard", card.id, {"number": card.number, **detail})
-    await session.commit()
-    events_committed(context)
-    return Saved(await one_row(session, cards_with_owner().where(card_t.c.id == card.id)))
 
 
 async def renew_card(context: Context, number: str, valid_from: date | None, valid_to: date) -> Outcome:
@@ -385,8 +440,7 @@ async def renew_card(context: Context, number: str, valid_from: date | None, val
         holder = (
             await context.session.execute(select(person_t).where(person_t.c.id == card.person_id))
         ).one()
-        fact = CardFact(card.id, card.beneficiary_group, start, valid_to, card.suspended)
-        report(problems, check_card(fact, await load_history(context.session, holder), today))
+        renewal_problems(problems, INPUT, card, start, valid_to, await load_history(context.session, holder))
     if problems or card is None or start is None:
         return Invalid(problems.items)
     await context.session.execute(
@@ -403,6 +457,17 @@ async def renew_card(context: Context, number: str, valid_from: date | None, val
             "before": [str(card.valid_from), str(card.valid_to)],
         },
     )
+
+
+def renewal_problems(
+    problems: Problems, path: tuple[str, ...], card: Any, start: date, valid_to: date, history: History
+) -> bool:
+    """The record rules of a card given new validity (renewCard, and a household payment for a
+    member who holds the household card): whether they hold."""
+    before = len(problems.items)
+    fact = CardFact(card.id, card.beneficiary_group, start, valid_to, card.suspended)
+    report(problems, check_card(fact, history, vietnam_today()), path)
+    return len(problems.items) == before
 
 
 async def suspend_card(context: Context, number: str, reason: str) -> Outcome:

@@ -17,9 +17,13 @@ from auth.viewer import Viewer
 from models.tables import (
     access_log_t,
     admin_unit_t,
+    agent_t,
     benefit_t,
     card_t,
     facility_t,
+    household_member_t,
+    household_payment_t,
+    household_t,
     office_t,
     period_t,
     person_t,
@@ -158,6 +162,59 @@ class Loaders:
         return DataLoader(load_fn=self._current_cards)
 
     @cached_property
+    def delegated_cards_by_person(self) -> DataLoader[int, Any | None]:
+        """The card in force of members whose household head the viewer is, while delegated."""
+        return DataLoader(load_fn=lambda ids: self._current_cards(ids, scopes.delegated_cards(self.viewer)))
+
+    @cached_property
+    def members_by_household(self) -> DataLoader[int, list[Any]]:
+        """A household's members in order, with the identity columns and the head: one statement
+        for every household of a request (the households were reached through their row scope)."""
+
+        async def load(keys: list[int]) -> list[list[Any]]:
+            statement = (
+                select(
+                    household_member_t,
+                    person_t.c.full_name,
+                    person_t.c.social_insurance_code,
+                    OWNER_PROVINCE,
+                    household_t.c.head_person_id,
+                )
+                .join(person_t, person_t.c.id == household_member_t.c.person_id)
+                .join(household_t, household_t.c.id == household_member_t.c.household_id)
+                .where(household_member_t.c.household_id.in_(set(keys)))
+                .order_by(household_member_t.c.household_id, household_member_t.c.position)
+            )
+            found: dict[int, list[Any]] = defaultdict(list)
+            for row in (await self.session.execute(statement)).all():
+                found[row.household_id].append(row)
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def payments_by_household(self) -> DataLoader[int, list[Any]]:
+        """A household's payments, newest first, with the agent's code: one statement."""
+
+        async def load(keys: list[int]) -> list[list[Any]]:
+            statement = (
+                select(household_payment_t, agent_t.c.code.label("agent_code"))
+                .join(agent_t, agent_t.c.id == household_payment_t.c.agent_id)
+                .where(household_payment_t.c.household_id.in_(set(keys)))
+                .order_by(
+                    household_payment_t.c.household_id,
+                    household_payment_t.c.paid_on.desc(),
+                    household_payment_t.c.id.desc(),
+                )
+            )
+            found: dict[int, list[Any]] = defaultdict(list)
+            for row in (await self.session.execute(statement)).all():
+                found[row.household_id].append(row)
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
     def participation_by_person(self) -> DataLoader[tuple[int, str], Participation | None]:
         return DataLoader(load_fn=self._participation)
 
@@ -246,11 +303,16 @@ class Loaders:
         found = {(row.scheme, row.code): row for row in (await self.session.execute(statement)).all()}
         return [found.get(key) for key in keys]
 
-    async def _current_cards(self, person_ids: list[int]) -> list[Any | None]:
+    async def _current_cards(
+        self, person_ids: list[int], scope: ColumnElement[bool] | None = None
+    ) -> list[Any | None]:
         """The card in force for each person: the one with the latest validFrom."""
         statement = (
             cards_with_owner()
-            .where(card_t.c.person_id.in_(set(person_ids)), scopes.cards(self.viewer))
+            .where(
+                card_t.c.person_id.in_(set(person_ids)),
+                scopes.cards(self.viewer) if scope is None else scope,
+            )
             .order_by(card_t.c.person_id, card_t.c.valid_from, card_t.c.id)
         )
         latest: dict[int, Any] = {}

@@ -16,6 +16,7 @@ from schema.content import ContentMutation, ContentQuery, Faq, NewsArticle
 from schema.contribution import ContributionMutation, ContributionPeriod
 from schema.ecard import EcardQuery
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
+from schema.household import HouseholdMutation, HouseholdQuery
 from schema.node import Node, parse_global_id
 from schema.password import PasswordMutation
 from schema.person import LookupQuery, Person, PersonQuery
@@ -77,6 +78,7 @@ class Query(
     ContentQuery,
     LookupQuery,
     StatisticsQuery,
+    HouseholdQuery,
 ):
     pass
 
@@ -95,5 +97,6 @@ class Mutation(
     BenefitMutation,
     RevisionMutation,
     PasswordMutation,
+    HouseholdMutation,
 ):
     pass

@@ -90,6 +90,33 @@ async def violations(conn: AsyncConnection, as_of: date) -> list[str]:
         out.append(f"decision {number}: DUPLICATE_DECISION recorded {count} times")
     out += await _visits(conn, {c.id: c for c in cards})
     out += await _registrations(conn, persons)
+    out += await _households(conn)
+    return out
+
+
+async def _households(conn: AsyncConnection) -> list[str]:
+    """A household's head is one of its members, and each payment is what the scale says: its
+    lines add up to it, ranked 1, 2, 3 ... at the base salary of the day it was paid."""
+    from models.rules.law import household_monthly, month_of
+    from models.tables import household_member_t, household_payment_line_t, household_payment_t, household_t
+
+    out: list[str] = []
+    members = {(r.household_id, r.person_id) for r in (await conn.execute(select(household_member_t))).all()}
+    for h in (await conn.execute(select(household_t))).all():
+        if (h.id, h.head_person_id) not in members:
+            out.append(f"household {h.code}: HEAD_NOT_MEMBER the head is not a member")
+    lines: dict[int, list[Any]] = defaultdict(list)
+    for line in (await conn.execute(select(household_payment_line_t))).all():
+        lines[line.payment_id].append(line)
+    for p in (await conn.execute(select(household_payment_t))).all():
+        ranked = sorted(lines[p.id], key=lambda line: line.rank)
+        if [line.rank for line in ranked] != list(range(1, len(ranked) + 1)):
+            out.append(f"payment {p.id}: RANKS the members are not ranked 1, 2, 3 ...")
+        for line in ranked:
+            if line.amount != household_monthly(line.rank, month_of(p.paid_on)) * p.months:
+                out.append(f"payment {p.id}: LINE_AMOUNT rank {line.rank} paid {line.amount}")
+        if sum((line.amount for line in ranked), 0) != p.amount:
+            out.append(f"payment {p.id}: AMOUNT the lines do not add up to {p.amount}")
     return out
 
 

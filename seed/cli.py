@@ -33,7 +33,7 @@ from models.tables import (
     visit_t,
 )
 from models.types import utcnow
-from seed import bulk, content, golden, people, places
+from seed import bulk, content, golden, household, people, places
 from seed import demo as demo_accounts
 from seed.progress import Progress
 from settings import Settings
@@ -168,7 +168,7 @@ async def seed_people_bulk(conn: AsyncConnection, count: int, seed: int, progres
     with progress.phase("the employers of the generated people"):
         rng, units, facilities, offices = await people_context(conn, count, seed)
     return await bulk.load_people(
-        conn, rng, count, units, facilities, offices, progress, taken_codes={golden.CODE}
+        conn, rng, count, units, facilities, offices, progress, taken_codes={golden.CODE, *household.CODES}
     )
 
 
@@ -177,7 +177,7 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: Pr
         rng, units, facilities, offices = await people_context(conn, count, seed)
     with progress.phase(f"generating {count:,} people and their records"):
         # The golden code is reserved even before the golden record exists.
-        generated = people.generate(rng, count, {golden.CODE}, units, facilities, offices)
+        generated = people.generate(rng, count, {golden.CODE, *household.CODES}, units, facilities, offices)
         have = await _existing(conn, person_t, ("social_insurance_code",))
     fresh_persons = [p for p in generated.persons if (p["social_insurance_code"],) not in have]
     if len(fresh_persons) < count:
@@ -244,6 +244,7 @@ async def seed_accounts(conn: AsyncConnection, password: str, totp_secret: str) 
         "office": (office_t, "code"),
         "facility": (facility_t, "code"),
         "unit": (unit_t, "code"),
+        "agent": (agent_t, "code"),
     }
     existing = {u for (u,) in (await conn.execute(select(account_t.c.username))).all()}
     for username, role, binding in demo_accounts.ACCOUNTS:
@@ -299,6 +300,9 @@ async def run_seed(
                 await seed_reference(conn, seed)
             with shown.phase("the golden record"):
                 golden_ids = await seed_golden(conn)
+            if demo:
+                with shown.phase("the demo household and its collection agent's catchment"):
+                    await household.seed_household(conn)
             if conn.dialect.name == "postgresql":
                 with shown.phase("the rosters of the units"):
                     # COPY; the load writes the rosters of the people it adds, so only the rest first.

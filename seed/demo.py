@@ -16,12 +16,20 @@ ACCOUNTS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
     ("analyst", "ANALYST", None),
     ("partner.hospital", "PARTNER", ("facility", "01929")),
     ("partner.employer", "PARTNER", ("unit", "01T0001")),
+    # A collection agent (đại lý thu) of Hà Nội; its catchment holds the demo household (seed/household.py).
+    ("agent.hanoi", "PARTNER", ("agent", "DL01001")),
     ("admin", "ADMIN", None),
 )
 
 
 def binding_columns(kind: str | None, pk: int | None) -> dict[str, Any]:
-    columns: dict[str, Any] = {"person_id": None, "office_id": None, "facility_id": None, "unit_id": None}
+    columns: dict[str, Any] = {
+        "person_id": None,
+        "office_id": None,
+        "facility_id": None,
+        "unit_id": None,
+        "agent_id": None,
+    }
     if kind is not None:
         columns[f"{kind}_id"] = pk
     return columns

@@ -206,6 +206,27 @@ async def test_fuzz_mutation(fuzz_api: Api, field: str, role: str | None) -> Non
     )
 
 
+# The collection agent, a partner of a third kind, on what it may do (households); the other
+# fields treat it as they treat any partner without a binding they know (no rows).
+AGENT_FIELDS = [
+    "household",
+    "quoteHouseholdContribution",
+    "createHousehold",
+    "addHouseholdMember",
+    "recordHouseholdPayment",
+]
+
+
+@pytest.mark.parametrize("field", AGENT_FIELDS)
+async def test_fuzz_agent(fuzz_api: Api, field: str) -> None:
+    strategy = gql.mutations if field in MUTATIONS else gql.queries
+    await _fuzz(
+        fuzz_api,
+        strategy(SCHEMA, fields=[field], custom_scalars=CUSTOM_SCALARS, allow_x00=False),
+        "agent.hanoi",
+    )
+
+
 def test_every_root_field_is_fuzzed() -> None:
     assert len(QUERIES) >= 17 and len(MUTATIONS) >= 17
     assert "login" in MUTATIONS and "persons" in QUERIES

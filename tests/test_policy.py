@@ -28,6 +28,7 @@ GUARDED_TYPES = (
     "Benefit",
     "Registration",
     "Unit",
+    "HouseholdMember",
 )
 
 # How to select a field that is an object or a list.

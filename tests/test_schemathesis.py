@@ -163,6 +163,7 @@ ROLES = {
     "analyst": "analyst",
     "hospital": "partner.hospital",
     "employer": "partner.employer",
+    "agent": "agent.hanoi",
     "admin": "admin",
 }
 
@@ -318,6 +319,7 @@ test_schemathesis_officer = _fuzz_as("officer")
 test_schemathesis_analyst = _fuzz_as("analyst")
 test_schemathesis_hospital = _fuzz_as("hospital")
 test_schemathesis_employer = _fuzz_as("employer")
+test_schemathesis_agent = _fuzz_as("agent")
 test_schemathesis_admin = _fuzz_as("admin")
 
 

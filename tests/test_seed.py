@@ -17,8 +17,11 @@ from models.tables import (
     agent_t,
     benefit_t,
     card_t,
+    catchment_t,
     facility_t,
     faq_t,
+    household_member_t,
+    household_t,
     news_t,
     office_t,
     period_t,
@@ -28,6 +31,7 @@ from models.tables import (
     unit_t,
     visit_t,
 )
+from seed import household
 from seed.cli import run_seed
 from settings import Settings
 
@@ -50,10 +54,16 @@ TABLES: tuple[Table, ...] = (
     benefit_t,
     registration_t,
     account_t,
+    household_t,
+    household_member_t,
+    catchment_t,
 )
 NATURAL_KEYS: dict[str, tuple[Table, str]] = {
     "person_id": (person_t, "social_insurance_code"),
     "unit_id": (unit_t, "code"),
+    "head_person_id": (person_t, "social_insurance_code"),
+    "household_id": (household_t, "code"),
+    "agent_id": (agent_t, "code"),
     "facility_id": (facility_t, "code"),
     "primary_care_facility_id": (facility_t, "code"),
     "office_id": (office_t, "code"),
@@ -130,7 +140,8 @@ async def test_seed_same_seed_identical_content(tmp_path: Path) -> None:
     for name in first:
         assert first[name] == second[name], f"table {name} differs between two seeds of 42"
     assert digest(first) == digest(second)
-    assert len(first["person"]) == PERSONS + 1  # and the golden person
+    # and the golden person, and the other members of the demo household
+    assert len(first["person"]) == PERSONS + 1 + len(household.MEMBERS)
     assert first["contribution_period"] and first["health_insurance_card"] and first["medical_visit"]
 
 
@@ -148,4 +159,5 @@ async def test_seed_twice_adds_nothing(tmp_path: Path) -> None:
     assert summary["persons_added"] == 0
     assert await counts_of(settings) == before_counts
     assert await content_of(settings) == before
-    assert before_counts["person"] == PERSONS + 1 and before_counts["account"] == 7
+    assert before_counts["person"] == PERSONS + 1 + len(household.MEMBERS) and before_counts["account"] == 8
+    assert before_counts["household_member"] == 1 + len(household.MEMBERS)

@@ -251,3 +251,43 @@ def benefit_level(group: str) -> int:
 def card_number(group: str, province_code: str, social_insurance_code: str) -> str:
     """XX X XX XXXXXXXXXX: group, level, province, social-insurance code."""
     return f"{group}{benefit_level(group)}{province_code}{social_insurance_code}"
+
+
+# ---------- household BHYT (BHYT hộ gia đình) ----------
+
+# Law 25/2008 art. 13.1.e as amended by Law 46/2014, Decree 146/2018/NĐ-CP art. 7.1.e: the first
+# member pays 4.5% of the base salary a month, the second 70% of the first's, the third 60%, the
+# fourth 50%, the fifth and every further one 40%.
+HOUSEHOLD_RATE = Decimal("0.045")
+HOUSEHOLD_SHARES: tuple[Decimal, ...] = (
+    Decimal("1"),
+    Decimal("0.7"),
+    Decimal("0.6"),
+    Decimal("0.5"),
+    Decimal("0.4"),
+)
+# Decree 146/2018/NĐ-CP art. 34.2 (how household BHYT is paid): 3, 6 or 12 months at a time
+# (article number unconfirmed; the periods are what the offices publish).
+HOUSEHOLD_PERIODS: tuple[int, ...] = (3, 6, 12)
+# Law 46/2014 art. 1.9 (art. 16.3 of the BHYT law as amended): a first card, or one after a break
+# of 3 months or more in the fiscal year, is valid 30 days after the payment; otherwise from it.
+HOUSEHOLD_WAIT_DAYS = 30
+HOUSEHOLD_BREAK_MONTHS = 3
+# Civil Code 2015 art. 20: an adult is 18 or older (who may revoke the head's view of their card).
+ADULT_AGE = 18
+
+
+def household_share(rank: int) -> Decimal:
+    """The part of the first member's amount the `rank`-th charged member pays (1-based)."""
+    return HOUSEHOLD_SHARES[min(rank, len(HOUSEHOLD_SHARES)) - 1]
+
+
+def household_monthly(rank: int, month: int) -> Decimal:
+    """What the `rank`-th charged member of a household pays a month, in VND, for YYYYMM."""
+    first = HOUSEHOLD_RATE * base_salary(month)
+    return (first * household_share(rank)).quantize(Decimal("1"))
+
+
+def is_adult(born: date | None, on: date) -> bool:
+    """18 or older on `on`; an unknown date of birth is not taken for an adult."""
+    return born is not None and age_in_months(born, on) >= ADULT_AGE * 12

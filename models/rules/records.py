@@ -6,6 +6,7 @@ seeded. Each rule gives a specific code and a message that says the limit.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -672,3 +673,88 @@ def check_id_document(
             )
         )
     return out
+
+
+# ---------- household BHYT ----------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdWindow:
+    """When a member's household card is valid for what is paid now."""
+
+    valid_from: date
+    valid_to: date
+    continued: bool  # the member's household card goes on without a break
+
+
+def household_window(previous: CardFact | None, paid_on: date, months: int) -> HouseholdWindow:
+    """The validity that `months` paid on `paid_on` buy (law.py HOUSEHOLD_WAIT_DAYS): from the day
+    after the household card in force ends (or from the payment, for a card without an end); after
+    a break shorter than 3 months from the payment; else (a first card, a longer break) 30 days
+    after it."""
+    from models.rules.law import HOUSEHOLD_BREAK_MONTHS, HOUSEHOLD_WAIT_DAYS
+
+    continued = False
+    if (
+        previous is not None
+        and not previous.suspended
+        and previous.valid_from <= paid_on + timedelta(days=HOUSEHOLD_WAIT_DAYS)
+    ):
+        if previous.valid_to is None:
+            start, continued = paid_on, True
+        elif previous.valid_to >= paid_on:
+            start, continued = previous.valid_to + timedelta(days=1), True
+        elif add_months(previous.valid_to, HOUSEHOLD_BREAK_MONTHS) > paid_on:
+            start = paid_on
+        else:
+            start = paid_on + timedelta(days=HOUSEHOLD_WAIT_DAYS)
+    else:
+        start = paid_on + timedelta(days=HOUSEHOLD_WAIT_DAYS)
+    return HouseholdWindow(start, add_months(start, months) - timedelta(days=1), continued)
+
+
+def covered_elsewhere(cards: Iterable[CardFact], window: HouseholdWindow) -> CardFact | None:
+    """A card of another group (employee, state-paid, student ...) valid in the window: the member
+    is insured through it, so the household pays nothing for them and they do not count in the
+    scale's order (Law 46/2014 art. 13.1.e; one valid card at a time, check_card)."""
+    for card in cards:
+        if card.group == "GD" or card.suspended:
+            continue
+        if card.valid_from <= window.valid_to and (
+            card.valid_to is None or card.valid_to >= window.valid_from
+        ):
+            return card
+    return None
+
+
+def check_household_months(months: int) -> list[Violation]:
+    from models.rules.law import HOUSEHOLD_PERIODS
+
+    allowed = ", ".join(str(m) for m in HOUSEHOLD_PERIODS)
+    if months <= 0:
+        return [
+            Violation("months", "MONTHS_NOT_POSITIVE", f"Pay for {allowed} months: {months} is not a period.")
+        ]
+    if months > max(HOUSEHOLD_PERIODS):
+        return [
+            Violation(
+                "months",
+                "MONTHS_TOO_MANY",
+                f"Household BHYT is paid for at most {max(HOUSEHOLD_PERIODS)} months at a time (got {months}).",
+            )
+        ]
+    if months not in HOUSEHOLD_PERIODS:
+        return [
+            Violation(
+                "months",
+                "MONTHS_NOT_A_PERIOD",
+                f"Household BHYT is paid for {allowed} months at a time (got {months}).",
+            )
+        ]
+    return []
