@@ -28,6 +28,8 @@ GUARDED_TYPES = (
     "Benefit",
     "Registration",
     "Unit",
+    "Claim",
+    "ClaimLine",
 )
 
 # How to select a field that is an object or a list.
