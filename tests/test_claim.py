@@ -471,7 +471,7 @@ async def test_review_claim_line_bad_input_each_specific_and_nothing_stored(api:
     person = await patient(api)
     claim = await submitted(api, person, lines=LINES[:2])
     await step(api, START, {"claimId": claim["id"]})
-    cases = [
+    cases: list[tuple[dict[str, Any], dict[str, str]]] = [
         ({"line": 1, "accepted": False}, {"reason": "REQUIRED"}),
         ({"line": 1, "accepted": False, "reason": "OTHER"}, {"note": "REQUIRED"}),
         ({"line": 1, "accepted": True, "reason": "NOT_INDICATED"}, {"reason": "REASON_ON_ACCEPTED"}),
