@@ -29,6 +29,8 @@ class CatalogueItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "code", name="uq_catalogue_kind_code"),
         CheckConstraint("kind IN ('DRUG', 'SERVICE')", name="ck_catalogue_kind"),
+        # Lines are matched upper-cased (resolvers/claim.py): so are the codes.
+        CheckConstraint("code = upper(code)", name="ck_catalogue_code_upper"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, insert, or_, select, type_coerce, update
+from sqlalchemy import Select, bindparam, case, func, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from auth import scopes
@@ -150,18 +150,14 @@ async def _lines(context: Context, problems: Problems, given: list[LineData]) ->
             f"A claim has at most {CLAIM_MAX_LINES} lines (got {len(given)}).",
         )
         return None
-    wanted = {(line.kind, line.code.strip().upper()) for line in given}
+    # Catalogue codes are upper case: one IN over the codes, the kind told apart here.
+    codes = sorted({line.code.strip().upper()[:30] for line in given})
     found = {
-        (row.kind, row.code.upper()): row.id
+        (row.kind, row.code): row.id
         for row in (
             await context.session.execute(
                 select(catalogue_t.c.id, catalogue_t.c.kind, catalogue_t.c.code).where(
-                    or_(
-                        *(
-                            and_(catalogue_t.c.kind == k, func.upper(catalogue_t.c.code) == c)
-                            for k, c in wanted
-                        )
-                    )
+                    catalogue_t.c.code.in_(codes)
                 )
             )
         ).all()
@@ -599,13 +595,16 @@ async def decide_claim(context: Context, node_id: str, note: str | None) -> Outc
                     )
                 )
             ).all()
+            shares = []
             for row in accepted:
                 fund = rules_records.fund_paid(row.amount, share)
-                await session.execute(
-                    update(claim_line_t)
-                    .where(claim_line_t.c.id == row.id)
-                    .values(fund_share=fund, patient_share=row.amount - fund)
-                )
+                shares.append({"line_id": row.id, "fund": fund, "patient": row.amount - fund})
+            await session.execute(
+                update(claim_line_t)
+                .where(claim_line_t.c.id == bindparam("line_id"))
+                .values(fund_share=bindparam("fund"), patient_share=bindparam("patient")),
+                shares,
+            )
             await session.execute(
                 update(claim_t)
                 .where(claim_t.c.id == found.id)

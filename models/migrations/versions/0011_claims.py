@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('unit', sa.String(length=20), nullable=False),
     sa.CheckConstraint("kind IN ('DRUG', 'SERVICE')", name='ck_catalogue_kind'),
+    sa.CheckConstraint('code = upper(code)', name='ck_catalogue_code_upper'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'code', name='uq_catalogue_kind_code')
     )
