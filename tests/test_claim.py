@@ -323,6 +323,24 @@ async def test_submit_claim_duplicate_fingerprint_unique_in_sql(api: Api) -> Non
         await session.rollback()
 
 
+async def test_submit_claim_same_claim_at_once_stored_once(api: Api) -> None:
+    """Two requests with the same claim at the same moment: both pass the check before either
+    writes; the unique fingerprint stores one, the other is told it is a duplicate."""
+    import asyncio
+
+    person = await patient(api)
+    before = await counted(api)
+    variables = claim_input(person, LINES[:2])
+    answers = await asyncio.gather(*(api.data(SUBMIT, variables, as_="partner.hospital") for _ in range(2)))
+    kinds = sorted(a["submitClaim"]["__typename"] for a in answers)
+    assert kinds == ["ClaimSuccess", "InvalidClaimInput"], answers
+    refused = next(a["submitClaim"] for a in answers if a["submitClaim"]["__typename"] != "ClaimSuccess")
+    # Checked before the other committed, or refused by the fingerprint's unique index: the same answer.
+    assert errors(refused) == {"lines": "DUPLICATE_CLAIM"}
+    after = await counted(api)
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 2, 1)
+
+
 async def test_submit_claim_only_hospitals(api: Api) -> None:
     person = await patient(api)
     for who in ("officer.hanoi", "partner.employer", "admin", "analyst", "0113099841"):
