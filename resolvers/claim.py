@@ -554,6 +554,14 @@ async def decide_claim(context: Context, node_id: str, note: str | None) -> Outc
             + (" …" if counts.pending > 10 else "")
             + ").",
         )
+    visit = await one_row(session, visits_with_owner().where(visit_t.c.id == found.visit_id))
+    if visit.voided:
+        # A voided visit counts nowhere and changes no more (resolvers/revision.py).
+        problems.add(
+            (*INPUT, "claimId"),
+            "VISIT_VOIDED",
+            "The visit of this claim was voided by an officer: there is nothing left to pay.",
+        )
     if problems:
         return Invalid(problems.items)
     state = (
@@ -563,7 +571,6 @@ async def decide_claim(context: Context, node_id: str, note: str | None) -> Outc
         if counts.accepted == 0
         else "PARTLY_ACCEPTED"
     )
-    visit = await one_row(session, visits_with_owner().where(visit_t.c.id == found.visit_id))
     # The rules apply to the cost the fund accepts (the 15% of the base salary, the year's
     # co-payment): a refusal can change the share of the lines that remain.
     accepted_cost = counts.accepted_cost

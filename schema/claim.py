@@ -114,6 +114,7 @@ assert {r.value for r in ClaimRefusalReason} == write.REFUSAL_REASONS
     NOT_UNDER_REVIEW="The claim is not under review (not taken yet, or decided already).",
     LINES_PENDING="A decision needs every line accepted or refused first.",
     REASON_ON_ACCEPTED="A refusal reason given for an accepted line.",
+    VISIT_VOIDED="The claim's visit was voided: nothing is left to decide.",
 )
 @strawberry.enum(description="The codes of the claims' input errors: stable, for programs.")
 class ClaimErrorCode(Enum):
@@ -142,6 +143,7 @@ class ClaimErrorCode(Enum):
     NOT_UNDER_REVIEW = "NOT_UNDER_REVIEW"
     LINES_PENDING = "LINES_PENDING"
     REASON_ON_ACCEPTED = "REASON_ON_ACCEPTED"
+    VISIT_VOIDED = "VISIT_VOIDED"
 
 
 @strawberry.type(

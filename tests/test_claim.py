@@ -485,6 +485,24 @@ async def test_decide_claim_not_under_review_invalid(api: Api) -> None:
     assert errors(restart) == {"claimId": "NOT_SUBMITTED"}
 
 
+async def test_decide_claim_of_a_voided_visit_invalid(api: Api) -> None:
+    person = await patient(api)
+    claim = await submitted(api, person, lines=LINES[:1])
+    await step(api, START, {"claimId": claim["id"]})
+    await step(api, REVIEW, {"claimId": claim["id"], "line": 1, "accepted": True})
+    stored = (await rows(api, select(claim_t).where(claim_t.c.id == pk(claim["id"]))))[0]
+    void = """mutation($input: VoidRecordInput!) { voidMedicalVisit(input: $input) { __typename } }"""
+    voided = await api.data(
+        void,
+        {"input": {"id": global_id("MedicalVisit", stored.visit_id), "reason": "Ghi trùng"}},
+        as_="officer.hanoi",
+    )
+    assert voided["voidMedicalVisit"]["__typename"] == "CorrectionSuccess", voided
+    assert errors(await step(api, DECIDE, {"claimId": claim["id"]})) == {"claimId": "VISIT_VOIDED"}
+    still = (await rows(api, select(claim_t.c.state).where(claim_t.c.id == stored.id)))[0]
+    assert still.state == "UNDER_REVIEW"
+
+
 async def test_review_claim_line_bad_input_each_specific_and_nothing_stored(api: Api) -> None:
     person = await patient(api)
     claim = await submitted(api, person, lines=LINES[:2])
