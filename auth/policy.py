@@ -168,6 +168,54 @@ FIELDS: dict[str, FieldClass] = {
     "MedicalVisit.route": S,
     "MedicalVisit.voided": S,
     "MedicalVisit.revisions": S,
+    # Claim and its lines: health data (what was treated, with what), like the visit.
+    "Claim.id": P,
+    **{
+        f"Claim.{f}": S
+        for f in (
+            "state",
+            "facility",
+            "patient",
+            "medicalVisit",
+            "visitType",
+            "admittedAt",
+            "dischargedAt",
+            "diagnosisCode",
+            "route",
+            "benefitLevel",
+            "fundShareRate",
+            "fundShareReason",
+            "totalCost",
+            "insurancePaid",
+            "patientPaid",
+            "acceptedTotalCost",
+            "acceptedInsurancePaid",
+            "acceptedPatientPaid",
+            "submittedAt",
+            "reviewStartedAt",
+            "decidedAt",
+            "decisionNote",
+            "lines",
+        )
+    },
+    **{
+        f"ClaimLine.{f}": S
+        for f in (
+            "number",
+            "kind",
+            "code",
+            "name",
+            "unit",
+            "quantity",
+            "unitPrice",
+            "amount",
+            "insurancePaid",
+            "patientPaid",
+            "state",
+            "refusalReason",
+            "refusalNote",
+        )
+    },
     # Benefit
     "Benefit.id": P,
     "Benefit.person": P,
@@ -323,6 +371,27 @@ def relation_to_visit(
     if relation is R.EMPLOYER:
         return R.OTHER
     return relation
+
+
+def relation_to_claim(
+    viewer: Viewer | None, person_id: int, province_code: str, facility_id: int
+) -> Relation:
+    """A claim's officers are those of the facility's province (`province_code`), who review it;
+    its hospital is the one that submitted it; its patient is SELF."""
+    if viewer is None:
+        return R.ANONYMOUS
+    match viewer.role:
+        case Role.CITIZEN:
+            return R.SELF if viewer.person_id == person_id else R.OTHER
+        case Role.OFFICER:
+            return R.STAFF if viewer.province_code in (None, province_code) else R.OTHER
+        case Role.ADMIN:
+            return R.AUDITED if viewer.access_reason else R.ADMIN
+        case Role.ANALYST:
+            return R.ANALYST
+        case Role.PARTNER if viewer.facility_id == facility_id:
+            return R.HOSPITAL
+    return R.OTHER
 
 
 def relation_to_record(viewer: Viewer | None, person_id: int, province_code: str | None) -> Relation:

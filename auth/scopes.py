@@ -13,6 +13,7 @@ from auth.viewer import Role, Viewer
 from models.tables import (
     card_t,
     catchment_t,
+    claim_t,
     household_member_t,
     household_t,
     period_t,
@@ -160,6 +161,23 @@ def visits(viewer: Viewer | None) -> ColumnElement[bool]:
     return _owned_by_scoped_person(viewer, visit_t.c.person_id)
 
 
+def claims(viewer: Viewer | None) -> ColumnElement[bool]:
+    """Claims carry health data: the hospital that submitted them, the officers of its province
+    (who review them), the patient; operators with an audited reason; analysts none."""
+    if viewer is None:
+        return false()
+    match viewer.role:
+        case Role.PARTNER:
+            return claim_t.c.facility_id == viewer.facility_id if viewer.facility_id is not None else false()
+        case Role.OFFICER:
+            return true() if viewer.province_code is None else claim_t.c.province_code == viewer.province_code
+        case Role.CITIZEN:
+            return claim_t.c.person_id == viewer.person_id
+        case Role.ADMIN if viewer.audited_admin:
+            return true()
+    return false()
+
+
 def units(viewer: Viewer | None) -> ColumnElement[bool]:
     if viewer is None:
         return false()
@@ -194,21 +212,28 @@ def registrations(viewer: Viewer | None) -> ColumnElement[bool]:
 # scope facts copied into the event row, before any per-subscriber database work.
 _HEALTH = frozenset({"MEDICAL_VISIT_RECORDED"})
 _REGISTRATION = frozenset({"REGISTRATION_SUBMITTED", "REGISTRATION_APPROVED", "REGISTRATION_REJECTED"})
+# A claim's steps go to the submitting hospital and the officers of its province only: their
+# province_code is the facility's (the patient follows their claim with the `claims` query).
+CLAIM_EVENTS = frozenset({"CLAIM_SUBMITTED", "CLAIM_REVIEW_STARTED", "CLAIM_LINE_REVIEWED", "CLAIM_DECIDED"})
 
 
 def event_visible(viewer: Viewer, event: Any) -> bool:
     kind = event.type
     match viewer.role:
         case Role.ADMIN:
-            return kind not in _HEALTH
+            return kind not in _HEALTH and kind not in CLAIM_EVENTS
         case Role.OFFICER:
             return viewer.province_code is None or event.province_code == viewer.province_code
         case Role.ANALYST:
-            return kind not in _HEALTH and kind not in _REGISTRATION
+            return kind not in _HEALTH and kind not in _REGISTRATION and kind not in CLAIM_EVENTS
         case Role.CITIZEN:
-            return event.person_id is not None and event.person_id == viewer.person_id
+            return (
+                kind not in CLAIM_EVENTS
+                and event.person_id is not None
+                and event.person_id == viewer.person_id
+            )
         case Role.PARTNER if viewer.facility_id is not None:
-            return kind in _HEALTH and event.facility_id == viewer.facility_id
+            return (kind in _HEALTH or kind in CLAIM_EVENTS) and event.facility_id == viewer.facility_id
         case Role.PARTNER if viewer.unit_id is not None:
             return kind == "CONTRIBUTION_RECORDED" and event.unit_id == viewer.unit_id
     return False

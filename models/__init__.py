@@ -7,6 +7,7 @@ from models.account import Account, AuthSession
 from models.audit import AuditEntry
 from models.benefit import Benefit
 from models.card import HealthInsuranceCard
+from models.claim import CatalogueItem, Claim, ClaimLine
 from models.content import Faq, Feedback, NewsArticle
 from models.contribution import ContributionAway, ContributionPeriod, ContributionReturn, ContributionRollup
 from models.event import Event
@@ -37,6 +38,9 @@ __all__ = [
     "AuthSession",
     "Benefit",
     "Captcha",
+    "CatalogueItem",
+    "Claim",
+    "ClaimLine",
     "CollectionAgent",
     "ContributionAway",
     "ContributionPeriod",

@@ -10,6 +10,7 @@ from models.account import Account, AuthSession, TotpCredential
 from models.audit import AuditEntry
 from models.benefit import Benefit
 from models.card import HealthInsuranceCard
+from models.claim import CatalogueItem, Claim, ClaimLine
 from models.content import Faq, Feedback, NewsArticle
 from models.contribution import ContributionAway, ContributionPeriod, ContributionReturn, ContributionRollup
 from models.event import Event
@@ -49,6 +50,9 @@ totp_t = _table(TotpCredential)
 admin_unit_t = _table(AdministrativeUnit)
 benefit_t = _table(Benefit)
 card_t = _table(HealthInsuranceCard)
+catalogue_t = _table(CatalogueItem)
+claim_t = _table(Claim)
+claim_line_t = _table(ClaimLine)
 agent_t = _table(CollectionAgent)
 event_t = _table(Event)
 facility_t = _table(HealthFacility)

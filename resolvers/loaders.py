@@ -158,6 +158,32 @@ class Loaders:
         return DataLoader(load_fn=load)
 
     @cached_property
+    def visits_by_id(self) -> DataLoader[int, Any | None]:
+        """Visits by id under the viewer's row scope (a claim's visit: null outside it)."""
+        scope = scopes.visits(self.viewer)
+
+        async def load(keys: list[int]) -> list[Any | None]:
+            rows = await self.session.execute(visits_with_owner().where(visit_t.c.id.in_(set(keys)), scope))
+            found = {row.id: row for row in rows.all()}
+            return [found.get(key) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def claim_lines_by_claim(self) -> DataLoader[int, list[Any]]:
+        """Every line of each claim, in order: one statement for all the claims of a request (the
+        claims themselves came through their row scope)."""
+        from resolvers.claim import lines_select  # the claim's own query; it imports this module
+
+        async def load(keys: list[int]) -> list[list[Any]]:
+            found: dict[int, list[Any]] = defaultdict(list)
+            for row in (await self.session.execute(lines_select(sorted(set(keys))))).all():
+                found[row.claim_id].append(row)
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
     def cards_by_person(self) -> DataLoader[int, Any | None]:
         return DataLoader(load_fn=self._current_cards)
 

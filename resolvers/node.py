@@ -13,6 +13,7 @@ from models.tables import (
     agent_t,
     benefit_t,
     card_t,
+    claim_t,
     facility_t,
     faq_t,
     news_t,
@@ -23,6 +24,7 @@ from models.tables import (
     unit_t,
     visit_t,
 )
+from resolvers.claim import claims_select
 from resolvers.context import Context
 from resolvers.loaders import benefits_with_owner, cards_with_owner, periods_with_owner, visits_with_owner
 
@@ -35,6 +37,7 @@ FETCHERS: dict[str, Fetch] = {
     "HealthInsuranceCard": (cards_with_owner, card_t.c.id, scopes.cards),
     "MedicalVisit": (visits_with_owner, visit_t.c.id, scopes.visits),
     "Benefit": (benefits_with_owner, benefit_t.c.id, lambda v: scopes.benefits(v, benefit_t.c.person_id)),
+    "Claim": (claims_select, claim_t.c.id, scopes.claims),
     "Registration": (lambda: select(registration_t), registration_t.c.id, scopes.registrations),
     "Office": (lambda: select(office_t), office_t.c.id, lambda v: true()),
     "HealthFacility": (lambda: select(facility_t), facility_t.c.id, lambda v: true()),

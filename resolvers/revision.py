@@ -459,11 +459,29 @@ async def correct_medical_visit(context: Context, data: VisitCorrection) -> Outc
             )
             fund, patient = stated_shares(problems, share, merged["total_cost"], None, None)
             values.update(insurance_paid=fund, patient_paid=patient, card_id=card.id, year=day.year)
-    changes = [c for c in _changes(row, values, VISIT_NAMES, {}) if c[0] not in ("card", "year")]
+    changes = visit_changes(row, values)
     if not changes and not problems:
         problems.add(("input",), "NOTHING_TO_CHANGE", "Give at least one field with a new value.")
     if problems or reason is None:
         return Invalid(problems.items)
+    corrected = await visit_changed(context, viewer, row, values, changes, reason)
+    await session.commit()
+    events_committed(context)
+    return corrected
+
+
+def visit_changes(row: Any, values: dict[str, Any]) -> list[list[Any]]:
+    """The revision's [field, before, after] of a visit change (the card and year follow the rest)."""
+    return [c for c in _changes(row, values, VISIT_NAMES, {}) if c[0] not in ("card", "year")]
+
+
+async def visit_changed(
+    context: Context, viewer: Viewer, row: Any, values: dict[str, Any], changes: list[list[Any]], reason: str
+) -> Corrected:
+    """Writes a checked change of a visit with its revision and event, in the caller's
+    transaction: every change of a visit's columns after it was recorded goes through here (a
+    correction, a claim's decision), so its history and what depends on it stay right."""
+    session = context.session
     await session.execute(update(visit_t).where(visit_t.c.id == row.id).values(**values))
     saved = await one_row(session, visits_with_owner().where(visit_t.c.id == row.id))
     revision = await _save(
@@ -477,8 +495,6 @@ async def correct_medical_visit(context: Context, data: VisitCorrection) -> Outc
         "MEDICAL_VISIT_RECORDED",
         facility_id=row.facility_id,
     )
-    await session.commit()
-    events_committed(context)
     return Corrected("MedicalVisit", saved, revision)
 
 

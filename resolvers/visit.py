@@ -178,21 +178,38 @@ def stated_shares(
     return paid, total - paid
 
 
-async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
+async def own_facility(context: Context) -> Any | Refused:
+    """The partner hospital's own facility: hospitals record (and claim) visits there only."""
     viewer = require_viewer(context)
     if viewer.role is not Role.PARTNER or viewer.facility_id is None:
         return Refused("Only partner hospitals record medical visits, for their own facility.")
-    session = context.session
-    facility = (
-        await session.execute(
+    return (
+        await context.session.execute(
             select(facility_t.c.id, facility_t.c.code, facility_t.c.name, facility_t.c.province_code).where(
                 facility_t.c.id == viewer.facility_id
             )
         )
     ).one()
-    if data.facility_code is not None and data.facility_code.strip().upper() != facility.code:
-        return Refused(f"A hospital records visits at its own facility ({facility.code}) only.")
-    problems = Problems()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedVisit:
+    """A visit that passed every check: its patient, the card valid on admission, the columns to
+    insert (the money apart), and the fund's share of `total` by the rules."""
+
+    person: Any
+    card: Any
+    values: dict[str, Any]
+    share: rules_records.FundShare
+
+
+async def check_visit(
+    context: Context, facility: Any, data: VisitData, problems: Problems, total: Decimal | None
+) -> CheckedVisit | None:
+    """Every check of a visit (XML1) at `facility` costing `total` (None: already reported bad):
+    the patient as presented, dates, diagnosis, the card valid on the admission date, the route,
+    a duplicate. Problems go to `problems`; None when the visit cannot be stored."""
+    session = context.session
     await presented_budget(session, facility.id)
     person = await person_in_scope(
         session, None, problems, (*INPUT, "socialInsuranceCode"), data.social_insurance_code
@@ -226,6 +243,85 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
     diagnosis = check_text(
         problems, (*INPUT, "diagnosis"), data.diagnosis, "The diagnosis", 300, required=False
     )
+    if person is None:
+        return None
+    day = admitted.astimezone(VIETNAM_TZ).date()
+    card = await valid_card(session, person.id, day)
+    share = None
+    if card is None:
+        problems.add(
+            (*INPUT, "socialInsuranceCode"),
+            "NO_VALID_CARD",
+            f"This person had no valid (unsuspended, in-date) health-insurance card on {day.isoformat()}.",
+        )
+    else:
+        await check_route(session, problems, facility, card, data.route, data.referred_from)
+        if total is not None:
+            share = await computed_share(
+                session, person.id, facility, card, data.route, data.visit_type, total, admitted
+            )
+    same = await session.execute(
+        select(visit_t.c.id).where(
+            visit_t.c.person_id == person.id,
+            visit_t.c.facility_id == facility.id,
+            visit_t.c.admitted_at == admitted,
+            visit_t.c.visit_type == data.visit_type,
+            visit_t.c.total_cost == total,
+            visit_t.c.voided.is_(False),
+        )
+    )
+    if total is not None and same.first() is not None:
+        problems.add(
+            (*INPUT, "admittedAt"),
+            "DUPLICATE_VISIT",
+            "This visit is recorded already (same patient, facility, admission, type and cost).",
+        )
+    if card is None or share is None:
+        return None
+    values = dict(
+        person_id=person.id,
+        facility_id=facility.id,
+        card_id=card.id,
+        visit_type=data.visit_type,
+        admitted_at=admitted,
+        discharged_at=discharged,
+        year=admitted.astimezone(VIETNAM_TZ).year,
+        diagnosis_code=diagnosis_code,
+        diagnosis=diagnosis,
+        route=data.route,
+        referred_from=(data.referred_from or "").strip().upper() or None
+        if data.route == "REFERRED"
+        else None,
+    )
+    return CheckedVisit(person, card, values, share)
+
+
+async def insert_visit(session: AsyncSession, visit: CheckedVisit, money: dict[str, Decimal]) -> int:
+    """Writes a checked visit with its money (total_cost, insurance_paid, patient_paid) and its
+    event: what recordMedicalVisit and submitClaim share."""
+    inserted = await session.execute(insert(visit_t).values(**visit.values, **money))
+    visit_id = inserted_id(inserted)
+    await record_event(
+        session,
+        "MEDICAL_VISIT_RECORDED",
+        "MedicalVisit",
+        visit_id,
+        person_id=visit.person.id,
+        province_code=visit.person.province_scope,
+        facility_id=visit.values["facility_id"],
+    )
+    return visit_id
+
+
+async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
+    viewer = require_viewer(context)
+    facility = await own_facility(context)
+    if isinstance(facility, Refused):
+        return facility
+    if data.facility_code is not None and data.facility_code.strip().upper() != facility.code:
+        return Refused(f"A hospital records visits at its own facility ({facility.code}) only.")
+    session = context.session
+    problems = Problems()
     total = checked_money(problems, (*INPUT, "totalCost"), data.total_cost, "The total cost")
     fund = checked_money(
         problems, (*INPUT, "insurancePaid"), data.insurance_paid, "The insurance share", required=False
@@ -233,71 +329,12 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
     patient = checked_money(
         problems, (*INPUT, "patientPaid"), data.patient_paid, "The patient's share", required=False
     )
-    card = None
-    paid: tuple[Decimal, Decimal] | None = None
-    if person is not None:
-        day = admitted.astimezone(VIETNAM_TZ).date()
-        card = await valid_card(session, person.id, day)
-        if card is None:
-            problems.add(
-                (*INPUT, "socialInsuranceCode"),
-                "NO_VALID_CARD",
-                f"This person had no valid (unsuspended, in-date) health-insurance card on {day.isoformat()}.",
-            )
-        else:
-            await check_route(session, problems, facility, card, data.route, data.referred_from)
-            if total is not None:
-                share = await computed_share(
-                    session, person.id, facility, card, data.route, data.visit_type, total, admitted
-                )
-                paid = stated_shares(problems, share, total, fund, patient)
-        same = await session.execute(
-            select(visit_t.c.id).where(
-                visit_t.c.person_id == person.id,
-                visit_t.c.facility_id == facility.id,
-                visit_t.c.admitted_at == admitted,
-                visit_t.c.visit_type == data.visit_type,
-                visit_t.c.total_cost == total,
-                visit_t.c.voided.is_(False),
-            )
-        )
-        if total is not None and same.first() is not None:
-            problems.add(
-                (*INPUT, "admittedAt"),
-                "DUPLICATE_VISIT",
-                "This visit is recorded already (same patient, facility, admission, type and cost).",
-            )
-    if problems or person is None or card is None or total is None or paid is None:
+    visit = await check_visit(context, facility, data, problems, total)
+    paid = stated_shares(problems, visit.share, total, fund, patient) if visit and total is not None else None
+    if problems or visit is None or paid is None or total is None:
         return Invalid(problems.items)
-    inserted = await session.execute(
-        insert(visit_t).values(
-            person_id=person.id,
-            facility_id=facility.id,
-            card_id=card.id,
-            visit_type=data.visit_type,
-            admitted_at=admitted,
-            discharged_at=discharged,
-            year=admitted.astimezone(VIETNAM_TZ).year,
-            diagnosis_code=diagnosis_code,
-            diagnosis=diagnosis,
-            total_cost=total,
-            insurance_paid=paid[0],
-            patient_paid=paid[1],
-            route=data.route,
-            referred_from=(data.referred_from or "").strip().upper() or None
-            if data.route == "REFERRED"
-            else None,
-        )
-    )
-    visit_id = inserted_id(inserted)
-    await record_event(
-        session,
-        "MEDICAL_VISIT_RECORDED",
-        "MedicalVisit",
-        visit_id,
-        person_id=person.id,
-        province_code=person.province_scope,
-        facility_id=facility.id,
+    visit_id = await insert_visit(
+        session, visit, {"total_cost": total, "insurance_paid": paid[0], "patient_paid": paid[1]}
     )
     # No health data in the audit trail: which visit, not what it says.
     await audit(
@@ -306,7 +343,7 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
         "recordMedicalVisit",
         "MedicalVisit",
         visit_id,
-        {"facility": facility.code, "personId": person.id},
+        {"facility": facility.code, "personId": visit.person.id},
     )
     await session.commit()
     events_committed(context)

@@ -163,6 +163,10 @@ class VisitType(Enum):
     CONTRIBUTION_RECORDED="A contribution period (quá trình đóng) was recorded.",
     MEDICAL_VISIT_RECORDED="A medical visit (lượt khám chữa bệnh BHYT) was recorded: health data, never seen by administrators or analysts.",
     BENEFIT_DECIDED="A benefit payment was decided.",
+    CLAIM_SUBMITTED="A hospital submitted a claim (hồ sơ đề nghị thanh toán): to that hospital and the officers of its province only.",
+    CLAIM_REVIEW_STARTED="Officers of the facility's province took a claim under review (giám định).",
+    CLAIM_LINE_REVIEWED="A line of a claim under review was accepted or refused.",
+    CLAIM_DECIDED="A claim was decided: accepted, partly accepted or refused.",
 )
 @strawberry.enum(description="What an event announces: the kind of change committed.")
 class EventType(Enum):
@@ -174,6 +178,10 @@ class EventType(Enum):
     CONTRIBUTION_RECORDED = "CONTRIBUTION_RECORDED"
     MEDICAL_VISIT_RECORDED = "MEDICAL_VISIT_RECORDED"
     BENEFIT_DECIDED = "BENEFIT_DECIDED"
+    CLAIM_SUBMITTED = "CLAIM_SUBMITTED"
+    CLAIM_REVIEW_STARTED = "CLAIM_REVIEW_STARTED"
+    CLAIM_LINE_REVIEWED = "CLAIM_LINE_REVIEWED"
+    CLAIM_DECIDED = "CLAIM_DECIDED"
 
 
 @described(

@@ -12,6 +12,7 @@ from resolvers.context import Context, Info
 from schema.account import AccountMutation, AccountQuery
 from schema.benefit import Benefit, BenefitMutation
 from schema.card import CardMutation, CardQuery, HealthInsuranceCard
+from schema.claim import Claim, ClaimMutation, ClaimQuery
 from schema.content import ContentMutation, ContentQuery, Faq, NewsArticle
 from schema.contribution import ContributionMutation, ContributionPeriod
 from schema.ecard import EcardQuery
@@ -33,6 +34,7 @@ WRAPPERS: dict[str, Callable[[Context, Any], Node]] = {
     "HealthInsuranceCard": HealthInsuranceCard.wrap,
     "MedicalVisit": lambda c, r: MedicalVisit.wrapper(c)(r),
     "Benefit": lambda c, r: Benefit.wrapper(c)(r),
+    "Claim": lambda c, r: Claim.wrapper(c)(r),
     "Registration": Registration.wrap,
     "Office": lambda c, r: Office.from_row(r),
     "HealthFacility": lambda c, r: HealthFacility.from_row(r),
@@ -79,6 +81,7 @@ class Query(
     LookupQuery,
     StatisticsQuery,
     HouseholdQuery,
+    ClaimQuery,
 ):
     pass
 
@@ -94,6 +97,7 @@ class Mutation(
     ContributionMutation,
     CardMutation,
     VisitMutation,
+    ClaimMutation,
     BenefitMutation,
     RevisionMutation,
     PasswordMutation,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import totp
 from auth.passwords import hash_password
 from models import rollup
+from models.claim import CATALOGUE
 from models.engine import make_engine
 from models.tables import (
     account_t,
@@ -20,6 +21,7 @@ from models.tables import (
     agent_t,
     benefit_t,
     card_t,
+    catalogue_t,
     facility_t,
     faq_t,
     news_t,
@@ -99,6 +101,13 @@ async def seed_reference(conn: AsyncConnection, seed: int) -> None:
     await insert_missing(conn, agent_t, places.agent_rows(rng), ("code",))
     await insert_missing(conn, faq_t, content.faq_rows(), ("question",))
     await insert_missing(conn, news_t, content.news_rows(), ("title",))
+    # The drug and service codes claims name (the migration adds these; new ones come from here).
+    await insert_missing(
+        conn,
+        catalogue_t,
+        [dict(zip(("kind", "code", "name", "unit"), row, strict=True)) for row in CATALOGUE],
+        ("kind", "code"),
+    )
 
 
 async def seed_golden(conn: AsyncConnection) -> list[int]:

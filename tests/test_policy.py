@@ -29,6 +29,8 @@ GUARDED_TYPES = (
     "Registration",
     "Unit",
     "HouseholdMember",
+    "Claim",
+    "ClaimLine",
 )
 
 # How to select a field that is an object or a list.

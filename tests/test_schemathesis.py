@@ -77,7 +77,7 @@ schemathesis.graphql.scalar("String", st.one_of(st.text(), st.sampled_from(TRICK
 # the fuzzer gets past "not found" into the code behind it.
 CARD = rules.card_number("HC", "01", golden.CODE)
 NODE_TYPES = ["Benefit", "ContributionPeriod", "HealthInsuranceCard", "MedicalVisit", "Person"]
-NODE_TYPES += ["Registration", "Unit", "Office", "HealthFacility", "CollectionAgent", "Faq"]
+NODE_TYPES += ["Registration", "Unit", "Office", "HealthFacility", "CollectionAgent", "Faq", "Claim"]
 DICTIONARIES: dict[str, list[Any]] = {
     "codes": [golden.CODE, "01T0001", "01B0001", golden.HOSPITAL_CODE, golden.LOCAL_FACILITY_CODE, CARD],
     "places": ["01", "79", "272", "09763", "00001"],
@@ -91,7 +91,7 @@ ARGUMENTS = {
         *("primaryCareFacilityCode", "payingOfficeCode", "receivingOfficeCode", "username"),
     ],
     "places": ["provinceCode", "districtCode", "wardCode"],
-    "ids": ["id", "registrationId"],
+    "ids": ["id", "registrationId", "claimId"],
     "pages": ["first"],
     "words": ["search", "fullName", "name"],
 }
