@@ -21,7 +21,7 @@ from models.registration import Registration
 from models.revision import Revision
 from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
 from models.unit import Unit, UnitMember
-from models.visit import MedicalVisit
+from models.visit import MedicalVisit, VisitRollup
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -59,3 +59,4 @@ rollup_t = _table(ContributionRollup)
 unit_t = _table(Unit)
 unit_member_t = _table(UnitMember)
 visit_t = _table(MedicalVisit)
+visit_rollup_t = _table(VisitRollup)

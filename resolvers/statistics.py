@@ -3,7 +3,10 @@
 Contribution statistics are read from the rollup kept with the periods (`models/rollup.py`: per
 province or unit, insurance type and calendar year), never from the periods themselves: months
 are counted per calendar year, headcounts are distinct people (over a range of years, each person
-once), exactly as intersecting every period with every year gave them.
+once), exactly as intersecting every period with every year gave them. Visit statistics are read
+from the visit rollup kept with the visits (`models/visit_rollup.py`: one level per grouping,
+per year and the patient's previous year in the group), never from the visits: patients are
+distinct people, exactly as `count(DISTINCT person)` over the visits gave them.
 
 Small groups are suppressed for analysts: every measure (counts, months, sums, costs) of a group of
 fewer than K_ANONYMITY people is null, since a sum over one person is that person's salary or bill.
@@ -28,7 +31,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Numeric,
-    String,
     case,
     cast,
     func,
@@ -42,9 +44,9 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from auth.viewer import Role, Viewer
-from models import rules
+from models import rules, visit_rollup
 from models.contribution import LEVEL_BY_TYPE, LEVEL_PROVINCE, LEVEL_UNIT
-from models.tables import away_t, facility_t, return_t, rollup_t, unit_t, visit_t
+from models.tables import away_t, facility_t, return_t, rollup_t, unit_t, visit_rollup_t
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.outcomes import Problem
@@ -71,14 +73,6 @@ def _rate(insurance_type: ColumnElement[str], year: ColumnElement[int], first: i
         for y in range(first, last + 1)
     ]
     return case(*whens, else_=literal(0, BigInteger))
-
-
-# ICD-10 chapters by the first character (and the numbers where a letter spans two chapters).
-ICD_CHAPTERS = (
-    ("A", "I"), ("B", "I"), ("E", "IV"), ("F", "V"), ("G", "VI"), ("I", "IX"), ("J", "X"), ("K", "XI"),
-    ("L", "XII"), ("M", "XIII"), ("N", "XIV"), ("O", "XV"), ("P", "XVI"), ("Q", "XVII"), ("R", "XVIII"),
-    ("S", "XIX"), ("T", "XIX"), ("V", "XX"), ("W", "XX"), ("X", "XX"), ("Y", "XX"), ("Z", "XXI"), ("U", "XXII"),
-)  # fmt: skip
 
 
 def _forbidden(message: str) -> GraphQLError:
@@ -426,19 +420,6 @@ async def contributions(
     ]
 
 
-def icd_chapter(code: ColumnElement[str]) -> ColumnElement[str]:
-    letter = func.substr(code, 1, 1)
-    number = cast(func.substr(code, 2, 2), Integer)
-    whens: list[tuple[ColumnElement[bool], str]] = [
-        ((letter == "C") | ((letter == "D") & (number < 50)), "II"),
-        (letter == "D", "III"),
-        ((letter == "H") & (number < 60), "VII"),
-        (letter == "H", "VIII"),
-    ]
-    whens += [(letter == first, chapter) for first, chapter in ICD_CHAPTERS]
-    return case(*whens, else_=literal("?", String))
-
-
 @dataclass(frozen=True, slots=True)
 class VisitGroup:
     values: dict[str, Any]
@@ -447,6 +428,85 @@ class VisitGroup:
     total_cost: Decimal | None
     insurance_paid: Decimal | None
     patient_paid: Decimal | None
+
+
+VISIT_LABELS = {
+    "FACILITY": "facility",
+    "PROVINCE": "province",
+    "ICD_CHAPTER": "icd_chapter",
+    "YEAR": "year",
+    "VISIT_TYPE": "visit_type",
+}
+
+
+def _visit_statement(
+    group_by: Sequence[str], province: str | None, from_year: int | None, to_year: int | None
+) -> Select[Any]:
+    """One statement over one level of the visit rollup (models/visit_rollup.py says what its rows
+    hold). Patients over a range of years (no YEAR in `groupBy`): each counted in their first year
+    of the range with a visit in the group, the rows whose previous year is before the range."""
+    v = visit_rollup_t
+    by_facility = "FACILITY" in group_by
+    place = (
+        visit_rollup.FACILITY
+        if by_facility
+        else visit_rollup.PROVINCE
+        if "PROVINCE" in group_by or province is not None
+        else 0
+    )
+    level = (
+        place
+        | (visit_rollup.BY_ICD if "ICD_CHAPTER" in group_by else 0)
+        | (visit_rollup.BY_TYPE if "VISIT_TYPE" in group_by else 0)
+    )
+    columns = {
+        "FACILITY": v.c.facility_id,  # the facility's code once the groups are made
+        "PROVINCE": v.c.province_code,
+        "ICD_CHAPTER": v.c.icd_chapter,
+        "YEAR": v.c.year,
+        "VISIT_TYPE": v.c.visit_type,
+    }
+    keys = [columns[d].label(VISIT_LABELS[d]) for d in group_by]
+    if "YEAR" in group_by:
+        patients: ColumnElement[Any] = func.sum(v.c.patients)
+    else:
+        first_of_range = v.c.previous_year < (from_year if from_year is not None else 1)
+        patients = func.sum(case((first_of_range, v.c.patients), else_=literal(0, Integer)))
+    statement = select(
+        *keys,
+        func.sum(v.c.visits).label("visits"),
+        patients.label("patients"),
+        func.sum(v.c.total_cost).label("total_cost"),
+        func.sum(v.c.insurance_paid).label("insurance_paid"),
+        func.sum(v.c.patient_paid).label("patient_paid"),
+    ).where(v.c.level == level)
+    if province is not None:
+        statement = statement.where(v.c.province_code == province)
+    if from_year is not None:
+        statement = statement.where(v.c.year >= from_year)
+    if to_year is not None:
+        statement = statement.where(v.c.year <= to_year)
+    statement = statement.group_by(*keys)
+    if not by_facility:
+        return statement.order_by(*keys)
+    # Facilities are grouped by id; their codes are read for the groups only.
+    made = statement.subquery("groups")
+    named = [
+        facility_t.c.code.label("facility") if d == "FACILITY" else made.c[VISIT_LABELS[d]] for d in group_by
+    ]
+    return (
+        select(
+            *named,
+            made.c.visits,
+            made.c.patients,
+            made.c.total_cost,
+            made.c.insurance_paid,
+            made.c.patient_paid,
+        )
+        .select_from(made)
+        .join(facility_t, facility_t.c.id == made.c.facility)
+        .order_by(*named)
+    )
 
 
 async def visits(
@@ -461,42 +521,14 @@ async def visits(
         raise BadUserInput("groupBy: name each dimension once, at least one.", "groupBy")
     if from_year is not None and to_year is not None and from_year > to_year:
         raise BadUserInput("fromYear must not be after toYear.", "fromYear")
-    dimensions: dict[str, ColumnElement[Any]] = {
-        "FACILITY": facility_t.c.code.label("facility"),
-        "PROVINCE": facility_t.c.province_code.label("province"),
-        "ICD_CHAPTER": icd_chapter(visit_t.c.diagnosis_code).label("icd_chapter"),
-        "YEAR": visit_t.c.year.label("year"),
-        "VISIT_TYPE": visit_t.c.visit_type.label("visit_type"),
-    }
-    chosen = [dimensions[d] for d in group_by]
-    statement = (
-        select(
-            *chosen,
-            func.count().label("visits"),
-            func.count(func.distinct(visit_t.c.person_id)).label("patients"),
-            func.sum(raw(visit_t.c.total_cost)).label("total_cost"),
-            func.sum(raw(visit_t.c.insurance_paid)).label("insurance_paid"),
-            func.sum(raw(visit_t.c.patient_paid)).label("patient_paid"),
-        )
-        .select_from(visit_t)
-        .join(facility_t, facility_t.c.id == visit_t.c.facility_id)
-        .where(visit_t.c.voided.is_(False))
-        .group_by(*chosen)
-        .order_by(*chosen)
-    )
-    if province is not None:
-        statement = statement.where(facility_t.c.province_code == province)
-    if from_year is not None:
-        statement = statement.where(visit_t.c.year >= from_year)
-    if to_year is not None:
-        statement = statement.where(visit_t.c.year <= to_year)
+    statement = _visit_statement(group_by, province, from_year, to_year)
 
     def money(value: Any) -> Decimal:
         return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
 
     groups = [
         VisitGroup(
-            values={d: getattr(row, str(dimensions[d].key)) for d in group_by},
+            values={d: getattr(row, VISIT_LABELS[d]) for d in group_by},
             visits=int(row.visits),
             patients=int(row.patients),
             total_cost=money(row.total_cost),

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Role
+from models import visit_rollup
 from models.rules import records as rules_records
 from models.tables import (
     card_t,
@@ -269,6 +270,7 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
             )
     if problems or person is None or card is None or total is None or paid is None:
         return Invalid(problems.items)
+    before = await visit_rollup.visits_before_change(session, person.id)
     inserted = await session.execute(
         insert(visit_t).values(
             person_id=person.id,
@@ -290,6 +292,7 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
         )
     )
     visit_id = inserted_id(inserted)
+    await visit_rollup.visits_changed(session, person.id, before)
     await record_event(
         session,
         "MEDICAL_VISIT_RECORDED",
