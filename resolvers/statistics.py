@@ -61,15 +61,19 @@ FIRST_YEAR = 1995
 RATE_UNIT = 100_000
 
 
-def _rate(insurance_type: ColumnElement[str], year: ColumnElement[int], first: int, last: int) -> Any:
+def _rate(
+    insurance_type: ColumnElement[str], year: ColumnElement[int], first: int, last: int, only: str | None
+) -> Any:
     """The yearly rate of the row's type and year, as an integer of RATE_UNIT (0 for "*" rows,
-    over every type, whose rates differ)."""
+    over every type, whose rates differ). With `only` (the insurance type filtered on) the other
+    types' years are left out: each row evaluates the WHENs in turn, a hundred of them otherwise."""
     whens = [
         (
             (insurance_type == kind) & (year == y),
             literal(int(rules.yearly_rate(kind, y) * RATE_UNIT), BigInteger),
         )
         for kind in rules.CONTRIBUTION_RATES
+        if only is None or kind == only
         for y in range(first, last + 1)
     ]
     return case(*whens, else_=literal(0, BigInteger))
@@ -241,9 +245,13 @@ def _contribution_statement(
                 ),
                 months.label("person_months"),
                 pay.label("salary_months"),
-                (cast(pay, Numeric(38, 0)) * _rate(r.c.insurance_type, r.c.year, first, last)).label(
-                    "contributions"
-                ),
+                # Over every type no rate applies (the resolver answers 0): not computed either.
+                (
+                    cast(pay, Numeric(38, 0))
+                    * _rate(r.c.insurance_type, r.c.year, first, last, insurance_type)
+                    if by_type
+                    else zero
+                ).label("contributions"),
                 persons.label("present"),
             )
             .select_from(r)
@@ -274,7 +282,7 @@ def _contribution_statement(
             )
         )
     if home:
-        parts.append(_away_part(dialect, group_by, dimensions, scoped, first, last))
+        parts.append(_away_part(dialect, group_by, dimensions, scoped, first, last, by_type, insurance_type))
     every = union_all(*parts).subquery("parts")
     keys = [every.c[label] for label in labels]
     groups = (
@@ -308,6 +316,8 @@ def _away_part(
     scoped: Any,
     first: int,
     last: int,
+    by_type: bool,
+    only: str | None,
 ) -> Select[Any]:
     """The periods at units away from the person's province, counted as the periods themselves:
     distinct people and months per group (and year), within the range of years."""
@@ -349,14 +359,19 @@ def _away_part(
             func.sum(months * func.coalesce(raw(a.c.salary), 0)).label("salary_months"),
             # Over a range of years (not by year) an away period is charged at the rate of its
             # first year in the range.
-            func.sum(
-                cast(months * func.coalesce(raw(a.c.salary), 0), Numeric(38, 0))
-                * _rate(
-                    a.c.insurance_type,
-                    year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
-                    first,
-                    last,
+            (
+                func.sum(
+                    cast(months * func.coalesce(raw(a.c.salary), 0), Numeric(38, 0))
+                    * _rate(
+                        a.c.insurance_type,
+                        year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
+                        first,
+                        last,
+                        only,
+                    )
                 )
+                if by_type
+                else literal(0, BigInteger)
             ).label("contributions"),
             func.count().label("present"),
         )
