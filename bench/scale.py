@@ -377,6 +377,21 @@ async def measure_coverage(bench: Bench, inputs: list[dict[str, Any]], rows: lis
         )
     )
     print(f"checkCoverage: {valid} of {len(samples)} cards valid at the counter")
+    # The floor on this machine now: a request that reads nothing (a shared machine's load moves
+    # every figure; checkCoverage's own cost is the difference).
+    floor = [(await bench.run(Scenario("floor", PARTNER, "{ __typename }"))).server_ms for _ in inputs]
+    rows.append(
+        Row(
+            f"{{ __typename }} ×{len(floor)}",
+            PARTNER,
+            "0",
+            ms(statistics.median(floor)),
+            ms(percentile(floor, 0.95)),
+            "-",
+            "the floor, for comparison",
+            None,
+        )
+    )
 
 
 async def main_async(args: argparse.Namespace) -> int:
