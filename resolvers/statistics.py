@@ -54,6 +54,7 @@ from resolvers.reference import known_province
 
 K_ANONYMITY = 10  # people: privacy.md
 TIMEOUT_SECONDS = 10.0
+WORK_MEM = "64MB"  # per sort or hash of an aggregate (PostgreSQL's default, 4 MB, spills to disk)
 MAX_YEARS = 40
 FIRST_YEAR = 1995
 # Contributions are salary-months x the combined rate of their insurance type and year (the
@@ -134,10 +135,17 @@ async def _run(context: Context, statement: Select[Any]) -> Sequence[Any]:
     session = context.session
     dialect = session.bind.dialect.name if session.bind is not None else ""
     if dialect == "postgresql":
-        # The database stops a statement that runs too long: no partial answer is ever shown.
-        await session.execute(text(f"SET LOCAL statement_timeout = {int(TIMEOUT_SECONDS * 1000)}"))
-        # Compiling these one-off aggregates (JIT) cost seconds at national scale, more than it saves.
-        await session.execute(text("SET LOCAL jit = off"))
+        # One statement, three settings for this transaction only (set_config(…, true) is SET
+        # LOCAL): the database stops a statement that runs too long, so no partial answer is ever
+        # shown; compiling these one-off aggregates (JIT) cost seconds at national scale, more than
+        # it saves; and the groups of the largest levels (tens of thousands) sort in memory.
+        await session.execute(
+            text(
+                "SELECT set_config('statement_timeout', :timeout, true), set_config('jit', 'off', true),"
+                " set_config('work_mem', :work_mem, true)"
+            ),
+            {"timeout": str(int(TIMEOUT_SECONDS * 1000)), "work_mem": WORK_MEM},
+        )
     try:
         result = await asyncio.wait_for(session.execute(statement), timeout=TIMEOUT_SECONDS + 1)
     except TimeoutError as exc:

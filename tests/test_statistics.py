@@ -419,9 +419,9 @@ async def test_contribution_statistics_statement_count_constant(api: Api) -> Non
         )
     }
     assert (
-        len(everywhere) == 1 and everywhere.pop() <= 4
-    )  # the session, two SET LOCAL (PostgreSQL), the aggregate
-    assert len(one_province) == 1 and one_province.pop() <= 5
+        len(everywhere) == 1 and everywhere.pop() <= 3
+    )  # the session, the settings of the transaction (PostgreSQL), the aggregate
+    assert len(one_province) == 1 and one_province.pop() <= 4
 
 
 def test_rollup_range_headcount_equals_distinct_people() -> None:
