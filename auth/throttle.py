@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,6 +120,20 @@ async def note(session: AsyncSession, bucket: str, client: str, now: datetime) -
     await session.execute(insert(rate_event_t).values(bucket=bucket, client=client[:64], at=now))
 
 
+def _recent(bucket: str, key: str, window: timedelta, now: datetime) -> tuple[Any, ...]:
+    return (
+        rate_event_t.c.bucket == bucket,
+        rate_event_t.c.client == key[:64],
+        rate_event_t.c.at > now - window,
+    )
+
+
+def used(bucket: str, client: str, window: timedelta, now: datetime) -> Any:
+    """The client's uses of the bucket in the last `window`, as a scalar subquery: to read with
+    another statement (the counter's card lookup), then `exhausted` only when at the limit."""
+    return select(func.count()).where(*_recent(bucket, client, window, now)).scalar_subquery()
+
+
 async def exhausted(
     session: AsyncSession, bucket: str, client: str, limit: int, window: timedelta, now: datetime
 ) -> int:
@@ -129,11 +144,7 @@ async def exhausted(
 async def _wait(
     session: AsyncSession, bucket: str, key: str, limit: int, window: timedelta, now: datetime
 ) -> int:
-    condition = (
-        rate_event_t.c.bucket == bucket,
-        rate_event_t.c.client == key[:64],
-        rate_event_t.c.at > now - window,
-    )
+    condition = _recent(bucket, key, window, now)
     used = int(await session.scalar(select(func.count()).where(*condition)) or 0)
     if used < limit:
         return 0

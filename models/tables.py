@@ -29,7 +29,7 @@ from models.registration import Registration
 from models.revision import Revision
 from models.security import Captcha, DeviceChallenge, LoginAttempt, RateEvent
 from models.unit import Unit, UnitMember
-from models.visit import MedicalVisit
+from models.visit import MedicalVisit, VisitRollup
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -75,3 +75,4 @@ household_member_t = _table(HouseholdMember)
 household_payment_t = _table(HouseholdPayment)
 household_payment_line_t = _table(HouseholdPaymentLine)
 catchment_t = _table(AgentCatchment)
+visit_rollup_t = _table(VisitRollup)

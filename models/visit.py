@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Index
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from models.types import Money, UtcDateTime
@@ -47,3 +47,33 @@ class MedicalVisit(SQLModel, table=True):
     route: str = Field(default="PRIMARY", max_length=12)
     referred_from: str | None = Field(default=None, max_length=5)
     voided: bool = Field(default=False)
+
+
+class VisitRollup(SQLModel, table=True):
+    """What `visitStatistics` adds up, kept with the visits (models/visit_rollup.py says how).
+
+    One row per group, calendar year and `previous_year`: the patients of the group who had a visit
+    in the year and whose visit before it in the same group was in `previous_year` (0: none), with
+    their visits of the year and what those cost (hundredths). A group is a level (the dimensions
+    it is by: nation, province or facility, +4 by ICD chapter, +8 by visit type) and their values
+    ("" / 0 / "*" where the level is not by that dimension; `province_code` is the facility's).
+    """
+
+    __tablename__ = "visit_rollup"
+    __table_args__ = (
+        CheckConstraint("level IN (0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14)", name="ck_visit_rollup_level"),
+    )
+
+    # The key in this order: a level's rows are one range of the index, a province's within it.
+    level: int = Field(primary_key=True, sa_type=SmallInteger)
+    province_code: str = Field(primary_key=True, max_length=2)
+    facility_id: int = Field(primary_key=True)
+    icd_chapter: str = Field(primary_key=True, max_length=5)
+    visit_type: str = Field(primary_key=True, max_length=10)
+    year: int = Field(primary_key=True)
+    previous_year: int = Field(primary_key=True)
+    patients: int = 0
+    visits: int = 0
+    total_cost: int = Field(default=0, sa_type=BigInteger)
+    insurance_paid: int = Field(default=0, sa_type=BigInteger)
+    patient_paid: int = Field(default=0, sa_type=BigInteger)

@@ -158,16 +158,32 @@ async def check_coverage(
         )
     condition = card_condition(card_number, "cardNumber")
     session = context.session
-    await presented_budget(session, viewer.facility_id)
+    # One statement at the counter: the card and its holder, the facility's contract and its
+    # mismatches this window (the budget is checked as before, by `presented_budget`, only when
+    # there is no card or the limit is reached).
+    misses = throttle.used(PRESENTED_BUCKET, f"facility:{viewer.facility_id}", PRESENTED_WINDOW, utcnow())
+    accepts = (
+        select(facility_t.c.accepts_health_insurance)
+        .where(facility_t.c.id == viewer.facility_id)
+        .scalar_subquery()
+    )
     row = (
         await session.execute(
-            select(card_t, person_t.c.search_name, person_t.c.date_of_birth)
+            select(
+                card_t,
+                person_t.c.search_name,
+                person_t.c.date_of_birth,
+                accepts.label("facility_accepts"),
+                misses.label("presented_misses"),
+            )
             .join(person_t, person_t.c.id == card_t.c.person_id)
             .where(condition)
             .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
             .limit(1)
         )
     ).first()
+    if row is None or row.presented_misses >= PRESENTED_MISSES:
+        await presented_budget(session, viewer.facility_id)
     if row is None or not presented(row, full_name, date_of_birth):
         await presented_miss(session, viewer.facility_id)
         return CoverageAnswer(valid=False, reason=NO_MATCH)
@@ -181,10 +197,7 @@ async def check_coverage(
     status = card_status(row)
     if status != "ACTIVE":
         return CoverageAnswer(valid=False, reason=STATUS_REASONS[status], valid_to=row.valid_to)
-    accepts = await session.scalar(
-        select(facility_t.c.accepts_health_insurance).where(facility_t.c.id == viewer.facility_id)
-    )
-    if not accepts:
+    if not row.facility_accepts:
         return CoverageAnswer(valid=False, reason="This facility has no health-insurance contract.")
     today = datetime.now(VIETNAM_TZ).date()
     share = FUND_SHARE[row.benefit_level]

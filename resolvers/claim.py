@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auth import scopes
 from auth.viewer import Viewer
+from models import visit_rollup
 from models.rules import records as rules_records
 from models.tables import catalogue_t, claim_line_t, claim_t, facility_t, visit_t
 from models.types import CENT, VIETNAM_TZ, Money, utcnow
@@ -291,6 +292,8 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
         return Invalid(problems.items)
     # The visit's money is the claim's, written below from the lines' sums.
     zero = Decimal(0)
+    # visitStatistics' rollup follows the visit once its money is the claim's (below).
+    before = await visit_rollup.visits_before_change(session, visit.person.id)
     visit_id = await insert_visit(
         session, visit, {"total_cost": zero, "insurance_paid": zero, "patient_paid": zero}
     )
@@ -349,6 +352,7 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
             patient_paid=claimed.with_only_columns(claim_t.c.claimed_patient).scalar_subquery(),
         )
     )
+    await visit_rollup.visits_changed(session, visit.person.id, before)
     saved = await _saved(context, claim_id)
     await _event(context, "CLAIM_SUBMITTED", saved.row)
     # No health data in the audit trail: which claim, not what it holds.

@@ -1,7 +1,7 @@
 """Corrections and voids of entered records (periods, visits, benefits), by officers of the
 person's province. Each is checked by the same rules as a new record (models/rules), and is one
 transaction: the change, the `revision` row (each field before and after), the event, the audit
-row and, for a period, the statistics' rollup. A voided record is kept and counts nowhere.
+row and the statistics' rollup (of the periods, of the visits). A voided record is kept and counts nowhere.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import scopes
 from auth.viewer import Viewer
-from models import rollup
+from models import rollup, visit_rollup
 from models.rules import BHTN_START
 from models.rules import records as rules_records
 from models.tables import benefit_t, facility_t, office_t, period_t, person_t, revision_t, unit_t, visit_t
@@ -324,9 +325,19 @@ async def _void(
     return Corrected(kind, saved, revision)
 
 
+async def write_visit(session: AsyncSession, row: Any, values: dict[str, Any]) -> Any:
+    """Writes a visit's new version (a correction, a void, anything that changes what it counts
+    for: its type, year, diagnosis or money) and keeps the visit rollup in step, in the caller's
+    transaction; returns the visit as `visits_with_owner` reads it. Every change of a stored visit
+    goes through here, so `visitStatistics` always equals the visits."""
+    before = await visit_rollup.visits_before_change(session, row.person_id)
+    await session.execute(update(visit_t).where(visit_t.c.id == row.id).values(**values))
+    await visit_rollup.visits_changed(session, row.person_id, before)
+    return await one_row(session, visits_with_owner().where(visit_t.c.id == row.id))
+
+
 async def _visit_voided(context: Context, row: Any) -> Any:
-    await context.session.execute(update(visit_t).where(visit_t.c.id == row.id).values(voided=True))
-    return await one_row(context.session, visits_with_owner().where(visit_t.c.id == row.id))
+    return await write_visit(context.session, row, {"voided": True})
 
 
 async def _benefit_voided(context: Context, row: Any) -> Any:
@@ -481,9 +492,7 @@ async def visit_changed(
     """Writes a checked change of a visit with its revision and event, in the caller's
     transaction: every change of a visit's columns after it was recorded goes through here (a
     correction, a claim's decision), so its history and what depends on it stay right."""
-    session = context.session
-    await session.execute(update(visit_t).where(visit_t.c.id == row.id).values(**values))
-    saved = await one_row(session, visits_with_owner().where(visit_t.c.id == row.id))
+    saved = await write_visit(context.session, row, values)
     revision = await _save(
         context,
         viewer,

@@ -3,7 +3,10 @@
 Contribution statistics are read from the rollup kept with the periods (`models/rollup.py`: per
 province or unit, insurance type and calendar year), never from the periods themselves: months
 are counted per calendar year, headcounts are distinct people (over a range of years, each person
-once), exactly as intersecting every period with every year gave them.
+once), exactly as intersecting every period with every year gave them. Visit statistics are read
+from the visit rollup kept with the visits (`models/visit_rollup.py`: one level per grouping,
+per year and the patient's previous year in the group), never from the visits: patients are
+distinct people, exactly as `count(DISTINCT person)` over the visits gave them.
 
 Small groups are suppressed for analysts: every measure (counts, months, sums, costs) of a group of
 fewer than K_ANONYMITY people is null, since a sum over one person is that person's salary or bill.
@@ -28,7 +31,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Numeric,
-    String,
     case,
     cast,
     func,
@@ -42,9 +44,9 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from auth.viewer import Role, Viewer
-from models import rules
+from models import rules, visit_rollup
 from models.contribution import LEVEL_BY_TYPE, LEVEL_PROVINCE, LEVEL_UNIT
-from models.tables import away_t, facility_t, return_t, rollup_t, unit_t, visit_t
+from models.tables import away_t, facility_t, return_t, rollup_t, unit_t, visit_rollup_t
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
 from resolvers.outcomes import Problem
@@ -52,6 +54,7 @@ from resolvers.reference import known_province
 
 K_ANONYMITY = 10  # people: privacy.md
 TIMEOUT_SECONDS = 10.0
+WORK_MEM = "64MB"  # per sort or hash of an aggregate (PostgreSQL's default, 4 MB, spills to disk)
 MAX_YEARS = 40
 FIRST_YEAR = 1995
 # Contributions are salary-months x the combined rate of their insurance type and year (the
@@ -59,26 +62,22 @@ FIRST_YEAR = 1995
 RATE_UNIT = 100_000
 
 
-def _rate(insurance_type: ColumnElement[str], year: ColumnElement[int], first: int, last: int) -> Any:
+def _rate(
+    insurance_type: ColumnElement[str], year: ColumnElement[int], first: int, last: int, only: str | None
+) -> Any:
     """The yearly rate of the row's type and year, as an integer of RATE_UNIT (0 for "*" rows,
-    over every type, whose rates differ)."""
+    over every type, whose rates differ). With `only` (the insurance type filtered on) the other
+    types' years are left out: each row evaluates the WHENs in turn, a hundred of them otherwise."""
     whens = [
         (
             (insurance_type == kind) & (year == y),
             literal(int(rules.yearly_rate(kind, y) * RATE_UNIT), BigInteger),
         )
         for kind in rules.CONTRIBUTION_RATES
+        if only is None or kind == only
         for y in range(first, last + 1)
     ]
     return case(*whens, else_=literal(0, BigInteger))
-
-
-# ICD-10 chapters by the first character (and the numbers where a letter spans two chapters).
-ICD_CHAPTERS = (
-    ("A", "I"), ("B", "I"), ("E", "IV"), ("F", "V"), ("G", "VI"), ("I", "IX"), ("J", "X"), ("K", "XI"),
-    ("L", "XII"), ("M", "XIII"), ("N", "XIV"), ("O", "XV"), ("P", "XVI"), ("Q", "XVII"), ("R", "XVIII"),
-    ("S", "XIX"), ("T", "XIX"), ("V", "XX"), ("W", "XX"), ("X", "XX"), ("Y", "XX"), ("Z", "XXI"), ("U", "XXII"),
-)  # fmt: skip
 
 
 def _forbidden(message: str) -> GraphQLError:
@@ -136,10 +135,17 @@ async def _run(context: Context, statement: Select[Any]) -> Sequence[Any]:
     session = context.session
     dialect = session.bind.dialect.name if session.bind is not None else ""
     if dialect == "postgresql":
-        # The database stops a statement that runs too long: no partial answer is ever shown.
-        await session.execute(text(f"SET LOCAL statement_timeout = {int(TIMEOUT_SECONDS * 1000)}"))
-        # Compiling these one-off aggregates (JIT) cost seconds at national scale, more than it saves.
-        await session.execute(text("SET LOCAL jit = off"))
+        # One statement, three settings for this transaction only (set_config(…, true) is SET
+        # LOCAL): the database stops a statement that runs too long, so no partial answer is ever
+        # shown; compiling these one-off aggregates (JIT) cost seconds at national scale, more than
+        # it saves; and the groups of the largest levels (tens of thousands) sort in memory.
+        await session.execute(
+            text(
+                "SELECT set_config('statement_timeout', :timeout, true), set_config('jit', 'off', true),"
+                " set_config('work_mem', :work_mem, true)"
+            ),
+            {"timeout": str(int(TIMEOUT_SECONDS * 1000)), "work_mem": WORK_MEM},
+        )
     try:
         result = await asyncio.wait_for(session.execute(statement), timeout=TIMEOUT_SECONDS + 1)
     except TimeoutError as exc:
@@ -247,9 +253,13 @@ def _contribution_statement(
                 ),
                 months.label("person_months"),
                 pay.label("salary_months"),
-                (cast(pay, Numeric(38, 0)) * _rate(r.c.insurance_type, r.c.year, first, last)).label(
-                    "contributions"
-                ),
+                # Over every type no rate applies (the resolver answers 0): not computed either.
+                (
+                    cast(pay, Numeric(38, 0))
+                    * _rate(r.c.insurance_type, r.c.year, first, last, insurance_type)
+                    if by_type
+                    else zero
+                ).label("contributions"),
                 persons.label("present"),
             )
             .select_from(r)
@@ -280,7 +290,7 @@ def _contribution_statement(
             )
         )
     if home:
-        parts.append(_away_part(dialect, group_by, dimensions, scoped, first, last))
+        parts.append(_away_part(dialect, group_by, dimensions, scoped, first, last, by_type, insurance_type))
     every = union_all(*parts).subquery("parts")
     keys = [every.c[label] for label in labels]
     groups = (
@@ -314,6 +324,8 @@ def _away_part(
     scoped: Any,
     first: int,
     last: int,
+    by_type: bool,
+    only: str | None,
 ) -> Select[Any]:
     """The periods at units away from the person's province, counted as the periods themselves:
     distinct people and months per group (and year), within the range of years."""
@@ -355,14 +367,19 @@ def _away_part(
             func.sum(months * func.coalesce(raw(a.c.salary), 0)).label("salary_months"),
             # Over a range of years (not by year) an away period is charged at the rate of its
             # first year in the range.
-            func.sum(
-                cast(months * func.coalesce(raw(a.c.salary), 0), Numeric(38, 0))
-                * _rate(
-                    a.c.insurance_type,
-                    year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
-                    first,
-                    last,
+            (
+                func.sum(
+                    cast(months * func.coalesce(raw(a.c.salary), 0), Numeric(38, 0))
+                    * _rate(
+                        a.c.insurance_type,
+                        year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
+                        first,
+                        last,
+                        only,
+                    )
                 )
+                if by_type
+                else literal(0, BigInteger)
             ).label("contributions"),
             func.count().label("present"),
         )
@@ -426,19 +443,6 @@ async def contributions(
     ]
 
 
-def icd_chapter(code: ColumnElement[str]) -> ColumnElement[str]:
-    letter = func.substr(code, 1, 1)
-    number = cast(func.substr(code, 2, 2), Integer)
-    whens: list[tuple[ColumnElement[bool], str]] = [
-        ((letter == "C") | ((letter == "D") & (number < 50)), "II"),
-        (letter == "D", "III"),
-        ((letter == "H") & (number < 60), "VII"),
-        (letter == "H", "VIII"),
-    ]
-    whens += [(letter == first, chapter) for first, chapter in ICD_CHAPTERS]
-    return case(*whens, else_=literal("?", String))
-
-
 @dataclass(frozen=True, slots=True)
 class VisitGroup:
     values: dict[str, Any]
@@ -447,6 +451,85 @@ class VisitGroup:
     total_cost: Decimal | None
     insurance_paid: Decimal | None
     patient_paid: Decimal | None
+
+
+VISIT_LABELS = {
+    "FACILITY": "facility",
+    "PROVINCE": "province",
+    "ICD_CHAPTER": "icd_chapter",
+    "YEAR": "year",
+    "VISIT_TYPE": "visit_type",
+}
+
+
+def _visit_statement(
+    group_by: Sequence[str], province: str | None, from_year: int | None, to_year: int | None
+) -> Select[Any]:
+    """One statement over one level of the visit rollup (models/visit_rollup.py says what its rows
+    hold). Patients over a range of years (no YEAR in `groupBy`): each counted in their first year
+    of the range with a visit in the group, the rows whose previous year is before the range."""
+    v = visit_rollup_t
+    by_facility = "FACILITY" in group_by
+    place = (
+        visit_rollup.FACILITY
+        if by_facility
+        else visit_rollup.PROVINCE
+        if "PROVINCE" in group_by or province is not None
+        else 0
+    )
+    level = (
+        place
+        | (visit_rollup.BY_ICD if "ICD_CHAPTER" in group_by else 0)
+        | (visit_rollup.BY_TYPE if "VISIT_TYPE" in group_by else 0)
+    )
+    columns = {
+        "FACILITY": v.c.facility_id,  # the facility's code once the groups are made
+        "PROVINCE": v.c.province_code,
+        "ICD_CHAPTER": v.c.icd_chapter,
+        "YEAR": v.c.year,
+        "VISIT_TYPE": v.c.visit_type,
+    }
+    keys = [columns[d].label(VISIT_LABELS[d]) for d in group_by]
+    if "YEAR" in group_by:
+        patients: ColumnElement[Any] = func.sum(v.c.patients)
+    else:
+        first_of_range = v.c.previous_year < (from_year if from_year is not None else 1)
+        patients = func.sum(case((first_of_range, v.c.patients), else_=literal(0, Integer)))
+    statement = select(
+        *keys,
+        func.sum(v.c.visits).label("visits"),
+        patients.label("patients"),
+        func.sum(v.c.total_cost).label("total_cost"),
+        func.sum(v.c.insurance_paid).label("insurance_paid"),
+        func.sum(v.c.patient_paid).label("patient_paid"),
+    ).where(v.c.level == level)
+    if province is not None:
+        statement = statement.where(v.c.province_code == province)
+    if from_year is not None:
+        statement = statement.where(v.c.year >= from_year)
+    if to_year is not None:
+        statement = statement.where(v.c.year <= to_year)
+    statement = statement.group_by(*keys)
+    if not by_facility:
+        return statement.order_by(*keys)
+    # Facilities are grouped by id; their codes are read for the groups only.
+    made = statement.subquery("groups")
+    named = [
+        facility_t.c.code.label("facility") if d == "FACILITY" else made.c[VISIT_LABELS[d]] for d in group_by
+    ]
+    return (
+        select(
+            *named,
+            made.c.visits,
+            made.c.patients,
+            made.c.total_cost,
+            made.c.insurance_paid,
+            made.c.patient_paid,
+        )
+        .select_from(made)
+        .join(facility_t, facility_t.c.id == made.c.facility)
+        .order_by(*named)
+    )
 
 
 async def visits(
@@ -461,42 +544,14 @@ async def visits(
         raise BadUserInput("groupBy: name each dimension once, at least one.", "groupBy")
     if from_year is not None and to_year is not None and from_year > to_year:
         raise BadUserInput("fromYear must not be after toYear.", "fromYear")
-    dimensions: dict[str, ColumnElement[Any]] = {
-        "FACILITY": facility_t.c.code.label("facility"),
-        "PROVINCE": facility_t.c.province_code.label("province"),
-        "ICD_CHAPTER": icd_chapter(visit_t.c.diagnosis_code).label("icd_chapter"),
-        "YEAR": visit_t.c.year.label("year"),
-        "VISIT_TYPE": visit_t.c.visit_type.label("visit_type"),
-    }
-    chosen = [dimensions[d] for d in group_by]
-    statement = (
-        select(
-            *chosen,
-            func.count().label("visits"),
-            func.count(func.distinct(visit_t.c.person_id)).label("patients"),
-            func.sum(raw(visit_t.c.total_cost)).label("total_cost"),
-            func.sum(raw(visit_t.c.insurance_paid)).label("insurance_paid"),
-            func.sum(raw(visit_t.c.patient_paid)).label("patient_paid"),
-        )
-        .select_from(visit_t)
-        .join(facility_t, facility_t.c.id == visit_t.c.facility_id)
-        .where(visit_t.c.voided.is_(False))
-        .group_by(*chosen)
-        .order_by(*chosen)
-    )
-    if province is not None:
-        statement = statement.where(facility_t.c.province_code == province)
-    if from_year is not None:
-        statement = statement.where(visit_t.c.year >= from_year)
-    if to_year is not None:
-        statement = statement.where(visit_t.c.year <= to_year)
+    statement = _visit_statement(group_by, province, from_year, to_year)
 
     def money(value: Any) -> Decimal:
         return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
 
     groups = [
         VisitGroup(
-            values={d: getattr(row, str(dimensions[d].key)) for d in group_by},
+            values={d: getattr(row, VISIT_LABELS[d]) for d in group_by},
             visits=int(row.visits),
             patients=int(row.patients),
             total_cost=money(row.total_cost),

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Role
+from models import visit_rollup
 from models.rules import records as rules_records
 from models.tables import (
     card_t,
@@ -333,9 +334,11 @@ async def record_medical_visit(context: Context, data: VisitData) -> Outcome:
     paid = stated_shares(problems, visit.share, total, fund, patient) if visit and total is not None else None
     if problems or visit is None or paid is None or total is None:
         return Invalid(problems.items)
+    before = await visit_rollup.visits_before_change(session, visit.person.id)
     visit_id = await insert_visit(
         session, visit, {"total_cost": total, "insurance_paid": paid[0], "patient_paid": paid[1]}
     )
+    await visit_rollup.visits_changed(session, visit.person.id, before)
     # No health data in the audit trail: which visit, not what it says.
     await audit(
         session,

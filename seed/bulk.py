@@ -14,6 +14,7 @@ The same people as the executemany path for the same seed (one random stream,
 * each person's unit roster (`unit_member`) and away periods (`contribution_away`) are written with
   the periods; the statistics' rollup of the people added (`models/rollup.py`) is added up in this
   process, in a thread, while each chunk is being copied, then added to the rollup tables at the end;
+  the visit rollup (`models/visit_rollup.py`) of the people added is one INSERT … SELECT at the end;
 * a large load into small tables drops the secondary indexes, unique and foreign keys of the loaded
   tables and rebuilds them once at the end (faster than maintaining them row by row), all inside the
   transaction: a failed run leaves the schema as it was, and a second run adds nothing.
@@ -37,7 +38,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
 
-from models import rollup
+from models import rollup, visit_rollup
 from models.rollup import HOME_VALUES, RETURN_KEY, RETURN_VALUES, ROLLUP_KEY, VALUES
 from models.tables import (
     away_t,
@@ -49,6 +50,7 @@ from models.tables import (
     rollup_t,
     unit_member_t,
     unit_t,
+    visit_rollup_t,
     visit_t,
 )
 from models.types import Money
@@ -460,6 +462,7 @@ async def load_people(
         with progress.phase("dropping the indexes and keys of the loaded tables (rebuilt after)"):
             rebuild = await _drop_secondary(conn, LOADED)
     job = Job(rng, count, taken_codes, units, facilities, offices, have, await _next_ids(conn))
+    first_person = job.next_ids[person_t.name]  # the people added get ids from here on
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
@@ -529,10 +532,15 @@ async def load_people(
                 await conn.execute(text(statement))
                 steps.update(1)
     if added:
+        with progress.phase("the visit rollup"):
+            # In SQL from the visits just copied (their people are new: nothing of theirs is there),
+            # after the indexes: the visits are read by person.
+            await conn.execute(text("SET LOCAL work_mem = '256MB'"))
+            await visit_rollup.add_in_sql(conn, visit_t.c.person_id >= first_person)
         with progress.phase("sequences and the planner's statistics (ANALYZE)"):
             await _advance_sequences(conn)
             # The units too: the people's were added just before (seed.cli.people_context).
-            for table in (*LOADED, rollup_t, return_t, unit_t):
+            for table in (*LOADED, rollup_t, return_t, visit_rollup_t, unit_t):
                 await conn.execute(text(f"ANALYZE {quote(table.name)}"))
     return added
 

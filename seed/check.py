@@ -1,5 +1,5 @@
 """Every stored record against the rules of models/rules: what the seed wrote must be what the API
-would have accepted. Reads the whole database (for tests and `seed --check` sized data)."""
+would have accepted; and the visit rollup against a recomputation from the raw visits. Reads the whole database (for tests and `seed --check` sized data)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from models import visit_rollup
 from models.admin_units import PROVINCES
 from models.rules import records
 from models.tables import (
@@ -90,6 +91,8 @@ async def violations(conn: AsyncConnection, as_of: date) -> list[str]:
         out.append(f"decision {number}: DUPLICATE_DECISION recorded {count} times")
     out += await _visits(conn, {c.id: c for c in cards})
     out += await _registrations(conn, persons)
+    # What visitStatistics reads: the rollup kept with the visits, against the visits themselves.
+    out += await visit_rollup.differences(conn)
     out += await _households(conn)
     return out
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth import totp
 from auth.passwords import hash_password
-from models import rollup
+from models import rollup, visit_rollup
 from models.claim import CATALOGUE
 from models.engine import make_engine
 from models.tables import (
@@ -222,6 +222,7 @@ async def seed_people(conn: AsyncConnection, count: int, seed: int, progress: Pr
         await _bulk(conn, visit_t, _with_person(generated.visits, person_ids, card_ids), bar)
     with progress.phase("the statistics' rollup"):
         await rollup.persons_added(conn, sorted(person_ids.values()))
+        await visit_rollup.persons_added(conn, sorted(person_ids.values()))
     return len(fresh_persons)
 
 
@@ -320,9 +321,11 @@ async def run_seed(
                 with shown.phase("the golden record in the statistics' rollup"):
                     # After the load: it copies into empty rollup tables faster than it adds to them.
                     await rollup.persons_added(conn, golden_ids)
+                    await visit_rollup.persons_added(conn, golden_ids)
             else:
                 with shown.phase("the golden record in the statistics' rollup"):
                     await rollup.persons_added(conn, golden_ids)
+                    await visit_rollup.persons_added(conn, golden_ids)
                 added = await seed_people(conn, persons, seed, shown)
                 with shown.phase("the rosters of the units"):
                     await fill_rosters(conn)

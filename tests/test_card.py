@@ -187,3 +187,17 @@ async def test_check_coverage_guessing_dates_of_birth_rate_limited(api: Api) -> 
     assert (await api.data(COVERAGE, {"input": right}, as_="partner.hospital"))["checkCoverage"][
         "valid"
     ] is True
+
+
+async def test_check_coverage_statement_count_one_read_and_the_access_log(api: Api) -> None:
+    """At the counter: the card, its holder, the facility's contract and its mismatch budget in
+    one statement, then the access-log row (the session is cached)."""
+    person = await person_of(api)
+    card = await current_card(api, person)
+    presented = {
+        "cardNumber": card["number"],
+        "fullName": person.full_name,
+        "dateOfBirth": person.date_of_birth.isoformat(),
+        "visitType": "INPATIENT",
+    }
+    assert await api.statements(COVERAGE, {"input": presented}, as_="partner.hospital") <= 2

@@ -757,3 +757,28 @@ async def test_submit_claim_and_claims_same_on_every_transport(ways: Ways, api: 
     ):
         body = await ways.post(transport, NODE, {"id": claim["id"]}, as_=who)
         assert (body["data"]["node"] is not None) is sees, (transport, who)
+
+
+async def test_submit_and_decide_claim_visit_rollup_equals_the_visits(api: Api) -> None:
+    """Attack: a claim's visit is written with no money, then given the claim's totals, then the
+    accepted totals on decision; visitStatistics' rollup must follow each step, not the first."""
+    from tests.test_statistics import visit_rollup_errors
+
+    person = await patient(api)
+    claim = await submitted(api, person)
+    assert await visit_rollup_errors(api) == []
+    await step(api, START, {"claimId": claim["id"]})
+    for line in (1, 2, 3, 4):
+        await step(
+            api,
+            REVIEW,
+            {
+                "claimId": claim["id"],
+                "line": line,
+                "accepted": line != 4,
+                "reason": None if line != 4 else "QUANTITY_NOT_JUSTIFIED",
+            },
+        )
+    decided = (await step(api, DECIDE, {"claimId": claim["id"]}))["claim"]
+    assert decided["state"] == "PARTLY_ACCEPTED", decided
+    assert await visit_rollup_errors(api) == []

@@ -555,6 +555,8 @@ async def test_seed_demo_data_satisfies_every_rule(tmp_path: Path) -> None:
             found = await violations(conn, people.AS_OF)
             assert any("UNDER_WORKING_AGE" in v or "BEFORE_BIRTH" in v for v in found)
             assert any("FUND_SHARE_MISMATCH" in v for v in found)
+            # Money changed behind the rollup's back: visitStatistics would no longer be the visits.
+            assert any(v.startswith("visit_rollup") for v in found)
             await conn.rollback()
     finally:
         await engine.dispose()
