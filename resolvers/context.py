@@ -83,6 +83,8 @@ class Context:
     token_rejected: bool = False
     # requestCaptcha fields of this operation (aliases): one captcha per request.
     captchas_requested: int = 0
+    # Which executor answered: "ordinary", or "compiled" (compiler/hook.py), for debug output.
+    executor: str = "ordinary"
     _cursors: Cursors | None = None
 
     @property
