@@ -198,8 +198,8 @@ class Builder:
             if leaf is not None:
                 if nodes[0].arguments or definition.args:
                     raise Unsupported(f"{object_type.name}.{name} arguments")
-                serialize, non_null = _leaf_type(definition.type)
-                plan_fields.append(LeafField(key, leaf, serialize, non_null))
+                serialize, non_null, identity = _leaf_type(definition.type)
+                plan_fields.append(LeafField(key, leaf, serialize, non_null, identity))
                 continue
             link = spec.links.get(name)
             if link is None:
@@ -300,18 +300,32 @@ def _list_item(type_: Any) -> Any:
     return type_.of_type.of_type
 
 
-def _leaf_type(type_: Any) -> tuple[Serializer, bool]:
+def _leaf_type(type_: Any) -> tuple[Serializer, bool, str | None]:
+    """The leaf's serializer (graphql-core's own), whether it is non-null, and the class of the
+    values that serializer returns unchanged."""
     non_null = isinstance(type_, GraphQLNonNull)
     if non_null:
         type_ = type_.of_type
     if not isinstance(type_, GraphQLScalarType | GraphQLEnumType):
         raise Unsupported("leaf type")
-    serialize = type_.serialize
-    if type_.name in ("String", "ID"):
-        # What graphql-core's own serializers return for a str (the common case), without a call.
-        return (lambda v: v if v.__class__ is str else serialize(v)), non_null
-    if type_.name == "Int":
-        return (lambda v: v if v.__class__ is int and -(2**31) <= v < 2**31 else serialize(v)), non_null
-    if type_.name == "Boolean":
-        return (lambda v: v if v.__class__ is bool else serialize(v)), non_null
-    return serialize, non_null
+    identity = {"String": "str", "ID": "str", "Int": "int", "Boolean": "bool"}.get(type_.name)
+    serialize: Serializer = type_.serialize
+    if isinstance(type_, GraphQLEnumType):
+        # An enum's serializer scans its values; its answer for a value never changes.
+        serialize = _remembered(serialize)
+    return serialize, non_null, identity
+
+
+def _remembered(serialize: Serializer) -> Serializer:
+    seen: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            found = seen[value] = serialize(value)
+            return found
+        except TypeError:  # not hashable
+            return serialize(value)
+
+    return remembered

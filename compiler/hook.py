@@ -172,8 +172,11 @@ class CompiledQueries(SchemaExtension):
             return
         data, access = compiled
         if mode != "verify":
-            for person_id, fields in access.reads.items():
-                context.access.reads.setdefault(person_id, set()).update(fields)
+            if context.access.reads:
+                for person_id, fields in access.reads.items():
+                    context.access.reads.setdefault(person_id, set()).update(fields)
+            else:
+                context.access.reads = access.reads  # nothing was read before: the same, without a copy
             execution.result = GraphQLExecutionResult(data=data, errors=None)
             context.executor = "compiled"
             yield

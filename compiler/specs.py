@@ -13,9 +13,11 @@ falls back to the ordinary executor.
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from auth import policy
@@ -63,6 +65,9 @@ class TypeSpec:
     owner: Callable[[Any], int] = lambda row: 0
     # What the ordinary link passes to `allow` as the person (a unit: 0, nobody).
     link_owner: Callable[[Any], int] | None = None
+    # The relation is the viewer's alone for anonymous, ADMIN and ANALYST viewers (compiler/plan.py
+    # role_constant): true of every relation function of auth/policy.py used here.
+    role_constant: bool = True
 
 
 @dataclass(slots=True)
@@ -79,8 +84,26 @@ class ConnectionPage:
 
 
 def _guarded_leaves(cls: Any) -> dict[str, Leaf]:
-    """The `_readers` of a guarded strawberry type, by GraphQL field name (the policy name's)."""
-    return {name.split(".", 1)[1]: Leaf(name, read) for name, read in cls._readers.values()}
+    """The `_readers` of a guarded strawberry type, by GraphQL field name (the policy name's).
+    Their `id` is schema/node.py's global id, made without its per-call overhead."""
+    leaves = {name.split(".", 1)[1]: Leaf(name, read) for name, read in cls._readers.values()}
+    if "id" in leaves:
+        leaves["id"] = Leaf(leaves["id"].policy, global_id_of(cls.__name__))
+    return leaves
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def global_id_of(type_name: str) -> Reader:
+    """schema.node.global_id(type_name, row.id), the same characters (tests/test_compiler.py)."""
+    prefix = f"{type_name}:".encode()
+    encode = binascii.b2a_base64
+
+    def read(row: Any) -> str:
+        return encode(prefix + str(row.id).encode(), newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+
+    return read
 
 
 # ---------- fetches: each calls what the ordinary resolver calls ----------
@@ -162,7 +185,7 @@ def _by_id(loader: str, column: str) -> Fetch:
 
 async def _cards_of(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
     ids = [p.id for p in parents]
-    rows = await run.context.loaders._current_cards(list(dict.fromkeys(ids)))
+    rows = await run.context.loaders.cards_by_person.load_fn(list(dict.fromkeys(ids)))
     found = dict(zip(dict.fromkeys(ids), rows, strict=True))
     return [found.get(i) for i in ids]
 
@@ -170,7 +193,7 @@ async def _cards_of(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> l
 async def _participation_of(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
     kind = args["insuranceType"]
     keys = list(dict.fromkeys((p.id, kind.value) for p in parents))
-    summaries = await run.context.loaders._participation(keys)
+    summaries = await run.context.loaders.participation_by_person.load_fn(keys)
     found = dict(zip(keys, summaries, strict=True))
     return [(kind, found.get((p.id, kind.value))) for p in parents]
 
@@ -254,7 +277,7 @@ async def _same(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[
 async def _province_of(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
     keys = [(p.address_scheme, p.province_code) for p in parents]
     wanted = list(dict.fromkeys(keys))
-    rows = await run.context.loaders._admin_units(wanted)
+    rows = await run.context.loaders.admin_units_by_code.load_fn(wanted)
     found = dict(zip(wanted, rows, strict=True))
     return [found.get(k) for k in keys]
 
@@ -269,7 +292,6 @@ def specs() -> dict[str, TypeSpec]:
     from schema.benefit import Benefit
     from schema.card import HealthInsuranceCard
     from schema.contribution import ContributionPeriod
-    from schema.node import global_id
     from schema.person import Person
     from schema.visit import MedicalVisit
 
@@ -321,14 +343,14 @@ def specs() -> dict[str, TypeSpec]:
             ),
         },
         relation=lambda viewer, row: policy.relation_to_person(viewer, row.id, row.province_scope),
-        owner=lambda row: row.id,
+        owner=attrgetter("id"),
     )
     card = TypeSpec(
         "HealthInsuranceCard",
         _guarded_leaves(HealthInsuranceCard),
         {"holder": Link("Person", _by_id("persons_by_id", "person_id"))},
         relation=lambda viewer, row: policy.relation_to_record(viewer, row.person_id, row.owner_province),
-        owner=lambda row: row.person_id,
+        owner=attrgetter("person_id"),
     )
     period = TypeSpec(
         "ContributionPeriod",
@@ -340,7 +362,7 @@ def specs() -> dict[str, TypeSpec]:
         relation=lambda viewer, row: policy.relation_to_period(
             viewer, row.person_id, row.owner_province, row.unit_id
         ),
-        owner=lambda row: row.person_id,
+        owner=attrgetter("person_id"),
     )
     visit = TypeSpec(
         "MedicalVisit",
@@ -349,19 +371,19 @@ def specs() -> dict[str, TypeSpec]:
         relation=lambda viewer, row: policy.relation_to_visit(
             viewer, row.person_id, row.owner_province, row.facility_id
         ),
-        owner=lambda row: row.person_id,
+        owner=attrgetter("person_id"),
     )
     benefit = TypeSpec(
         "Benefit",
         _guarded_leaves(Benefit),
         {"person": Link("Person", _by_id("persons_by_id", "person_id"))},
         relation=lambda viewer, row: policy.relation_to_record(viewer, row.person_id, row.owner_province),
-        owner=lambda row: row.person_id,
+        owner=attrgetter("person_id"),
     )
     unit = TypeSpec(
         "Unit",
         {
-            "id": Leaf(None, lambda r: global_id("Unit", r.id)),
+            "id": Leaf(None, global_id_of("Unit")),
             "code": Leaf(None, lambda r: r.code),
             "name": Leaf(None, lambda r: r.name),
             "taxCode": Leaf(None, lambda r: r.tax_code),
