@@ -187,17 +187,37 @@ class CompiledQueries(SchemaExtension):
         result = execution.result
         if result is None:
             return
+        context.compared = True
+        try:
+            self._compare(data, access, result, context, own, outer, before)
+        except Exception:
+            log.exception("compiler: comparing the two answers failed")
+            self._mismatch("crash", "comparing failed", "")
+
+    def _compare(
+        self,
+        data: dict[str, Any],
+        access: AccessRecorder,
+        result: Any,
+        context: Any,
+        own: StatementCounter | None,
+        outer: StatementCounter | None,
+        before: int,
+    ) -> None:
         ordinary = orjson.dumps(
             {"data": result.data, "errors": [e.formatted for e in result.errors] if result.errors else None}
         )
         mine = orjson.dumps({"data": data, "errors": None})
         if mine != ordinary:
             self._mismatch("answer", mine.decode(), ordinary.decode())
-        elif _read_map(access) != _read_map(context.access):
+            return
+        compiled_reads, ordinary_reads = _read_map(access), _read_map(context.access)
+        if compiled_reads != ordinary_reads:
+            keys = orjson.OPT_NON_STR_KEYS
             self._mismatch(
                 "access",
-                orjson.dumps(_read_map(access)).decode(),
-                orjson.dumps(_read_map(context.access)).decode(),
+                orjson.dumps(compiled_reads, option=keys).decode(),
+                orjson.dumps(ordinary_reads, option=keys).decode(),
             )
         elif own is not None and outer is not None and own.count > outer.count - before:
             self._mismatch("statements", str(own.count), str(outer.count - before))

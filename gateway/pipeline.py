@@ -115,6 +115,7 @@ class _Unit:
     executed: int | None = None
     # Which executor answered (compiler/hook.py).
     executor: str = "ordinary"
+    compared: bool = False
 
 
 class Pipeline:
@@ -236,6 +237,7 @@ class Pipeline:
                 return self._operation_type_error(exc, caller)
             unit.executed = unit.counter.count
             unit.executor = context.executor
+            unit.compared = context.compared
             answer = await self._settle(context, result)
             if (
                 key is not None
@@ -427,6 +429,8 @@ class Pipeline:
                 "cache": unit.cache,
                 "executor": unit.executor,
             }
+            if unit.compared:
+                extensions["debug"]["compared"] = True
             answer.payload["extensions"] = extensions
         return answer
 
