@@ -388,4 +388,8 @@ def test_plain_attribute_only_for_plain_reads() -> None:
     assert plain_attribute(lambda r: r.full_name) == "full_name"
     assert plain_attribute(lambda r: r.a.b) is None
     assert plain_attribute(lambda r: r.date_of_birth.year if r.date_of_birth else None) is None
-    assert plain_attribute(lambda r, s=1: r.x) is None
+
+    def with_default(r: Any, s: int = 1) -> Any:
+        return r.x
+
+    assert plain_attribute(with_default) is None
