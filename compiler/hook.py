@@ -243,3 +243,28 @@ class CompiledQueries(SchemaExtension):
             compiled,
             ordinary,
         )
+
+
+def compile_query(
+    query: str, variables: dict[str, Any] | None = None, operation_name: str | None = None
+) -> tuple[Plan, Any] | None:
+    """A plan for a query text outside any request (benchmarks: `Plan.run_statements` for the
+    physical bound of a view), with its coerced variables; None if the compiler does not take it.
+    The text must be valid: requests are validated by the gate before they reach a plan."""
+    from graphql import parse
+
+    from schema import schema
+
+    document = parse(query)
+    graphql_schema = schema._schema
+    try:
+        operation = select_operation(document, operation_name)
+    except Unsupported:
+        return None
+    coerced = get_variable_values(graphql_schema, operation.variable_definitions or (), variables or {})
+    if isinstance(coerced, list):
+        return None
+    try:
+        return Builder(graphql_schema, document, operation, coerced.coerced).build(), coerced
+    except Unsupported:
+        return None
