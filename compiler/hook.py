@@ -17,6 +17,7 @@ Modes (settings.compiler, ANSINH_COMPILER):
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,11 @@ class Mismatch:
 
 # Every difference verify mode found in this process (tests/conftest.py fails a test on one).
 MISMATCHES: list[Mismatch] = []
+# How many operations verify mode compared, and how many the compiler left to the ordinary
+# executor (at compile or at run time), in this process.
+STATS = {"compared": 0, "fallbacks": 0}
+# Why, by reason (the unknown field, the refused field...): what to teach the compiler next.
+REASONS: Counter[str] = Counter()
 
 _caches: dict[tuple[int, int], PlanCache] = {}
 
@@ -102,6 +108,7 @@ def prepare(execution: Any, context: Any) -> tuple[Plan, Any] | None:
             plan = Builder(schema, document, operation, coerced.coerced).build()
         except Unsupported as exc:
             log.debug("compiler: falls back (%s)", exc)
+            REASONS[str(exc)] += 1
             plan = None
         cache.put(key, plan, len(query))
     if plan is None:
@@ -116,7 +123,8 @@ async def run_compiled(
     access = AccessRecorder()
     try:
         data = await plan.execute(context, variables, access)
-    except (Fallback, GraphQLError):
+    except (Fallback, GraphQLError) as exc:
+        REASONS[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
         return None
     except SQLAlchemyError:
         # The ordinary executor runs the same statement and reports it as it always does; the
@@ -145,6 +153,7 @@ class CompiledQueries(SchemaExtension):
                 self._mismatch("crash", "prepare failed", "")
             prepared = None
         if prepared is None:
+            STATS["fallbacks"] += 1
             yield
             return
         plan, variables = prepared
@@ -168,6 +177,7 @@ class CompiledQueries(SchemaExtension):
             if token is not None:
                 _current_counter.reset(token)
         if compiled is None:
+            STATS["fallbacks"] += 1
             yield
             return
         data, access = compiled
@@ -188,6 +198,7 @@ class CompiledQueries(SchemaExtension):
         if result is None:
             return
         context.compared = True
+        STATS["compared"] += 1
         try:
             self._compare(data, access, result, context, own, outer, before)
         except Exception:

@@ -93,6 +93,17 @@ def settings(database_url: str, message_log: Path) -> Settings:
     )
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from compiler.hook import MISMATCHES, REASONS, STATS
+
+    terminalreporter.write_line(
+        f"compiler verify mode: {STATS['compared']} operations answered by both executors and compared, "
+        f"{STATS['fallbacks']} left to the ordinary executor, {len(MISMATCHES)} differences"
+    )
+    for reason, times in REASONS.most_common(12):
+        terminalreporter.write_line(f"  falls back {times:5d}x: {reason}")
+
+
 @pytest.fixture(autouse=True)
 def _executors_agree() -> Iterator[None]:
     from compiler.hook import MISMATCHES
