@@ -80,6 +80,11 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); none by
     # default, so that no client can choose the address its budgets are counted for.
     trusted_proxies: tuple[str, ...] = ()
+    # The compiled read path (compiler/): "on", "off", or "verify" (both executors, compared).
+    compiler: str = "on"
+    # Bounds of the plan cache: how many plans, and their approximate bytes.
+    compiler_plans: int = 512
+    compiler_plan_bytes: int = 16 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -137,6 +142,18 @@ class Settings:
             raise SystemExit(f"ANSINH_CACHE_TTL and ANSINH_WORKERS must be numbers: {exc}") from None
         if not 0 < cache_ttl <= 300 or workers < 1:
             raise SystemExit("ANSINH_CACHE_TTL must be in (0, 300] seconds and ANSINH_WORKERS at least 1")
+        compiler = env.get("ANSINH_COMPILER", "on")
+        if compiler not in {"on", "off", "verify"}:
+            raise SystemExit(f"ANSINH_COMPILER must be on, off or verify, not {compiler!r}")
+        try:
+            compiler_plans = int(env.get("ANSINH_COMPILER_PLANS", "512"))
+            compiler_plan_bytes = int(env.get("ANSINH_COMPILER_PLAN_BYTES", str(16 * 1024 * 1024)))
+        except ValueError as exc:
+            raise SystemExit(
+                f"ANSINH_COMPILER_PLANS and ANSINH_COMPILER_PLAN_BYTES must be numbers: {exc}"
+            ) from None
+        if compiler_plans < 0 or compiler_plan_bytes < 0:
+            raise SystemExit("ANSINH_COMPILER_PLANS and ANSINH_COMPILER_PLAN_BYTES may not be negative")
         proxies = tuple(p.strip() for p in env.get("ANSINH_TRUSTED_PROXIES", "").split(",") if p.strip())
         try:
             Proxies.parse(proxies)
@@ -168,6 +185,9 @@ class Settings:
             cors_origins=origins,
             metrics_token=env.get("ANSINH_METRICS_TOKEN") or None,
             card_key_ids=_card_key_ids(env.get("ANSINH_CARD_KEY_IDS", "k1")),
+            compiler=compiler,
+            compiler_plans=compiler_plans,
+            compiler_plan_bytes=compiler_plan_bytes,
         )
 
 

@@ -316,7 +316,7 @@ def package_of(path: str) -> str:
 async def main_async(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="ansinh-bench-") as folder:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        settings = Settings(database_url=url, env="development", captcha="off")
+        settings = Settings(database_url=url, env="development", captcha="off", compiler=args.compiler)
         print(f"database: {url.split('@')[-1] if '@' in url else url.split(':///')[0]}")
         from seed.cli import run_seed
 
@@ -353,6 +353,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.foundation", description=__doc__.split("\n")[0])
     parser.add_argument("--persons", type=int, default=20_000, help="generated people (default 20000)")
     parser.add_argument("--database-url", help="use this database instead of a fresh SQLite file")
+    parser.add_argument(
+        "--compiler",
+        choices=("on", "off", "verify"),
+        default="on",
+        help="the compiled read path (compiler/): on (default), off (the ordinary executor only), verify",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="measured runs per scenario (default 5)")
     parser.add_argument("--profile", action="store_true", help="profile units-employees with pyinstrument")
     args = parser.parse_args(argv)

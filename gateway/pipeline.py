@@ -113,6 +113,9 @@ class _Unit:
     cache: str = "off"
     # Statements of the operation itself, before the access log of its reads is written.
     executed: int | None = None
+    # Which executor answered (compiler/hook.py).
+    executor: str = "ordinary"
+    compared: bool = False
 
 
 class Pipeline:
@@ -233,6 +236,8 @@ class Pipeline:
             except (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError) as exc:
                 return self._operation_type_error(exc, caller)
             unit.executed = unit.counter.count
+            unit.executor = context.executor
+            unit.compared = context.compared
             answer = await self._settle(context, result)
             if (
                 key is not None
@@ -422,7 +427,10 @@ class Pipeline:
                 "sqlStatements": unit.counter.count if unit.executed is None else unit.executed,
                 "durationMs": round((time.perf_counter() - unit.started) * 1000, 2),
                 "cache": unit.cache,
+                "executor": unit.executor,
             }
+            if unit.compared:
+                extensions["debug"]["compared"] = True
             answer.payload["extensions"] = extensions
         return answer
 

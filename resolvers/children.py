@@ -46,7 +46,7 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
         groups: dict[tuple[Args, Page], list[int]] = defaultdict(list)
         for parent, args, page in keys:
             groups[(args, page)].append(parent)
-        found: dict[tuple[int, Args, Page], list[Any]] = {}
+        found: dict[tuple[Args, Page], dict[int, list[Any]]] = {}
         for (args, page), parents in groups.items():
             statement = _statement(spec, sorted(set(parents)), args)
             if page.after is not None:
@@ -62,11 +62,19 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
                 .where(inner.c.position_in_parent <= page.first + 1)
                 .order_by(inner.c[spec.parent], inner.c.position_in_parent)
             )
+            # Grouped by parent under one (args, page): a page's hash is computed once, not per row.
+            by_parent: dict[int, list[Any]] = found.setdefault((args, page), {})
+            parent_of = spec.parent
             for row in (await session.execute(outer)).all():
-                found.setdefault((getattr(row, spec.parent), args, page), []).append(row)
+                parent = getattr(row, parent_of)
+                rows = by_parent.get(parent)
+                if rows is None:
+                    by_parent[parent] = [row]
+                else:
+                    rows.append(row)
         result = []
         for parent, args, page in keys:
-            rows = found.get((parent, args, page), [])
+            rows = found.get((args, page), {}).get(parent, [])
             result.append((rows[: page.first], len(rows) > page.first))
         return result
 

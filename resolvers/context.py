@@ -83,6 +83,10 @@ class Context:
     token_rejected: bool = False
     # requestCaptcha fields of this operation (aliases): one captcha per request.
     captchas_requested: int = 0
+    # Which executor answered: "ordinary", or "compiled" (compiler/hook.py), for debug output.
+    executor: str = "ordinary"
+    # Verify mode: a plan answered too, and its answer was compared with the ordinary one.
+    compared: bool = False
     _cursors: Cursors | None = None
 
     @property

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from auth.gate import OperationGate
 from auth.guard import open_field
+from compiler.hook import CompiledQueries
 from observability import tracing_extensions
 from schema.event import Subscription
 from schema.root import Mutation, Query
@@ -41,7 +42,8 @@ schema = Schema(
     # query's text (bounded LRU, 128 entries; the documents are immutable, so sharing is safe).
     # The gate validates (cached) after its limits: validation's time grows with the square of
     # the fields, so a document the limits refuse is never validated.
-    extensions=[ParserCache, OperationGate, *tracing_extensions()],
+    # A query the compiler takes is answered from its plan (compiler/), after the gate.
+    extensions=[ParserCache, OperationGate, CompiledQueries, *tracing_extensions()],
 )
 
 

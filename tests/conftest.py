@@ -87,7 +87,37 @@ def settings(database_url: str, message_log: Path) -> Settings:
         # One process writes the database (the app under test): the caches are right on either
         # backend, and the PostgreSQL run must exercise them too (auto would turn them off there).
         cache="on",
+        # Every query the suite sends runs through both executors, compared (compiler/hook.py);
+        # `_executors_agree` fails the test that sent one whose answers differ.
+        compiler="verify",
     )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from compiler.hook import MISMATCHES, REASONS, STATS
+
+    terminalreporter.write_line(
+        f"compiler verify mode: {STATS['compared']} operations answered by both executors and compared, "
+        f"{STATS['fallbacks']} left to the ordinary executor, {len(MISMATCHES)} differences"
+    )
+    for reason, times in REASONS.most_common(12):
+        terminalreporter.write_line(f"  falls back {times:5d}x: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _executors_agree() -> Iterator[None]:
+    from compiler.hook import MISMATCHES
+
+    start = len(MISMATCHES)
+    yield
+    found = MISMATCHES[start:]
+    if found:
+        first = found[0]
+        pytest.fail(
+            f"{len(found)} operation(s) answered differently by the compiled and the ordinary executor; "
+            f"first ({first.what}, role {first.role}): {first.query}\nvariables: {first.variables}\n"
+            f"compiled: {first.compiled}\nordinary: {first.ordinary}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,8 @@ async def test_graphql_get_mutation_refused(api: Api) -> None:
 async def test_graphql_debug_header_gives_statements_and_duration(api: Api) -> None:
     body = await api.post("{ offices(first: 3) { nodes { code } } }", debug=True)
     debug = body["extensions"]["debug"]
-    assert set(debug) == {"sqlStatements", "durationMs", "cache"}
+    assert set(debug) == {"sqlStatements", "durationMs", "cache", "executor"}
+    assert debug["executor"] == "ordinary"  # offices: not a list the compiler takes
     assert isinstance(debug["sqlStatements"], int) and debug["sqlStatements"] >= 1
     assert isinstance(debug["durationMs"], int | float) and debug["durationMs"] >= 0
 
