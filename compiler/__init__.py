@@ -11,7 +11,7 @@ straight from the rows. The field policy (auth/policy.py) is decided once per pl
 ALLOW, MASK and FORBID are branches a row takes by its relation, and the access log records what
 auth/guard.py records.
 
-Whatever the compiler does not know (mutations, subscriptions, introspection, node(), statistics,
+Whatever the compiler does not know (mutations, subscriptions, introspection, node(),
 unknown fields, arguments or directives) falls back to the ordinary executor at compile time, and
 whatever would be an error (FORBIDDEN, a bad cursor, a null in a non-null field) falls back at run
 time: the compiled path only ever answers what the ordinary executor answers without an error, so

@@ -212,6 +212,11 @@ class Builder:
             child: ObjectPlan | ConnectionPlan
             if link.kind == "connection":
                 child = self.connection_plan(target, link, sub_sets)
+            elif link.kind == "list":
+                item = _list_item(definition.type)
+                if not isinstance(item, GraphQLObjectType) or item.name != link.target:
+                    raise Unsupported(f"{object_type.name}.{name} type")
+                child = self.object_plan(item, sub_sets)
             else:
                 if not isinstance(target, GraphQLObjectType) or target.name != link.target:
                     raise Unsupported(f"{object_type.name}.{name} type")

@@ -334,6 +334,21 @@ async def _follow(run: Run, f: LinkField, rows: Sequence[Any], outs: Sequence[di
     args = run.args(f)
     results = await link.fetch(run, rows, args)
     child = f.child
+    if link.kind == "list" and isinstance(child, ObjectPlan):
+        # One level for every parent's items at once, then each parent takes its slice back.
+        items: list[Any] = []
+        sizes: list[int] = []
+        for result in results:
+            if result is None:
+                raise Fallback(f"null list {f.key}")
+            items.extend(result)
+            sizes.append(len(result))
+        made = await _fill(run, child, items)
+        key, start = f.key, 0
+        for out, size in zip(outs, sizes, strict=True):
+            out[key] = made[start : start + size]
+            start += size
+        return
     if isinstance(child, ObjectPlan):
         child_rows: list[Any] = []
         parents: list[dict[str, Any]] = []

@@ -50,7 +50,9 @@ class Link:
     fetch: Fetch
     args: frozenset[str] = frozenset()  # the GraphQL arguments this fetch understands
     policy: str | None = None  # checked with auth.guard.allow before loading (None: not guarded)
-    kind: str = "object"  # "object" | "connection" | "same" (the parent's row, no load)
+    # "object" | "connection" | "list" (of objects: a flat list, no pages) | "same" (the parent's
+    # row, no load)
+    kind: str = "object"
     count: Count | None = None
 
 
@@ -154,6 +156,43 @@ async def _card_root(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> 
     from resolvers import card
 
     return [await card.card_by_number(run.context, args["number"])]
+
+
+async def _contribution_statistics_root(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
+    from schema.statistics import contribution_statistics
+
+    kind = args.get("insuranceType")
+    return [
+        await contribution_statistics(
+            run.context,
+            [d.value for d in args["groupBy"]],
+            args.get("provinceCode"),
+            kind.value if kind is not None else None,
+            args.get("fromYear"),
+            args.get("toYear"),
+        )
+    ]
+
+
+async def _visit_statistics_root(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
+    from schema.statistics import visit_statistics
+
+    return [
+        await visit_statistics(
+            run.context,
+            [d.value for d in args["groupBy"]],
+            args.get("provinceCode"),
+            args.get("fromYear"),
+            args.get("toYear"),
+        )
+    ]
+
+
+def _attributes(*names: str) -> dict[str, Leaf]:
+    """Leaves read straight from the attributes of the objects the statistics build."""
+    from strawberry.utils.str_converters import to_camel_case
+
+    return {to_camel_case(n): Leaf(None, attrgetter(n)) for n in names}
 
 
 async def _viewer_root(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
@@ -451,7 +490,48 @@ def specs() -> dict[str, TypeSpec]:
             "unit": Link("Unit", _unit_root, frozenset({"code"})),
             "healthInsuranceCard": Link("HealthInsuranceCard", _card_root, frozenset({"number"})),
             "viewer": Link("Viewer", _viewer_root),
+            "contributionStatistics": Link(
+                "ContributionStatistic",
+                _contribution_statistics_root,
+                frozenset({"groupBy", "provinceCode", "insuranceType", "fromYear", "toYear"}),
+                kind="list",
+            ),
+            "visitStatistics": Link(
+                "VisitStatistic",
+                _visit_statistics_root,
+                frozenset({"groupBy", "provinceCode", "fromYear", "toYear"}),
+                kind="list",
+            ),
         },
+    )
+    # The analysts' aggregates: flat groups, suppressed (or not) by resolvers/statistics.py.
+    contribution_statistic = TypeSpec(
+        "ContributionStatistic",
+        _attributes(
+            "province_code",
+            "year",
+            "insurance_type",
+            "unit_code",
+            "headcount",
+            "person_months",
+            "salary_months",
+            "contributions",
+        ),
+    )
+    visit_statistic = TypeSpec(
+        "VisitStatistic",
+        _attributes(
+            "facility_code",
+            "province_code",
+            "icd_chapter",
+            "year",
+            "visit_type",
+            "visits",
+            "patients",
+            "total_cost",
+            "insurance_paid",
+            "patient_paid",
+        ),
     )
     return {
         s.name: s
@@ -466,6 +546,8 @@ def specs() -> dict[str, TypeSpec]:
             participation,
             account_spec,
             viewer,
+            contribution_statistic,
+            visit_statistic,
             query,
         )
     }

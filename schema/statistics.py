@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers import statistics as resolve
-from resolvers.context import Info
+from resolvers.context import Context, Info
 from schema.arguments import ProvinceCode
 from schema.enums import InsuranceType, VisitType, described
 
@@ -100,6 +100,59 @@ class VisitStatistic:
     )
 
 
+async def contribution_statistics(
+    context: Context,
+    group_by: list[str],
+    province_code: str | None,
+    insurance_type: str | None,
+    from_year: int | None,
+    to_year: int | None,
+) -> list[ContributionStatistic]:
+    """The groups of contributionStatistics: what the field answers and the compiled path writes."""
+    groups = await resolve.contributions(context, group_by, province_code, insurance_type, from_year, to_year)
+    return [
+        ContributionStatistic(
+            province_code=g.values.get("PROVINCE"),
+            year=g.values.get("YEAR"),
+            insurance_type=InsuranceType(g.values["INSURANCE_TYPE"])
+            if "INSURANCE_TYPE" in g.values
+            else None,
+            unit_code=g.values.get("UNIT"),
+            headcount=g.headcount,
+            person_months=g.person_months,
+            salary_months=g.salary_months,
+            contributions=g.contributions,
+        )
+        for g in groups
+    ]
+
+
+async def visit_statistics(
+    context: Context,
+    group_by: list[str],
+    province_code: str | None,
+    from_year: int | None,
+    to_year: int | None,
+) -> list[VisitStatistic]:
+    """The groups of visitStatistics: what the field answers and the compiled path writes."""
+    groups = await resolve.visits(context, group_by, province_code, from_year, to_year)
+    return [
+        VisitStatistic(
+            facility_code=g.values.get("FACILITY"),
+            province_code=g.values.get("PROVINCE"),
+            icd_chapter=g.values.get("ICD_CHAPTER"),
+            year=g.values.get("YEAR"),
+            visit_type=VisitType(g.values["VISIT_TYPE"]) if "VISIT_TYPE" in g.values else None,
+            visits=g.visits,
+            patients=g.patients,
+            total_cost=g.total_cost,
+            insurance_paid=g.insurance_paid,
+            patient_paid=g.patient_paid,
+        )
+        for g in groups
+    ]
+
+
 @strawberry.type
 class StatisticsQuery:
     @strawberry.field(
@@ -123,7 +176,7 @@ class StatisticsQuery:
             int | None, strawberry.argument(description="Up to this calendar year, included.")
         ] = None,
     ) -> list[ContributionStatistic]:
-        groups = await resolve.contributions(
+        return await contribution_statistics(
             info.context,
             [d.value for d in group_by],
             province_code,
@@ -131,21 +184,6 @@ class StatisticsQuery:
             from_year,
             to_year,
         )
-        return [
-            ContributionStatistic(
-                province_code=g.values.get("PROVINCE"),
-                year=g.values.get("YEAR"),
-                insurance_type=InsuranceType(g.values["INSURANCE_TYPE"])
-                if "INSURANCE_TYPE" in g.values
-                else None,
-                unit_code=g.values.get("UNIT"),
-                headcount=g.headcount,
-                person_months=g.person_months,
-                salary_months=g.salary_months,
-                contributions=g.contributions,
-            )
-            for g in groups
-        ]
 
     @strawberry.field(description="Visit counts and costs (ANALYST, ADMIN; OFFICER: own province).")
     async def visit_statistics(
@@ -161,21 +199,6 @@ class StatisticsQuery:
         ] = None,
         to_year: Annotated[int | None, strawberry.argument(description="Up to this year, included.")] = None,
     ) -> list[VisitStatistic]:
-        groups = await resolve.visits(
+        return await visit_statistics(
             info.context, [d.value for d in group_by], province_code, from_year, to_year
         )
-        return [
-            VisitStatistic(
-                facility_code=g.values.get("FACILITY"),
-                province_code=g.values.get("PROVINCE"),
-                icd_chapter=g.values.get("ICD_CHAPTER"),
-                year=g.values.get("YEAR"),
-                visit_type=VisitType(g.values["VISIT_TYPE"]) if "VISIT_TYPE" in g.values else None,
-                visits=g.visits,
-                patients=g.patients,
-                total_cost=g.total_cost,
-                insurance_paid=g.insurance_paid,
-                patient_paid=g.patient_paid,
-            )
-            for g in groups
-        ]

@@ -60,7 +60,16 @@ ROLES: list[tuple[str | None, str | None]] = [
     ("admin", None),
     ("admin", "Ho so khieu nai 12/2026"),
 ]
-ROOTS = ("persons", "person", "units", "unit", "healthInsuranceCard", "viewer")
+ROOTS = (
+    "persons",
+    "person",
+    "units",
+    "unit",
+    "healthInsuranceCard",
+    "viewer",
+    "contributionStatistics",
+    "visitStatistics",
+)
 EXAMPLES = 12 if _backend() == "sqlite" else 6
 MAX_DEPTH = 4
 # Fields whose answer each request changes: "who looked at my data" grows with every read, so the
