@@ -396,7 +396,7 @@ async def measure_coverage(bench: Bench, inputs: list[dict[str, Any]], rows: lis
 
 async def main_async(args: argparse.Namespace) -> int:
     url = args.database_url
-    settings = Settings(database_url=url, env="development", captcha="off")
+    settings = Settings(database_url=url, env="development", captcha="off", compiler=args.compiler)
     if not url.startswith("postgresql"):
         raise SystemExit("bench.scale is about PostgreSQL: pass --database-url postgresql+asyncpg://…")
     print(f"database: {url.split('@')[-1]}")
@@ -471,6 +471,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--coverage-only", action="store_true", help="measure checkCoverage only (after the seed)"
+    )
+    parser.add_argument(
+        "--compiler",
+        choices=("on", "off"),
+        default="on",
+        help="ANSINH_COMPILER of the app: compiled plans (on, the default) or graphql-core's executor only",
     )
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.searches < 1:
