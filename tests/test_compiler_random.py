@@ -339,7 +339,7 @@ async def _compare(
     if reason is not None:
         headers["X-Ansinh-Access-Reason"] = reason
     payload = {"query": document, "variables": variables}
-    start, _ = await pair.logged_since(1 << 62)
+    start, _ = await pair.logged_since(2**31 - 1)  # no row: only the last id
     ordinary = await pair.ordinary.post("/graphql", json=payload, headers=headers)
     middle, ordinary_log = await pair.logged_since(start)
     compiled = await pair.compiled.post("/graphql", json=payload, headers=headers)
