@@ -404,17 +404,29 @@ def _not_in_state(row: Any, wanted: str) -> Invalid | None:
     return Invalid([Problem((*INPUT, "claimId"), code, f"This claim {now}.")])
 
 
-async def start_claim_review(context: Context, node_id: str) -> Outcome:
+async def _claim_in_state(
+    context: Context, node_id: str, wanted: str, doing: str
+) -> tuple[Viewer, Any] | Outcome:
+    """What every review step checks first: an officer, the claim in their province (locked), in
+    the state the step starts from; the viewer and the claim, or the outcome that refuses."""
     viewer = require_viewer(context)
-    refused = officer_only(viewer, "of the facility's province review claims")
+    refused = officer_only(viewer, f"of the facility's province {doing}")
     if refused is not None:
         return refused
     found = await _claim_for_review(context, viewer, node_id)
     if isinstance(found, Invalid):
         return found
-    wrong = _not_in_state(found, "SUBMITTED")
+    wrong = _not_in_state(found, wanted)
     if wrong is not None:
         return wrong
+    return viewer, found
+
+
+async def start_claim_review(context: Context, node_id: str) -> Outcome:
+    checked = await _claim_in_state(context, node_id, "SUBMITTED", "review claims")
+    if not isinstance(checked, tuple):
+        return checked
+    viewer, found = checked
     session = context.session
     await session.execute(
         update(claim_t)
@@ -439,16 +451,10 @@ class LineReview:
 
 
 async def review_claim_line(context: Context, data: LineReview) -> Outcome:
-    viewer = require_viewer(context)
-    refused = officer_only(viewer, "of the facility's province review claims")
-    if refused is not None:
-        return refused
-    found = await _claim_for_review(context, viewer, data.claim_id)
-    if isinstance(found, Invalid):
-        return found
-    wrong = _not_in_state(found, "UNDER_REVIEW")
-    if wrong is not None:
-        return wrong
+    checked = await _claim_in_state(context, data.claim_id, "UNDER_REVIEW", "review claims")
+    if not isinstance(checked, tuple):
+        return checked
+    viewer, found = checked
     session, problems = context.session, Problems()
     line = (
         await session.execute(
@@ -509,16 +515,10 @@ async def _card_of(context: Context, card_id: int) -> Any:
 
 
 async def decide_claim(context: Context, node_id: str, note: str | None) -> Outcome:
-    viewer = require_viewer(context)
-    refused = officer_only(viewer, "of the facility's province decide claims")
-    if refused is not None:
-        return refused
-    found = await _claim_for_review(context, viewer, node_id)
-    if isinstance(found, Invalid):
-        return found
-    wrong = _not_in_state(found, "UNDER_REVIEW")
-    if wrong is not None:
-        return wrong
+    checked = await _claim_in_state(context, node_id, "UNDER_REVIEW", "decide claims")
+    if not isinstance(checked, tuple):
+        return checked
+    viewer, found = checked
     session, problems = context.session, Problems()
     text = check_text(problems, (*INPUT, "note"), note, "The note", 500, required=False)
     counts = (
