@@ -8,7 +8,7 @@ not take is remembered too (as None), so that it is not compiled again for every
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from compiler.plan import Plan
@@ -21,6 +21,9 @@ class PlanCache:
     max_plans: int
     max_bytes: int
     _entries: OrderedDict[Hashable, tuple[Plan | None, int]] = field(default_factory=OrderedDict)
+    # Per document and operation: the variables @skip and @include read (walking a large document
+    # for them on every request would cost what the plan saves).
+    _shapes: dict[tuple[str, str | None], tuple[str, ...]] = field(default_factory=dict)
     bytes: int = 0
     hits: int = 0
     misses: int = 0
@@ -41,6 +44,18 @@ class PlanCache:
         self.hits += 1
         return True, entry[0]
 
+    def shaping(
+        self, query: str, operation_name: str | None, find: Callable[[], tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The variables that shape the plans of this document's operation, found once."""
+        key = (query, operation_name)
+        found = self._shapes.get(key)
+        if found is None:
+            if len(self._shapes) >= max(self.max_plans, 1):
+                self._shapes.clear()  # bounded like the plans; found again on the next request
+            found = self._shapes[key] = find()
+        return found
+
     def put(self, key: Hashable, plan: Plan | None, text_bytes: int) -> None:
         size = (plan.size if plan is not None else UNSUPPORTED_BYTES) + text_bytes
         if size > self.max_bytes or self.max_plans < 1:
@@ -56,4 +71,5 @@ class PlanCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._shapes.clear()
         self.bytes = 0

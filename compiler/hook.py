@@ -92,17 +92,23 @@ def prepare(execution: Any, context: Any) -> tuple[Plan, Any] | None:
         return None
     if operation.operation is not OperationType.QUERY:
         return None
+    cache = plan_cache(context.runtime.settings)
+    role = _role(context.viewer)
+    shaping = cache.shaping(query, execution.operation_name, lambda: directive_variables(operation, document))
+    key: Hashable = (query, execution.operation_name, role, ())
+    found, plan = cache.get(key) if not shaping else (False, None)
+    if found and plan is None:
+        return None  # known to fall back, whatever the variables: graphql-core coerces them
     coerced = get_variable_values(schema, operation.variable_definitions or (), execution.variables or {})
     if isinstance(coerced, list):
         return None  # the ordinary executor reports the variables' errors
-    cache = plan_cache(context.runtime.settings)
-    shaping = directive_variables(operation, document)
-    try:
-        shape = tuple(orjson.dumps(coerced.coerced.get(name)) for name in shaping)
-    except TypeError:
-        return None
-    key: Hashable = (query, execution.operation_name, _role(context.viewer), shape)
-    found, plan = cache.get(key)
+    if shaping:
+        try:
+            shape = tuple(orjson.dumps(coerced.coerced.get(name)) for name in shaping)
+        except TypeError:
+            return None
+        key = (query, execution.operation_name, role, shape)
+        found, plan = cache.get(key)
     if not found:
         try:
             plan = Builder(schema, document, operation, coerced.coerced).build()
