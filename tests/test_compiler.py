@@ -427,3 +427,22 @@ def test_plain_attribute_only_for_plain_reads() -> None:
         return r.x
 
     assert plain_attribute(with_default) is None
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_statistics_compiled_same_suppression_and_refusal_on_every_transport(
+    ways: Any, app: Any, transport: str
+) -> None:
+    """The aggregates' plans run on every way in; analysts get the same suppressed groups (verify
+    mode compares them there too) and a hospital is refused with the ordinary executor's error."""
+    cache = hook.plan_cache(app.state.runtime.settings)
+    alias = transport.replace("-", "_")
+    query = f"{{ {alias}: visitStatistics(groupBy: [FACILITY]) {{ facilityCode patients totalCost }} }}"
+    before = cache.hits + cache.misses
+    body = await ways.post(transport, query, as_="analyst")
+    assert "errors" not in body, body
+    groups = body["data"][alias]
+    assert groups and any(g["patients"] is None for g in groups), "small groups are suppressed"
+    assert cache.hits + cache.misses > before, "the plan was looked up: the compiled path ran"
+    refused = await ways.post(transport, query, as_="partner.hospital")
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"], refused
