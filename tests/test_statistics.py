@@ -242,8 +242,12 @@ async def test_contribution_statistics_every_grouping_equals_counting_the_period
         ["UNIT", "INSURANCE_TYPE", "YEAR", "PROVINCE"],
         ["INSURANCE_TYPE", "UNIT"],
     ]
-    compared = await assert_as_counted(api, [(g, f) for g in groupings for f in FILTERS])
-    assert compared > 1000
+    # Filters narrow the WHERE, groupings shape the GROUP BY: each grouping is compared unfiltered
+    # and under one filter in turn, so every grouping and every filter is covered at a sixth of the
+    # cost of the full product (which is what the random-query test explores further).
+    cases = [(g, f) for i, g in enumerate(groupings) for f in (FILTERS[0], FILTERS[1 + i % (len(FILTERS) - 1)])]
+    compared = await assert_as_counted(api, cases)
+    assert compared > 300
 
 
 async def test_record_contribution_period_statistics_count_it(api: Api) -> None:
