@@ -782,3 +782,42 @@ async def test_submit_and_decide_claim_visit_rollup_equals_the_visits(api: Api) 
     decided = (await step(api, DECIDE, {"claimId": claim["id"]}))["claim"]
     assert decided["state"] == "PARTLY_ACCEPTED", decided
     assert await visit_rollup_errors(api) == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_review_and_decide_claim_same_on_every_transport(ways: Ways, api: Api, transport: str) -> None:
+    """The review steps answer, refuse and store alike on HTTP and both WebSocket protocols."""
+    person = await patient(api)
+    claim = await submitted(
+        api, person, lines=LINES[:2], admittedAt="2025-08-02T08:00:00+07:00", dischargedAt=None
+    )
+    claim_id = claim["id"]
+    # A hospital does not review its own claim, on any way in; nothing changes.
+    refused = await ways.post(transport, START, {"input": {"claimId": claim_id}}, as_="partner.hospital")
+    assert refused["data"]["startClaimReview"]["__typename"] == "NotAllowed", (transport, refused)
+    foreign = await ways.post(transport, START, {"input": {"claimId": claim_id}}, as_="officer.hcm")
+    assert errors(foreign["data"]["startClaimReview"]) == {"claimId": "NOT_FOUND"}
+    started = await ways.post(transport, START, {"input": {"claimId": claim_id}}, as_="officer.hanoi")
+    assert started["data"]["startClaimReview"]["claim"]["state"] == "UNDER_REVIEW", (transport, started)
+    early = await ways.post(transport, DECIDE, {"input": {"claimId": claim_id}}, as_="officer.hanoi")
+    assert errors(early["data"]["decideClaim"]) == {"claimId": "LINES_PENDING"}
+    reviews = (
+        {"claimId": claim_id, "line": 1, "accepted": True},
+        {"claimId": claim_id, "line": 2, "accepted": False, "reason": "MISSING_RECORDS"},
+    )
+    for values in reviews:
+        body = await ways.post(transport, REVIEW, {"input": values}, as_="officer.hanoi")
+        assert body["data"]["reviewClaimLine"]["__typename"] == "ClaimSuccess", (transport, body)
+    bad = await ways.post(
+        transport, REVIEW, {"input": {"claimId": claim_id, "line": 1, "accepted": False}}, as_="officer.hanoi"
+    )
+    assert errors(bad["data"]["reviewClaimLine"]) == {"reason": "REQUIRED"}
+    denied = await ways.post(transport, DECIDE, {"input": {"claimId": claim_id}}, as_="analyst")
+    assert denied["data"]["decideClaim"]["__typename"] == "NotAllowed", (transport, denied)
+    decided = await ways.post(transport, DECIDE, {"input": {"claimId": claim_id}}, as_="officer.hanoi")
+    final = decided["data"]["decideClaim"]["claim"]
+    assert final["state"] == "PARTLY_ACCEPTED", (transport, decided)
+    assert (final["acceptedTotalCost"], final["acceptedInsurancePaid"]) == ("42100.00", "42100.00")
+    assert [line["state"] for line in final["lines"]] == ["ACCEPTED", "REFUSED"]
+    stored = (await rows(api, select(claim_t.c.state).where(claim_t.c.id == pk(claim_id))))[0]
+    assert stored.state == "PARTLY_ACCEPTED"

@@ -814,3 +814,54 @@ async def test_record_household_payment_first_card_at_the_latest_cards_facility(
         )
     )["household"]["members"][0]["card"]
     assert card == {"beneficiaryGroup": "GD", "primaryCareFacility": {"code": FACILITY}}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_quote_and_record_household_payment_on_every_transport(
+    api: Api, ways: Ways, transport: str
+) -> None:
+    """The quote and the payment answer, refuse and store alike on HTTP and both WebSocket protocols."""
+    code = await household_of(api, [await resident(api), await resident(api)])
+    quoted = await ways.post(
+        transport, QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="agent.hanoi"
+    )
+    assert "errors" not in quoted, quoted
+    quote = quoted["data"]["quoteHouseholdContribution"]
+    assert [line["rank"] for line in quote["lines"]] == [1, 2]
+    month = rules.month_of(today())
+    assert (
+        Decimal(quote["total"]) == (rules.household_monthly(1, month) + rules.household_monthly(2, month)) * 3
+    )
+    outside = await ways.post(
+        transport, QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="partner.hospital"
+    )
+    assert outside["data"]["quoteHouseholdContribution"] is None, outside
+    months = await ways.post(
+        transport, QUOTE, {"input": {"householdCode": code, "months": 5}}, as_="agent.hanoi"
+    )
+    assert codes(months) == ["BAD_USER_INPUT"]
+    before = await counts(api)
+    pay = {
+        "householdCode": code,
+        "months": 3,
+        "amountPaid": quote["total"],
+        "primaryCareFacilityCode": FACILITY,
+    }
+    # An officer reads the household but does not take money for it, on any way in.
+    refused = await ways.post(transport, PAY, {"input": pay}, as_="officer.hanoi")
+    assert refused["data"]["recordHouseholdPayment"]["__typename"] == "NotAllowed", (transport, refused)
+    wrong = await ways.post(transport, PAY, {"input": {**pay, "amountPaid": "1"}}, as_="agent.hanoi")
+    assert problems(wrong["data"]["recordHouseholdPayment"]) == [("input.amountPaid", "AMOUNT_MISMATCH")]
+    assert await counts(api) == before
+    paid = await ways.post(transport, PAY, {"input": pay}, as_="agent.hanoi")
+    result = paid["data"]["recordHouseholdPayment"]
+    assert result["__typename"] == "RecordHouseholdPaymentSuccess", (transport, paid)
+    assert (result["payment"]["months"], result["payment"]["agentCode"]) == (3, "DL01001")
+    async with api.app.state.runtime.sessionmaker() as session:
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(household_payment_t)
+            .join(household_t, household_t.c.id == household_payment_t.c.household_id)
+            .where(household_t.c.code == code)
+        )
+    assert stored == 1
