@@ -160,12 +160,12 @@ async def _lines(context: Context, problems: Problems, given: list[LineData]) ->
     # Catalogue codes are upper case: one IN over the codes, the kind told apart here.
     codes = sorted({line.code.strip().upper()[:30] for line in given})
     found = {
-        (row.kind, row.code): row.id
+        (row.kind, row.code): row
         for row in (
             await context.session.execute(
-                select(catalogue_t.c.id, catalogue_t.c.kind, catalogue_t.c.code).where(
-                    catalogue_t.c.code.in_(codes)
-                )
+                select(
+                    catalogue_t.c.id, catalogue_t.c.kind, catalogue_t.c.code, catalogue_t.c.max_unit_price
+                ).where(catalogue_t.c.code.in_(codes))
             )
         ).all()
     }
@@ -185,11 +185,24 @@ async def _lines(context: Context, problems: Problems, given: list[LineData]) ->
         price = checked_money(problems, (*path, "unitPrice"), line.unit_price, "The unit price")
         if item is None or quantity is None or price is None:
             continue
+        if item.max_unit_price is not None and price > item.max_unit_price:
+            # Refused, not paid up to the cap: facts.md gives no rule by which the fund pays part
+            # of a line, and level 2's "100% with caps" is about the benefit, not the price. The
+            # cap is the price the fund accepts (a service's approved price, a drug's tender
+            # price), so a line above it is a wrong claim for the hospital to correct, and not a
+            # difference to charge the patient.
+            problems.add(
+                (*path, "unitPrice"),
+                "ABOVE_PRICE_CAP",
+                f"The unit price of {code} is at most {item.max_unit_price:,.2f} VND (giá tối đa), "
+                f"not {price:,.2f}.",
+            )
+            continue
         amount = (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
         if amount > MONEY_MAX:
             problems.add((*path, "unitPrice"), "TOO_LARGE", "quantity × unitPrice is too large.")
             continue
-        out.append(_Line(index + 1, item, line.kind, code, quantity, price, amount))
+        out.append(_Line(index + 1, item.id, line.kind, code, quantity, price, amount))
     return out if len(out) == len(given) else None
 
 

@@ -110,6 +110,8 @@ assert {r.value for r in ClaimRefusalReason} == write.REFUSAL_REASONS
     UNKNOWN_DRUG="No drug has this code in the catalogue.",
     UNKNOWN_SERVICE="No medical service has this code in the catalogue.",
     TOO_MANY_LINES="More lines than one claim holds.",
+    ABOVE_PRICE_CAP="A unit price above the item's cap in the catalogue (giá tối đa): the line is refused, "
+    "not paid up to the cap.",
     NOT_ADDING_UP="A stated total is not what the lines add up to.",
     NOT_SUBMITTED="The claim is not waiting for review (under review or decided already).",
     NOT_UNDER_REVIEW="The claim is not under review (not taken yet, or decided already).",
@@ -143,6 +145,7 @@ class ClaimErrorCode(Enum):
     UNKNOWN_DRUG = "UNKNOWN_DRUG"
     UNKNOWN_SERVICE = "UNKNOWN_SERVICE"
     TOO_MANY_LINES = "TOO_MANY_LINES"
+    ABOVE_PRICE_CAP = "ABOVE_PRICE_CAP"
     NOT_ADDING_UP = "NOT_ADDING_UP"
     NOT_SUBMITTED = "NOT_SUBMITTED"
     NOT_UNDER_REVIEW = "NOT_UNDER_REVIEW"
@@ -372,7 +375,9 @@ class ClaimLineInput:
     kind: ClaimLineKind = strawberry.field(description="A drug or a service.")
     code: str = strawberry.field(description="Its code in the catalogue (mã thuốc, mã dịch vụ).")
     quantity: Decimal = strawberry.field(description="Above 0, 2 decimal places at most.")
-    unit_price: Decimal = strawberry.field(description="Đơn giá in VND: 0 or more, 2 decimal places at most.")
+    unit_price: Decimal = strawberry.field(
+        description="Đơn giá in VND: 0 or more, 2 decimal places at most, at most the item's cap (giá tối đa)."
+    )
 
 
 @strawberry.input(

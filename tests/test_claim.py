@@ -941,3 +941,37 @@ async def test_submit_claim_for_recorded_visit_refused_each_specific_nothing_sto
     assert await scalar(api, select(func.count()).select_from(revision_t)) == versions
     untouched = (await rows(api, select(visit_t.c.total_cost).where(visit_t.c.id == pk(visit_id))))[0]
     assert untouched.total_cost == Decimal("900000.00")
+
+
+# ---------- the catalogue's price caps ----------
+
+
+async def test_submit_claim_unit_price_above_cap_refused_nothing_stored(api: Api) -> None:
+    person = await patient(api)
+    before = await counted(api)
+    lines = [
+        {"kind": "SERVICE", "code": "02.1896", "quantity": "1", "unitPrice": "50600.01"},  # cap 50,600
+        {"kind": "DRUG", "code": "40.158", "quantity": "2", "unitPrice": "2500"},  # at the cap: accepted
+        {"kind": "DRUG", "code": "40.17", "quantity": "1", "unitPrice": "9000"},  # cap 2,000
+    ]
+    result = (await api.data(SUBMIT, claim_input(person, lines), as_="partner.hospital"))["submitClaim"]
+    assert errors(result) == {"lines/0/unitPrice": "ABOVE_PRICE_CAP", "lines/2/unitPrice": "ABOVE_PRICE_CAP"}
+    assert "50,600.00" in result["errors"][0]["message"]
+    assert await counted(api) == before
+    # At the cap, and an item without a cap at any price: accepted.
+    capped = [lines[1], {"kind": "DRUG", "code": "40.1008", "quantity": "1", "unitPrice": "990000"}]
+    claim = await submitted(api, person, lines=capped)
+    assert [line["unitPrice"] for line in claim["lines"]] == ["2500.00", "990000.00"]
+
+
+async def test_catalogue_price_caps_migrated_for_every_reference_row(api: Api) -> None:
+    from models.claim import CATALOGUE, PRICE_CAPS
+    from models.tables import catalogue_t
+
+    stored = {
+        (r.kind, r.code): r.max_unit_price
+        for r in await rows(api, select(catalogue_t.c.kind, catalogue_t.c.code, catalogue_t.c.max_unit_price))
+    }
+    assert {row[:2]: PRICE_CAPS.get(row[:2]) for row in CATALOGUE} == {
+        k: stored[k] for k in (r[:2] for r in CATALOGUE)
+    }
