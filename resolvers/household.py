@@ -44,7 +44,7 @@ from models.types import utcnow
 from resolvers.card import card_changed, insert_card, new_card_problems, renewal_problems
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
-from resolvers.events import audit, events_committed, inserted_id
+from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.outcomes import Invalid, Problem, Problems, Refused
 from resolvers.recording import INPUT, Saved, checked_money, load_history, one_row, report
 from resolvers.registration import vietnam_today
@@ -54,6 +54,28 @@ HOUSEHOLD_CODE = re.compile(r"^GD\d{10}$")
 PERSON_CODE = re.compile(r"^\d{10}$")
 GROUP = "GD"
 WRITERS = "Only BHXH officers of the province and the household's collection agent (đại lý thu) do this."
+
+
+# ---------- events ----------
+
+
+async def _household_event(session: AsyncSession, kind: str, household: Any, persons: list[int]) -> None:
+    """One event row for each who may be told (auth/scopes.py HOUSEHOLD_EVENTS): the head and the
+    members concerned by person, each once, and each collection agent of the household's ward by
+    agent; no province, so no officer's feed carries it."""
+    from models.tables import catchment_t
+
+    for person_id in dict.fromkeys([household.head_person_id, *persons]):
+        await record_event(session, kind, "Household", household.id, person_id=person_id)
+    agents = (
+        await session.execute(
+            select(catchment_t.c.agent_id)
+            .where(catchment_t.c.ward_code == household.ward_code)
+            .order_by(catchment_t.c.agent_id)
+        )
+    ).scalars()
+    for agent_id in agents:
+        await record_event(session, kind, "Household", household.id, agent_id=agent_id)
 
 
 # ---------- reading ----------
@@ -387,7 +409,9 @@ async def add_household_member(context: Context, household_code: str, person_cod
         household.id,
         {"person": person.social_insurance_code},
     )
+    await _household_event(session, "HOUSEHOLD_MEMBER_ADDED", household, [person.id])
     await session.commit()
+    events_committed(context)
     return Saved(household)
 
 
@@ -564,6 +588,10 @@ async def record_payment(
             }
         )
     await session.execute(insert(household_payment_line_t), lines)
+    # The members paid for are told through their cards' events too; the head by this one.
+    await _household_event(
+        session, "HOUSEHOLD_PAYMENT_RECORDED", household, [line["person_id"] for line in lines]
+    )
     await audit(
         session,
         viewer,
@@ -673,5 +701,8 @@ async def revoke_delegation(context: Context, household_code: str) -> Outcome:
         member.household_id,
         {"member": viewer.username},
     )
+    household = await one_row(session, select(household_t).where(household_t.c.id == member.household_id))
+    await _household_event(session, "HOUSEHOLD_DELEGATION_REVOKED", household, [member.person_id])
     await session.commit()
-    return Saved(await one_row(session, select(household_t).where(household_t.c.id == member.household_id)))
+    events_committed(context)
+    return Saved(household)

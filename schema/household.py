@@ -19,6 +19,7 @@ from resolvers.recording import Saved
 from schema.arguments import INPUT
 from schema.card import HealthInsuranceCard
 from schema.errors import NotAllowed
+from schema.node import Node, global_id
 
 
 @strawberry.enum(description="What is wrong with a household input: stable codes, for programs.")
@@ -181,7 +182,7 @@ class HouseholdPayment:
     description="Hộ gia đình tham gia BHYT: for its members, officers of its province, the collection agent of "
     "its ward and ADMIN."
 )
-class Household:
+class Household(Node):
     code: str = strawberry.field(description="Mã hộ: GD, the 5-digit ward and 5 digits.")
     province_code: str = strawberry.field(description="The managing province (2004 scheme).")
     ward_code: str = strawberry.field(description="The ward or commune it lives in (the agents' catchment).")
@@ -199,7 +200,13 @@ class Household:
 
     @classmethod
     def from_row(cls, row: Any) -> Household:
-        return cls(code=row.code, province_code=row.province_scope, ward_code=row.ward_code, _row=row)
+        return cls(
+            id=global_id("Household", row.id),
+            code=row.code,
+            province_code=row.province_scope,
+            ward_code=row.ward_code,
+            _row=row,
+        )
 
 
 @strawberry.type(description="One member's part of a quote.")

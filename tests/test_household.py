@@ -865,3 +865,106 @@ async def test_quote_and_record_household_payment_on_every_transport(
             .where(household_t.c.code == code)
         )
     assert stored == 1
+
+
+# ---------- events ----------
+
+HOUSEHOLD_EVENT_TYPES = [
+    "HOUSEHOLD_MEMBER_ADDED",
+    "HOUSEHOLD_MEMBER_REMOVED",
+    "HOUSEHOLD_PAYMENT_RECORDED",
+    "HOUSEHOLD_DELEGATION_REVOKED",
+    "HOUSEHOLD_DELEGATION_RESTORED",
+]
+EVENTS = """subscription($after: String, $types: [EventType!]) { events(after: $after, types: $types) {
+  type subjectId node { ... on Household { code } } } }"""
+
+
+async def test_household_events_reach_the_head_the_member_and_the_agent_only(
+    api: Api, factory: Factory, live_server: str
+) -> None:
+    """Live subscriptions open before the changes: each of the household's audience is told of
+    what concerns it, once; another citizen is told nothing; staff and other partners are refused."""
+    from contextlib import AsyncExitStack
+
+    from tests.conftest import eventually
+    from tests.wsclient import connect
+
+    head, adult = await resident(api), await resident(api, "Phạm Thị Lớn", born=date(1990, 2, 2))
+    newcomer = await resident(api, "Lê Văn Mới", born=date(2000, 3, 3))
+    code = await household_of(api, [head, adult])
+    users = {p.id: await factory.citizen(person=p) for p in (head, adult, newcomer)}
+    stranger = await factory.citizen(person=await resident(api))
+    added_, paid_, revoked_ = HOUSEHOLD_EVENT_TYPES[0], HOUSEHOLD_EVENT_TYPES[2], HOUSEHOLD_EVENT_TYPES[3]
+    audience = {
+        users[head.id]: [added_, revoked_, paid_],
+        users[adult.id]: [revoked_, paid_],
+        users[newcomer.id]: [added_, paid_],
+        "agent.hanoi": [added_, revoked_, paid_],
+        stranger: [],
+    }
+    hub = api.app.state.runtime.hub
+    async with AsyncExitStack() as stack:
+        sockets = {}
+        before = len(hub.subscribers)
+        for who in audience:
+            ws = await stack.enter_async_context(connect(live_server, await api.token(who)))
+            await ws.subscribe(EVENTS, {"types": HOUSEHOLD_EVENT_TYPES})
+            sockets[who] = ws
+        await eventually(lambda: len(hub.subscribers) >= before + len(audience))
+        added = (
+            await api.data(
+                ADD,
+                {"input": {"householdCode": code, "socialInsuranceCode": newcomer.social_insurance_code}},
+                as_="agent.hanoi",
+            )
+        )["addHouseholdMember"]
+        assert added["__typename"] == "AddHouseholdMemberSuccess", added
+        revoked = (await api.data(REVOKE, {"input": {"householdCode": code}}, as_=users[adult.id]))[
+            "revokeHouseholdDelegation"
+        ]
+        assert revoked["__typename"] == "RevokeHouseholdDelegationSuccess", revoked
+        due = (await api.data(QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="agent.hanoi"))[
+            "quoteHouseholdContribution"
+        ]["total"]
+        pay = {"householdCode": code, "months": 3, "amountPaid": due, "primaryCareFacilityCode": FACILITY}
+        paid = (await api.data(PAY, {"input": pay}, as_="agent.hanoi"))["recordHouseholdPayment"]
+        assert paid["__typename"] == "RecordHouseholdPaymentSuccess", paid
+        for who, expected in audience.items():
+            got = [(await sockets[who].receive())["payload"]["data"]["events"] for _ in expected]
+            assert [e["type"] for e in got] == expected, who
+            # The subject is the household, read under the subscriber's own scope.
+            assert all(e["node"] == {"code": code} for e in got), who
+            with pytest.raises(TimeoutError):
+                await sockets[who].receive(within=0.3)  # each told once, the stranger never
+    # Those who are never told are refused rather than served silence.
+    for who in ("officer.hanoi", "analyst", "admin", "partner.hospital", "partner.employer"):
+        async with connect(live_server, await api.token(who)) as ws:
+            await ws.subscribe(EVENTS, {"types": ["HOUSEHOLD_PAYMENT_RECORDED"]})
+            message = await ws.receive()
+            assert message["type"] == "error", (who, message)
+            assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    # The stored rows name no province: no officer's feed carries them.
+    async with api.app.state.runtime.sessionmaker() as session:
+        stored = (
+            await session.execute(
+                select(event_t.c.province_code, event_t.c.facility_id).where(
+                    event_t.c.subject_type == "Household", event_t.c.type.in_(HOUSEHOLD_EVENT_TYPES)
+                )
+            )
+        ).all()
+    assert stored and {tuple(r) for r in stored} == {(None, None)}
+
+
+async def test_household_node_under_the_households_scope(api: Api) -> None:
+    found = await api.data(
+        "query($c: String!) { household(code: $c) { id code } }", {"c": DEMO_HOUSEHOLD}, as_="officer.hanoi"
+    )
+    node_id = found["household"]["id"]
+    query = "query($id: ID!) { node(id: $id) { ... on Household { code } } }"
+    for viewer in ("officer.hanoi", "agent.hanoi", "0113099841", "admin"):
+        assert (await api.data(query, {"id": node_id}, as_=viewer))["node"] == {"code": DEMO_HOUSEHOLD}, (
+            viewer
+        )
+    for viewer in ("officer.hcm", "analyst", "partner.hospital", "partner.employer"):
+        assert (await api.data(query, {"id": node_id}, as_=viewer))["node"] is None, viewer

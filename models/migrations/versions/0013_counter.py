@@ -1,4 +1,4 @@
-"""claims and households at the counter: the catalogue's unit-price caps
+"""claims and households at the counter: the catalogue's unit-price caps, household events
 
 Revision ID: 0013
 Revises: 0012
@@ -6,6 +6,7 @@ Create Date: 2026-12-02 19:00:00.000000
 
 `catalogue_item.max_unit_price` (giá tối đa, hundredths of VND like every amount; null: no cap),
 filled for the reference rows from models/claim.py `PRICE_CAPS`: a claim line above it is refused.
+`event.agent_id`: the collection agent a household event is for (auth/scopes.py `event_visible`).
 """
 
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ def upgrade() -> None:
         sa.column('code', sa.String()),
         sa.column('max_unit_price', models.types.Money()),
     )
+    op.add_column('event', sa.Column('agent_id', sa.Integer(), nullable=True))
     for (kind, code), cap in PRICE_CAPS.items():
         op.execute(
             catalogue.update()
@@ -39,5 +41,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('event') as batch:
+        batch.drop_column('agent_id')
     with op.batch_alter_table('catalogue_item') as batch:
         batch.drop_column('max_unit_price')
