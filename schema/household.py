@@ -72,7 +72,9 @@ class HouseholdErrorCode(Enum):
         "level: a child under 6 is TE, a pensioner HT); the message says which.",
     )
     NOT_A_MEMBER = strawberry.enum_value(
-        "NOT_A_MEMBER", description="You are not a member of a household with this code."
+        "NOT_A_MEMBER",
+        description="Not a member of the household with this code: you (your own delegation), or the person "
+        "named (removeHouseholdMember).",
     )
     HEAD_ITSELF = strawberry.enum_value(
         "HEAD_ITSELF", description="The head's own card is the head's already."
@@ -81,6 +83,12 @@ class HouseholdErrorCode(Enum):
         "MINOR", description="Only a member of 18 or older revokes the head's view of their card."
     )
     ALREADY_REVOKED = strawberry.enum_value("ALREADY_REVOKED", description="Revoked already.")
+    NOT_REVOKED = strawberry.enum_value(
+        "NOT_REVOKED", description="The head sees the card already: there is no revocation to undo."
+    )
+    HEAD_NOT_REMOVABLE = strawberry.enum_value(
+        "HEAD_NOT_REMOVABLE", description="The head is not removed from their own household."
+    )
     CONCURRENT_CHANGE = strawberry.enum_value(
         "CONCURRENT_CHANGE", description="Someone changed the same household meanwhile: send it again."
     )
@@ -346,6 +354,19 @@ class RevokeHouseholdDelegationInput:
     household_code: str = strawberry.field(description="Mã hộ of the member's household.")
 
 
+@strawberry.input(description="The member who revoked the head's view of their card gives it back.")
+class RestoreHouseholdDelegationInput:
+    household_code: str = strawberry.field(description="Mã hộ of the member's household.")
+
+
+@strawberry.input(description="A member who leaves a household.")
+class RemoveHouseholdMemberInput:
+    household_code: str = strawberry.field(description="Mã hộ.")
+    social_insurance_code: str = strawberry.field(
+        description="The leaving member's mã số BHXH (not the head's)."
+    )
+
+
 @strawberry.type(description="The household was created.")
 class CreateHouseholdSuccess:
     household: Household = strawberry.field(description="The new household.")
@@ -365,6 +386,18 @@ class RecordHouseholdPaymentSuccess:
 @strawberry.type(description="The head no longer sees your card, from now on.")
 class RevokeHouseholdDelegationSuccess:
     household: Household = strawberry.field(description="Your household.")
+
+
+@strawberry.type(description="The head sees your card again, from now on (each read in your access log).")
+class RestoreHouseholdDelegationSuccess:
+    household: Household = strawberry.field(description="Your household.")
+
+
+@strawberry.type(
+    description="The member left the household; the cards it paid for stay valid to their paid end."
+)
+class RemoveHouseholdMemberSuccess:
+    household: Household = strawberry.field(description="The household, without the member.")
 
 
 def _union(name: str, what: str) -> Any:
@@ -390,6 +423,16 @@ RecordHouseholdPaymentResult = Annotated[
 RevokeHouseholdDelegationResult = Annotated[
     RevokeHouseholdDelegationSuccess | HouseholdInvalidInput | NotAllowed,
     _union("RevokeHouseholdDelegationResult", "revokeHouseholdDelegation"),
+]
+
+
+RestoreHouseholdDelegationResult = Annotated[
+    RestoreHouseholdDelegationSuccess | HouseholdInvalidInput | NotAllowed,
+    _union("RestoreHouseholdDelegationResult", "restoreHouseholdDelegation"),
+]
+RemoveHouseholdMemberResult = Annotated[
+    RemoveHouseholdMemberSuccess | HouseholdInvalidInput | NotAllowed,
+    _union("RemoveHouseholdMemberResult", "removeHouseholdMember"),
 ]
 
 
@@ -454,3 +497,24 @@ class HouseholdMutation:
         return _result(
             outcome, lambda row: RevokeHouseholdDelegationSuccess(household=Household.from_row(row))
         )
+
+    @strawberry.mutation(
+        description="Give the head the view of your card back (the member who revoked it, for themself), at once."
+    )
+    async def restore_household_delegation(
+        self, info: Info, input: Annotated[RestoreHouseholdDelegationInput, INPUT]
+    ) -> RestoreHouseholdDelegationResult:
+        outcome = await resolve.restore_delegation(info.context, input.household_code)
+        return _result(
+            outcome, lambda row: RestoreHouseholdDelegationSuccess(household=Household.from_row(row))
+        )
+
+    @strawberry.mutation(
+        description="Remove a member who leaves the household (its head, or officers of its province); not the "
+        "head. The member's household cards stay valid to their paid end; the next quote no longer counts them."
+    )
+    async def remove_household_member(
+        self, info: Info, input: Annotated[RemoveHouseholdMemberInput, INPUT]
+    ) -> RemoveHouseholdMemberResult:
+        outcome = await resolve.remove_member(info.context, input.household_code, input.social_insurance_code)
+        return _result(outcome, lambda row: RemoveHouseholdMemberSuccess(household=Household.from_row(row)))

@@ -64,6 +64,14 @@ REVOKE = """mutation($input: RevokeHouseholdDelegationInput!) { revokeHouseholdD
   ... on RevokeHouseholdDelegationSuccess { household { code } }
   ... on HouseholdInvalidInput { errors { field code message } }
   ... on NotAllowed { message } } }"""
+RESTORE = """mutation($input: RestoreHouseholdDelegationInput!) { restoreHouseholdDelegation(input: $input) {
+  __typename ... on RestoreHouseholdDelegationSuccess { household { code members { position delegated } } }
+  ... on HouseholdInvalidInput { errors { field code message } }
+  ... on NotAllowed { message } } }"""
+REMOVE = """mutation($input: RemoveHouseholdMemberInput!) { removeHouseholdMember(input: $input) { __typename
+  ... on RemoveHouseholdMemberSuccess { household { code members { position socialInsuranceCode } } }
+  ... on HouseholdInvalidInput { errors { field code message } }
+  ... on NotAllowed { message } } }"""
 
 
 def today() -> date:
@@ -895,12 +903,12 @@ async def test_household_events_reach_the_head_the_member_and_the_agent_only(
     code = await household_of(api, [head, adult])
     users = {p.id: await factory.citizen(person=p) for p in (head, adult, newcomer)}
     stranger = await factory.citizen(person=await resident(api))
-    added_, paid_, revoked_ = HOUSEHOLD_EVENT_TYPES[0], HOUSEHOLD_EVENT_TYPES[2], HOUSEHOLD_EVENT_TYPES[3]
+    added_, removed_, paid_, revoked_, restored_ = HOUSEHOLD_EVENT_TYPES
     audience = {
-        users[head.id]: [added_, revoked_, paid_],
-        users[adult.id]: [revoked_, paid_],
-        users[newcomer.id]: [added_, paid_],
-        "agent.hanoi": [added_, revoked_, paid_],
+        users[head.id]: [added_, revoked_, paid_, restored_, removed_],
+        users[adult.id]: [revoked_, paid_, restored_],
+        users[newcomer.id]: [added_, paid_, removed_],
+        "agent.hanoi": [added_, revoked_, paid_, restored_, removed_],
         stranger: [],
     }
     hub = api.app.state.runtime.hub
@@ -930,11 +938,22 @@ async def test_household_events_reach_the_head_the_member_and_the_agent_only(
         pay = {"householdCode": code, "months": 3, "amountPaid": due, "primaryCareFacilityCode": FACILITY}
         paid = (await api.data(PAY, {"input": pay}, as_="agent.hanoi"))["recordHouseholdPayment"]
         assert paid["__typename"] == "RecordHouseholdPaymentSuccess", paid
+        restored = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=users[adult.id]))[
+            "restoreHouseholdDelegation"
+        ]
+        assert restored["__typename"] == "RestoreHouseholdDelegationSuccess", restored
+        leave = {"householdCode": code, "socialInsuranceCode": newcomer.social_insurance_code}
+        removed = (await api.data(REMOVE, {"input": leave}, as_=users[head.id]))["removeHouseholdMember"]
+        assert removed["__typename"] == "RemoveHouseholdMemberSuccess", removed
         for who, expected in audience.items():
             got = [(await sockets[who].receive())["payload"]["data"]["events"] for _ in expected]
             assert [e["type"] for e in got] == expected, who
-            # The subject is the household, read under the subscriber's own scope.
-            assert all(e["node"] == {"code": code} for e in got), who
+            # The subject is the household, read under the subscriber's own scope when the event
+            # is sent: the member who left no longer reads it.
+            if who == users[newcomer.id]:
+                assert got[-1]["node"] is None
+            else:
+                assert all(e["node"] == {"code": code} for e in got), who
             with pytest.raises(TimeoutError):
                 await sockets[who].receive(within=0.3)  # each told once, the stranger never
     # Those who are never told are refused rather than served silence.
@@ -968,3 +987,177 @@ async def test_household_node_under_the_households_scope(api: Api) -> None:
         )
     for viewer in ("officer.hcm", "analyst", "partner.hospital", "partner.employer"):
         assert (await api.data(query, {"id": node_id}, as_=viewer))["node"] is None, viewer
+
+
+# ---------- restoring the delegation, removing a member ----------
+
+
+async def test_restore_household_delegation_head_sees_again_and_logged(api: Api, factory: Factory) -> None:
+    head, adult = await resident(api), await resident(api, "Phạm Thị Lớn", born=date(1995, 2, 2))
+    await give_card(api, adult, "HS", date(2024, 1, 1), None)
+    code = await household_of(api, [head, adult])
+    head_user, adult_user = await factory.citizen(person=head), await factory.citizen(person=adult)
+    query = "query($c: String!) { household(code: $c) { members { position card { number } } } }"
+    not_yet = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=adult_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(not_yet) == [("input.householdCode", "NOT_REVOKED")]
+    await api.data(REVOKE, {"input": {"householdCode": code}}, as_=adult_user)
+    assert codes(await api.post(query, {"c": code}, as_=head_user)) == ["FORBIDDEN"]
+    before = await counts(api)
+    # Only the member who revoked it gives it back: not the head, an officer or a stranger.
+    itself = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=head_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(itself) == [("input.householdCode", "HEAD_ITSELF")]
+    stranger = await factory.citizen(person=await resident(api))
+    outsider = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=stranger))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(outsider) == [("input.householdCode", "NOT_A_MEMBER")]
+    malformed = (await api.data(RESTORE, {"input": {"householdCode": "GD12"}}, as_=adult_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(malformed) == [("input.householdCode", "FORMAT")]
+    for who in ("officer.hanoi", "agent.hanoi", "admin"):
+        refused = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=who))[
+            "restoreHouseholdDelegation"
+        ]
+        assert refused["__typename"] == "NotAllowed", who
+    assert await counts(api) == before
+    restored = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=adult_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert restored["__typename"] == "RestoreHouseholdDelegationSuccess", restored
+    assert [m["delegated"] for m in restored["household"]["members"]] == [True, True]
+    # The head's very next read sees the card again, and is in the member's access log.
+    logged = await log_rows(api, adult.id, head_user)
+    seen = (await api.data(query, {"c": code}, as_=head_user))["household"]["members"]
+    assert seen[1]["card"]["number"]
+    assert await log_rows(api, adult.id, head_user) == logged + 1
+    async with api.app.state.runtime.sessionmaker() as session:
+        actions = (
+            (
+                await session.execute(
+                    select(audit_t.c.action).where(audit_t.c.action.like("%HouseholdDelegation"))
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert "restoreHouseholdDelegation" in actions
+
+
+async def test_remove_household_member_by_head_cards_stay_valid_to_their_paid_end(
+    api: Api, factory: Factory
+) -> None:
+    head, leaving = await resident(api), await resident(api, "Võ Văn Đi")
+    code = await household_of(api, [head, leaving])
+    due = (await api.data(QUOTE, {"input": {"householdCode": code, "months": 6}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]["total"]
+    pay = {"householdCode": code, "months": 6, "amountPaid": due, "primaryCareFacilityCode": FACILITY}
+    assert (await api.data(PAY, {"input": pay}, as_="agent.hanoi"))["recordHouseholdPayment"][
+        "__typename"
+    ] == "RecordHouseholdPaymentSuccess"
+
+    async def card_of(person: Any) -> Any:
+        async with api.app.state.runtime.sessionmaker() as session:
+            return (
+                await session.execute(
+                    select(card_t.c.valid_from, card_t.c.valid_to, card_t.c.suspended).where(
+                        card_t.c.person_id == person.id, card_t.c.beneficiary_group == "GD"
+                    )
+                )
+            ).one()
+
+    card = await card_of(leaving)
+    head_user = await factory.citizen(person=head)
+    removed = (
+        await api.data(
+            REMOVE,
+            {"input": {"householdCode": code, "socialInsuranceCode": leaving.social_insurance_code}},
+            as_=head_user,
+        )
+    )["removeHouseholdMember"]
+    assert removed["__typename"] == "RemoveHouseholdMemberSuccess", removed
+    assert [m["socialInsuranceCode"] for m in removed["household"]["members"]] == [head.social_insurance_code]
+    # The card it paid for is untouched: valid to its paid end.
+    assert await card_of(leaving) == card and card.suspended is False
+    # The next quote no longer counts the member; the head reads nothing of them any more.
+    again = (await api.data(QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]
+    assert [line["rank"] for line in again["lines"]] == [1]
+    logged = await log_rows(api, leaving.id, head_user)
+    await api.data(CARDS, {"c": code}, as_=head_user)
+    assert await log_rows(api, leaving.id, head_user) == logged
+    # They may join another household at once: its payment continues the same card from its end.
+    other = await household_of(api, [await resident(api), leaving])
+    quote = (await api.data(QUOTE, {"input": {"householdCode": other, "months": 3}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]
+    assert quote["lines"][1]["validFrom"] == (card.valid_to + timedelta(days=1)).isoformat()
+
+
+async def test_remove_household_member_by_officer_success(api: Api) -> None:
+    head, leaving = await resident(api), await resident(api)
+    code = await household_of(api, [head, leaving])
+    removed = (
+        await api.data(
+            REMOVE,
+            {"input": {"householdCode": code, "socialInsuranceCode": leaving.social_insurance_code}},
+            as_="officer.hanoi",
+        )
+    )["removeHouseholdMember"]
+    assert removed["__typename"] == "RemoveHouseholdMemberSuccess", removed
+    async with api.app.state.runtime.sessionmaker() as session:
+        left = await session.scalar(
+            select(func.count())
+            .select_from(household_member_t)
+            .where(household_member_t.c.person_id == leaving.id)
+        )
+        action = await session.scalar(
+            select(audit_t.c.action)
+            .where(audit_t.c.action == "removeHouseholdMember")
+            .order_by(audit_t.c.id.desc())
+        )
+    assert left == 0 and action == "removeHouseholdMember"
+
+
+async def test_remove_household_member_refused_each_specific_nothing_stored(
+    api: Api, factory: Factory
+) -> None:
+    head, member, outsider = await resident(api), await resident(api), await resident(api)
+    code = await household_of(api, [head, member])
+    member_user = await factory.citizen(person=member)
+    stranger = await factory.citizen(person=outsider)
+    before = await counts(api)
+
+    async def remove(person_code: str, who: str, household: str = code) -> dict[str, Any]:
+        result: dict[str, Any] = (
+            await api.data(
+                REMOVE, {"input": {"householdCode": household, "socialInsuranceCode": person_code}}, as_=who
+            )
+        )["removeHouseholdMember"]
+        return result
+
+    assert problems(await remove("12ab", "officer.hanoi")) == [("input.socialInsuranceCode", "FORMAT")]
+    assert problems(await remove(outsider.social_insurance_code, "officer.hanoi")) == [
+        ("input.socialInsuranceCode", "NOT_A_MEMBER")
+    ]
+    assert problems(await remove(head.social_insurance_code, "officer.hanoi")) == [
+        ("input.socialInsuranceCode", "HEAD_NOT_REMOVABLE")
+    ]
+    assert problems(await remove(member.social_insurance_code, "officer.hanoi", "GD1")) == [
+        ("input.householdCode", "FORMAT")
+    ]
+    # Out of scope reads as absent: another province's officer, a citizen of no part in it.
+    for who in ("officer.hcm", stranger):
+        assert problems(await remove(member.social_insurance_code, who)) == [
+            ("input.householdCode", "NOT_FOUND")
+        ]
+    # A member who is not the head, the agent, and the rest: not theirs to do.
+    for who in (member_user, "agent.hanoi", "partner.hospital", "analyst", "admin"):
+        assert (await remove(member.social_insurance_code, who))["__typename"] == "NotAllowed", who
+    assert await counts(api) == before
