@@ -174,16 +174,71 @@ class HouseholdMember(Guarded):
         return cls.make(row, relation, context.access)
 
 
+@strawberry.type(
+    description="One member's share of a household payment, each field guarded as that member's data (as in "
+    "Household.members)."
+)
+class HouseholdPaymentLine(Guarded):
+    rank: int = strawberry.field(
+        description="The member's place in the scale when paid: 1 pays 100%, 2 70%, 3 60%, 4 50%, 5 and later 40%."
+    )
+    amount: Decimal = strawberry.field(description="VND: the member's share of the payment.")
+    # Nullable: a field the viewer may not read is null with its own error, the line stays.
+    social_insurance_code: str | None = strawberry.field(description="Mã số BHXH of the member paid for.")
+    full_name: str | None = strawberry.field(description="Họ và tên of the member paid for.")
+    valid_from: date | None = strawberry.field(
+        description="The household card it paid for is valid from (card data: the member, officers, the head "
+        "while delegated; each such read is in the member's access log)."
+    )
+    valid_to: date | None = strawberry.field(description="... and to this day.")
+
+    _readers: ClassVar[Readers] = {
+        "rank": ("HouseholdPaymentLine.rank", lambda r: r.rank),
+        "amount": ("HouseholdPaymentLine.amount", lambda r: r.amount),
+        "social_insurance_code": (
+            "HouseholdPaymentLine.socialInsuranceCode",
+            lambda r: r.social_insurance_code,
+        ),
+        "full_name": ("HouseholdPaymentLine.fullName", lambda r: r.full_name),
+        "valid_from": ("HouseholdPaymentLine.validFrom", lambda r: r.valid_from),
+        "valid_to": ("HouseholdPaymentLine.validTo", lambda r: r.valid_to),
+    }
+
+    @classmethod
+    def wrap(cls, context: Context, row: Any) -> HouseholdPaymentLine:
+        # A member who left is no longer delegated: the head reads nothing of them (as of a
+        # member who revoked the delegation); officers and the agent read as before.
+        relation = relation_to_member(
+            context.viewer,
+            row.person_id,
+            row.owner_province,
+            row.head_person_id,
+            row.member_id is None or row.delegation_revoked_at is not None,
+        )
+        return cls.make(row, relation, context.access)
+
+
 @strawberry.type(description="A payment a collection agent recorded for a household.")
 class HouseholdPayment:
     paid_on: date = strawberry.field(description="The day the money was paid (Vietnam time).")
     months: int = strawberry.field(description="The months paid for: 3, 6 or 12.")
     amount: Decimal = strawberry.field(description="VND, what the scale said was due.")
     agent_code: str = strawberry.field(description="The collection agent (đại lý thu) that received it.")
+    _row: strawberry.Private[Any]
+
+    @strawberry.field(
+        description="Each charged member's share, in the scale's order (members covered elsewhere paid nothing "
+        "and have no line)."
+    )
+    async def lines(self, info: Info) -> list[HouseholdPaymentLine]:
+        rows = await info.context.loaders.payment_lines_by_payment.load(self._row.id)
+        return [HouseholdPaymentLine.wrap(info.context, row) for row in rows]
 
     @classmethod
     def from_row(cls, row: Any) -> HouseholdPayment:
-        return cls(paid_on=row.paid_on, months=row.months, amount=row.amount, agent_code=row.agent_code)
+        return cls(
+            paid_on=row.paid_on, months=row.months, amount=row.amount, agent_code=row.agent_code, _row=row
+        )
 
 
 @strawberry.type(

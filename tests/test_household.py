@@ -1161,3 +1161,94 @@ async def test_remove_household_member_refused_each_specific_nothing_stored(
     for who in (member_user, "agent.hanoi", "partner.hospital", "analyst", "admin"):
         assert (await remove(member.social_insurance_code, who))["__typename"] == "NotAllowed", who
     assert await counts(api) == before
+
+
+# ---------- the payment lines ----------
+
+LINES = """query($c: String!) { household(code: $c) { payments { months amount
+  lines { rank amount socialInsuranceCode fullName validFrom validTo } } } }"""
+
+
+async def paid_household(api: Api, people: list[Any], months: int = 3) -> str:
+    code = await household_of(api, people)
+    due = (await api.data(QUOTE, {"input": {"householdCode": code, "months": months}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]["total"]
+    pay = {"householdCode": code, "months": months, "amountPaid": due, "primaryCareFacilityCode": FACILITY}
+    result = (await api.data(PAY, {"input": pay}, as_="agent.hanoi"))["recordHouseholdPayment"]
+    assert result["__typename"] == "RecordHouseholdPaymentSuccess", result
+    return code
+
+
+def forbidden_paths(body: dict[str, Any]) -> list[tuple[int, str]]:
+    return sorted((e["path"][-2], e["path"][-1]) for e in body.get("errors", []))
+
+
+async def test_household_payment_lines_each_role_view(api: Api, factory: Factory) -> None:
+    head, adult = (
+        await resident(api, "Nguyễn Văn Chủ"),
+        await resident(api, "Phạm Thị Lớn", born=date(1990, 2, 2)),
+    )
+    code = await paid_household(api, [head, adult])
+    head_user, adult_user = await factory.citizen(person=head), await factory.citizen(person=adult)
+    month = rules.month_of(today())
+    start = today() + timedelta(days=30)
+    end = add_months(start, 3) - timedelta(days=1)
+    # Officers of the province read every line whole.
+    officer = (await api.data(LINES, {"c": code}, as_="officer.hanoi"))["household"]["payments"][0]
+    assert [
+        (x["rank"], Decimal(x["amount"]), x["fullName"], x["validFrom"], x["validTo"])
+        for x in officer["lines"]
+    ] == [
+        (1, rules.household_monthly(1, month) * 3, "Nguyễn Văn Chủ", start.isoformat(), end.isoformat()),
+        (2, rules.household_monthly(2, month) * 3, "Phạm Thị Lớn", start.isoformat(), end.isoformat()),
+    ]
+    assert sum(Decimal(x["amount"]) for x in officer["lines"]) == Decimal(officer["amount"])
+    # The agent names whom it collected for and how much; not what the cards are.
+    agent = await api.post(LINES, {"c": code}, as_="agent.hanoi")
+    assert set(codes(agent)) == {"FORBIDDEN"}
+    assert forbidden_paths(agent) == [(0, "validFrom"), (0, "validTo"), (1, "validFrom"), (1, "validTo")]
+    assert [x["fullName"] for x in agent["data"]["household"]["payments"][0]["lines"]] == [
+        "Nguyễn Văn Chủ",
+        "Phạm Thị Lớn",
+    ]
+    # The head reads the delegated member's line, in the member's access log.
+    logged = await log_rows(api, adult.id, head_user)
+    by_head = await api.post(LINES, {"c": code}, as_=head_user)
+    assert "errors" not in by_head, by_head
+    assert await log_rows(api, adult.id, head_user) == logged + 1
+    # A member reads their own line and the amounts, not the head's identity or card.
+    by_member = await api.post(LINES, {"c": code}, as_=adult_user)
+    assert forbidden_paths(by_member) == [
+        (0, "fullName"),
+        (0, "socialInsuranceCode"),
+        (0, "validFrom"),
+        (0, "validTo"),
+    ]
+    assert by_member["data"]["household"]["payments"][0]["lines"][1]["validTo"] == end.isoformat()
+    # Once the member revokes the delegation, the head reads only the rank and the amount.
+    await api.data(REVOKE, {"input": {"householdCode": code}}, as_=adult_user)
+    revoked = await api.post(LINES, {"c": code}, as_=head_user)
+    assert forbidden_paths(revoked) == [
+        (1, "fullName"),
+        (1, "socialInsuranceCode"),
+        (1, "validFrom"),
+        (1, "validTo"),
+    ]
+    assert [x["rank"] for x in revoked["data"]["household"]["payments"][0]["lines"]] == [1, 2]
+
+
+async def test_household_payment_lines_statements_independent_of_payments(api: Api) -> None:
+    small = await paid_household(api, [await resident(api)])
+    large = await paid_household(api, [await resident(api) for _ in range(5)], months=6)
+    due = (await api.data(QUOTE, {"input": {"householdCode": large, "months": 3}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]["total"]
+    again = {"householdCode": large, "months": 3, "amountPaid": due}
+    assert (await api.data(PAY, {"input": again}, as_="agent.hanoi"))["recordHouseholdPayment"][
+        "__typename"
+    ] == "RecordHouseholdPaymentSuccess"
+    few = await api.statements(LINES, {"c": small}, as_="officer.hanoi")
+    many = await api.statements(LINES, {"c": large}, as_="officer.hanoi")
+    # session, household, payments, their lines
+    assert many <= few <= 4, (few, many)
