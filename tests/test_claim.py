@@ -943,6 +943,28 @@ async def test_submit_claim_for_recorded_visit_refused_each_specific_nothing_sto
     assert untouched.total_cost == Decimal("900000.00")
 
 
+async def test_submit_claim_for_recorded_visit_twice_at_once_stored_once(api: Api) -> None:
+    """Two claims (other lines, so other fingerprints) for one recorded visit at the same moment:
+    the visit has one claim, the other is told VISIT_CLAIMED, whichever check caught it."""
+    import asyncio
+
+    person = await patient(api)
+    visit_id = await recorded_visit(api, person)
+    before = await counted(api)
+    answers = await asyncio.gather(
+        *(
+            api.data(SUBMIT, claim_input(person, lines, medicalVisitId=visit_id), as_="partner.hospital")
+            for lines in (LINES[:1], LINES[1:2])
+        )
+    )
+    kinds = sorted(a["submitClaim"]["__typename"] for a in answers)
+    assert kinds == ["ClaimSuccess", "InvalidClaimInput"], answers
+    refused = next(a["submitClaim"] for a in answers if a["submitClaim"]["__typename"] != "ClaimSuccess")
+    assert errors(refused) == {"medicalVisitId": "VISIT_CLAIMED"}
+    after = await counted(api)
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 0)
+
+
 # ---------- the catalogue's price caps ----------
 
 
