@@ -3,9 +3,11 @@ payments collection agents record (which issue or extend the members' cards), an
 revocation of the head's view of their card.
 
 Who may do what (auth/scopes.py `households`, `household_persons`): officers of the province and
-the collection agent of the household's ward create households and add members; only an agent
-records a payment, and only for a household of its catchment (any other code looks like one that
-does not exist); a member (18 or older) revokes the head's view of their own card.
+the collection agent of the household's ward create households and add members; the head or an
+officer removes one; only an agent records a payment, and only for a household of its catchment
+(any other code looks like one that does not exist); a member (18 or older) revokes the head's
+view of their own card, and only that member restores it. Each change is an event for the head,
+the member concerned and the agents of the ward (`_household_event`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from models.rules.records import (
 )
 from models.tables import (
     card_t,
+    catchment_t,
     facility_t,
     household_member_t,
     household_payment_line_t,
@@ -63,8 +66,6 @@ async def _household_event(session: AsyncSession, kind: str, household: Any, per
     """One event row for each who may be told (auth/scopes.py HOUSEHOLD_EVENTS): the head and the
     members concerned by person, each once, and each collection agent of the household's ward by
     agent; no province, so no officer's feed carries it."""
-    from models.tables import catchment_t
-
     for person_id in dict.fromkeys([household.head_person_id, *persons]):
         await record_event(session, kind, "Household", household.id, person_id=person_id)
     agents = (
@@ -638,7 +639,6 @@ async def _own_membership(context: Context, household_code: str) -> Any | Invali
             select(
                 household_member_t,
                 household_t.c.head_person_id,
-                household_t.c.ward_code,
                 person_t.c.date_of_birth,
             )
             .join(household_t, household_t.c.id == household_member_t.c.household_id)
