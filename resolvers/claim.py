@@ -35,7 +35,7 @@ from resolvers.recording import INPUT, MONEY_MAX, Saved, aware, checked_money, o
 from resolvers.registration import check_text
 from resolvers.revision import visit_changed, visit_changes
 from resolvers.slices import Slice, fetch_page, where_all
-from resolvers.visit import VisitData, check_visit, computed_share, insert_visit, own_facility
+from resolvers.visit import CheckedVisit, VisitData, check_visit, computed_share, insert_visit, own_facility
 
 Outcome = Saved | Invalid | Refused
 # What one claim may hold: XML2/XML3 of a long inpatient stay run to a few hundred lines.
@@ -333,6 +333,30 @@ def _as_recorded(problems: Problems, data: ClaimData, row: Any) -> VisitData:
     )
 
 
+async def _claimed_visit(
+    context: Context, facility: Any, problems: Problems, data: ClaimData, total: Decimal | None
+) -> tuple[CheckedVisit | None, Any | None]:
+    """The claim's visit, checked as recordMedicalVisit checks one (the patient as presented, the
+    card on the admission date, the route), and the recorded visit it is for, if it names one."""
+    recorded = None
+    visit_data = data.visit
+    if data.visit_id is not None:
+        recorded = await _recorded_visit(context, facility, problems, data.visit_id)
+        if recorded is not None:
+            visit_data = _as_recorded(problems, data, recorded)
+    visit = await check_visit(context, facility, visit_data, problems, total)
+    if recorded is not None:
+        # The recorded visit is this claim's visit, not a duplicate of it.
+        problems.items[:] = [p for p in problems.items if p.code != "DUPLICATE_VISIT"]
+        if visit is not None and visit.person.id != recorded.person_id:
+            problems.add(
+                (*INPUT, "medicalVisitId"),
+                "VISIT_OF_ANOTHER_PATIENT",
+                "This visit was recorded for another patient than the one presented.",
+            )
+    return visit, recorded
+
+
 DUPLICATE = Problem(
     (*INPUT, "lines"),
     "DUPLICATE_CLAIM",
@@ -361,22 +385,7 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
         checked_money(problems, (*INPUT, name), value, label, required=False)
     lines = await _lines(context, problems, data.lines)
     total = sum((x.amount for x in lines), Decimal(0)) if lines is not None else None
-    recorded = None
-    visit_data = data.visit
-    if data.visit_id is not None:
-        recorded = await _recorded_visit(context, facility, problems, data.visit_id)
-        if recorded is not None:
-            visit_data = _as_recorded(problems, data, recorded)
-    visit = await check_visit(context, facility, visit_data, problems, total)
-    if recorded is not None:
-        # The recorded visit is this claim's visit, not a duplicate of it.
-        problems.items[:] = [p for p in problems.items if p.code != "DUPLICATE_VISIT"]
-        if visit is not None and visit.person.id != recorded.person_id:
-            problems.add(
-                (*INPUT, "medicalVisitId"),
-                "VISIT_OF_ANOTHER_PATIENT",
-                "This visit was recorded for another patient than the one presented.",
-            )
+    visit, recorded = await _claimed_visit(context, facility, problems, data, total)
     if visit is None or lines is None:
         return Invalid(problems.items)
     _stated(problems, data, lines, visit.share)
