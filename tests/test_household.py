@@ -1252,3 +1252,109 @@ async def test_household_payment_lines_statements_independent_of_payments(api: A
     many = await api.statements(LINES, {"c": large}, as_="officer.hanoi")
     # session, household, payments, their lines
     assert many <= few <= 4, (few, many)
+
+
+async def agent_of(api: Api, ward: str) -> str:
+    """A partner account of another collection agent, collecting in `ward`."""
+    from auth.passwords import hash_password
+    from models.tables import account_t, agent_t, catchment_t
+    from models.types import utcnow
+
+    username = f"agent.{secrets.token_hex(4)}"
+    async with api.app.state.runtime.sessionmaker() as session:
+        taken = select(account_t.c.agent_id).where(account_t.c.agent_id.is_not(None))
+        agent_id = await session.scalar(select(agent_t.c.id).where(agent_t.c.id.not_in(taken)).limit(1))
+        await session.execute(insert(catchment_t).values(agent_id=agent_id, ward_code=ward))
+        now = utcnow()
+        await session.execute(
+            insert(account_t).values(
+                username=username,
+                password_hash=hash_password("Agent-Pass-2026"),
+                role="PARTNER",
+                agent_id=agent_id,
+                must_change_password=False,
+                password_changed_at=now,
+                created_at=now,
+                disabled=False,
+            )
+        )
+        await session.commit()
+    return username
+
+
+async def test_add_household_member_event_to_each_agent_of_the_ward_once(api: Api, live_server: str) -> None:
+    """Two agents collect in the household's ward: each is told once; an agent of another ward
+    is told nothing (and cannot read the household)."""
+    from contextlib import AsyncExitStack
+
+    from tests.conftest import eventually
+    from tests.wsclient import connect
+
+    ward, _ = await other_ward(api)
+    sharing, elsewhere = await agent_of(api, WARD), await agent_of(api, ward)
+    code = await household_of(api, [await resident(api)])
+    hub = api.app.state.runtime.hub
+    async with AsyncExitStack() as stack:
+        sockets = {}
+        before = len(hub.subscribers)
+        for who in ("agent.hanoi", sharing, elsewhere):
+            ws = await stack.enter_async_context(connect(live_server, await api.token(who)))
+            await ws.subscribe(EVENTS, {"types": ["HOUSEHOLD_MEMBER_ADDED"]})
+            sockets[who] = ws
+        await eventually(lambda: len(hub.subscribers) >= before + 3)
+        added = (
+            await api.data(
+                ADD,
+                {
+                    "input": {
+                        "householdCode": code,
+                        "socialInsuranceCode": (await resident(api)).social_insurance_code,
+                    }
+                },
+                as_="officer.hanoi",
+            )
+        )["addHouseholdMember"]
+        assert added["__typename"] == "AddHouseholdMemberSuccess", added
+        for who in ("agent.hanoi", sharing):
+            event = (await sockets[who].receive())["payload"]["data"]["events"]
+            assert (event["type"], event["node"]) == ("HOUSEHOLD_MEMBER_ADDED", {"code": code}), who
+        for who in ("agent.hanoi", sharing, elsewhere):
+            with pytest.raises(TimeoutError):
+                await sockets[who].receive(within=0.3)
+    assert (await api.data(HOUSEHOLD, {"c": code}, as_=elsewhere))["household"] is None
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_restore_delegation_and_remove_household_member_on_every_transport(
+    api: Api, ways: Ways, factory: Factory, transport: str
+) -> None:
+    head, adult, leaving = (
+        await resident(api),
+        await resident(api, born=date(1991, 1, 1)),
+        await resident(api),
+    )
+    code = await household_of(api, [head, adult, leaving])
+    head_user, adult_user = await factory.citizen(person=head), await factory.citizen(person=adult)
+    await api.data(REVOKE, {"input": {"householdCode": code}}, as_=adult_user)
+    refused = await ways.post(transport, RESTORE, {"input": {"householdCode": code}}, as_="agent.hanoi")
+    assert refused["data"]["restoreHouseholdDelegation"]["__typename"] == "NotAllowed", (transport, refused)
+    restored = await ways.post(transport, RESTORE, {"input": {"householdCode": code}}, as_=adult_user)
+    result = restored["data"]["restoreHouseholdDelegation"]
+    assert result["__typename"] == "RestoreHouseholdDelegationSuccess", (transport, restored)
+    again = await ways.post(transport, RESTORE, {"input": {"householdCode": code}}, as_=adult_user)
+    assert problems(again["data"]["restoreHouseholdDelegation"]) == [("input.householdCode", "NOT_REVOKED")]
+    leave = {"householdCode": code, "socialInsuranceCode": leaving.social_insurance_code}
+    for who in ("agent.hanoi", adult_user):
+        denied = await ways.post(transport, REMOVE, {"input": leave}, as_=who)
+        assert denied["data"]["removeHouseholdMember"]["__typename"] == "NotAllowed", (transport, who)
+    head_itself = {**leave, "socialInsuranceCode": head.social_insurance_code}
+    bad = await ways.post(transport, REMOVE, {"input": head_itself}, as_=head_user)
+    assert problems(bad["data"]["removeHouseholdMember"]) == [
+        ("input.socialInsuranceCode", "HEAD_NOT_REMOVABLE")
+    ]
+    removed = await ways.post(transport, REMOVE, {"input": leave}, as_=head_user)
+    members = removed["data"]["removeHouseholdMember"]["household"]["members"]
+    assert [m["socialInsuranceCode"] for m in members] == [
+        head.social_insurance_code,
+        adult.social_insurance_code,
+    ]
