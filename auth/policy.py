@@ -265,6 +265,17 @@ FIELDS: dict[str, FieldClass] = {
     "HouseholdMember.socialInsuranceCode": ID_,
     "HouseholdMember.fullName": ID_,
     "HouseholdMember.card": CA,
+    # HouseholdPaymentLine: one member's share of a payment. Its place in the scale and its amount
+    # are the household's money (the payment's total is for whoever reaches the household); whose
+    # share it is reads as the member's identity (the agent names whom it collected for), and what
+    # it bought (the card's validity) as the member's card: the member, officers, the head while
+    # delegated; not the agent, nor another member.
+    "HouseholdPaymentLine.rank": P,
+    "HouseholdPaymentLine.amount": P,
+    "HouseholdPaymentLine.socialInsuranceCode": ID_,
+    "HouseholdPaymentLine.fullName": ID_,
+    "HouseholdPaymentLine.validFrom": CA,
+    "HouseholdPaymentLine.validTo": CA,
 }
 
 # Fields whose clear reads by anyone but the person are written to the access log (and every masked

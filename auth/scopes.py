@@ -215,10 +215,26 @@ _REGISTRATION = frozenset({"REGISTRATION_SUBMITTED", "REGISTRATION_APPROVED", "R
 # A claim's steps go to the submitting hospital and the officers of its province only: their
 # province_code is the facility's (the patient follows their claim with the `claims` query).
 CLAIM_EVENTS = frozenset({"CLAIM_SUBMITTED", "CLAIM_REVIEW_STARTED", "CLAIM_LINE_REVIEWED", "CLAIM_DECIDED"})
+# A household's changes go to the head, the member concerned and the collection agents of its
+# ward only, each by a row of its own (resolvers/household.py `_household_event`): person_id the
+# head or the member, or agent_id the agent. Officers, analysts, admins and other partners never.
+HOUSEHOLD_EVENTS = frozenset(
+    {
+        "HOUSEHOLD_MEMBER_ADDED",
+        "HOUSEHOLD_MEMBER_REMOVED",
+        "HOUSEHOLD_PAYMENT_RECORDED",
+        "HOUSEHOLD_DELEGATION_REVOKED",
+        "HOUSEHOLD_DELEGATION_RESTORED",
+    }
+)
 
 
 def event_visible(viewer: Viewer, event: Any) -> bool:
     kind = event.type
+    if kind in HOUSEHOLD_EVENTS:
+        if viewer.role is Role.CITIZEN:
+            return event.person_id is not None and event.person_id == viewer.person_id
+        return viewer.is_agent and event.agent_id == viewer.agent_id
     match viewer.role:
         case Role.ADMIN:
             return kind not in _HEALTH and kind not in CLAIM_EVENTS

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ import httpx
 from sqlalchemy import insert, select
 
 from auth import tokens
-from models.claim import CATALOGUE
+from models.claim import CATALOGUE, PRICE_CAPS
 from models.migrate import migrate
 from models.tables import account_t, card_t, facility_t, person_t
 from models.text import fold
@@ -106,7 +107,13 @@ def claim(patient: dict[str, str], index: int, lines: int) -> dict[str, Any]:
             "kind": CATALOGUE[(index + n) % len(CATALOGUE)][0],
             "code": CATALOGUE[(index + n) % len(CATALOGUE)][1],
             "quantity": str(1 + (index + n) % 9),
-            "unitPrice": f"{1000 + 137 * ((index * 7 + n) % 997)}.50",
+            # Within the item's price cap: a price above it is refused (ABOVE_PRICE_CAP).
+            "unitPrice": str(
+                min(
+                    Decimal(f"{1000 + 137 * ((index * 7 + n) % 997)}.50"),
+                    PRICE_CAPS.get(CATALOGUE[(index + n) % len(CATALOGUE)][:2], Decimal(10**6)),
+                )
+            ),
         }
         for n in range(lines)
     ]

@@ -67,7 +67,7 @@ def audience(viewer: Viewer) -> Key:
         case Role.PARTNER if viewer.facility_id is not None:
             return ("facility", viewer.facility_id)
         case Role.PARTNER if viewer.agent_id is not None:
-            # Agents follow no feed: no event names them (a key no event carries).
+            # Agents follow their households' events: one row per agent names it (event.agent_id).
             return ("agent", viewer.agent_id)
         case Role.PARTNER:
             return ("unit", viewer.unit_id)
@@ -83,6 +83,7 @@ def audiences(row: Any) -> tuple[Key, ...]:
         ("person", row.person_id),
         ("facility", row.facility_id),
         ("unit", row.unit_id),
+        ("agent", row.agent_id),
     )
 
 

@@ -38,6 +38,9 @@ class CatalogueItem(SQLModel, table=True):
     code: str = Field(max_length=30)
     name: str = Field(max_length=200)
     unit: str = Field(max_length=20)
+    # Giá tối đa: the highest unit price the fund accepts for the item (the approved price of a
+    # service, the tender price of a drug), in VND; null when the catalogue sets none.
+    max_unit_price: Decimal | None = Field(default=None, sa_column=Column(Money))
 
 
 class Claim(SQLModel, table=True):
@@ -136,3 +139,32 @@ CATALOGUE: tuple[tuple[str, str, str, str], ...] = (
     ("SERVICE", "21.0014.1778", "Điện tim thường", "lần"),
     ("SERVICE", "03.1893.0075", "Truyền tĩnh mạch", "lần"),
 )
+
+
+# The unit-price cap of each item (kind, code) in VND. The shape is the lists' (a service's approved
+# price, Circular 22/2023/TT-BYT and its successors; a drug's tender price); the amounts are
+# unconfirmed demo values, chosen at or above what the demo data and the tests claim. An item not
+# here has no cap (NaCl 0.9%: its price is the facility's tender, not a national ceiling).
+PRICE_CAPS: dict[tuple[str, str], Decimal] = {
+    ("DRUG", "40.17"): Decimal("2000"),
+    ("DRUG", "40.104"): Decimal("3000"),
+    ("DRUG", "40.158"): Decimal("2500"),
+    ("DRUG", "40.160"): Decimal("15000"),
+    ("DRUG", "40.218"): Decimal("60000"),
+    ("DRUG", "40.483"): Decimal("2500"),
+    ("DRUG", "40.527"): Decimal("250000"),
+    ("DRUG", "40.392"): Decimal("3000"),
+    ("DRUG", "40.677"): Decimal("5000"),
+    ("DRUG", "40.61"): Decimal("10000"),
+    ("DRUG", "40.789"): Decimal("5000"),
+    ("SERVICE", "02.1896"): Decimal("50600"),
+    ("SERVICE", "K01.1"): Decimal("300000"),
+    ("SERVICE", "K03.1"): Decimal("350000"),
+    ("SERVICE", "23.0020.1494"): Decimal("50000"),
+    ("SERVICE", "23.0075.1506"): Decimal("25000"),
+    ("SERVICE", "23.0051.1494"): Decimal("25000"),
+    ("SERVICE", "18.0119.0028"): Decimal("70000"),
+    ("SERVICE", "18.0001.0001"): Decimal("50000"),
+    ("SERVICE", "21.0014.1778"): Decimal("40000"),
+    ("SERVICE", "03.1893.0075"): Decimal("25000"),
+}

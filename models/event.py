@@ -27,3 +27,6 @@ class Event(SQLModel, table=True):
     province_code: str | None = Field(default=None, max_length=2)
     facility_id: int | None = None
     unit_id: int | None = None
+    # A household event's collection agent (one row per agent of the household's ward, so an agent
+    # is told once): agents are no province's, person's, facility's or unit's audience.
+    agent_id: int | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -31,11 +31,11 @@ from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.loaders import visits_with_owner
 from resolvers.outcomes import Invalid, Problem, Problems, Refused
 from resolvers.pagination import Ordering, page
-from resolvers.recording import INPUT, MONEY_MAX, Saved, checked_money, officer_only, one_row
+from resolvers.recording import INPUT, MONEY_MAX, Saved, aware, checked_money, officer_only, one_row
 from resolvers.registration import check_text
 from resolvers.revision import visit_changed, visit_changes
 from resolvers.slices import Slice, fetch_page, where_all
-from resolvers.visit import VisitData, check_visit, computed_share, insert_visit, own_facility
+from resolvers.visit import CheckedVisit, VisitData, check_visit, computed_share, insert_visit, own_facility
 
 Outcome = Saved | Invalid | Refused
 # What one claim may hold: XML2/XML3 of a long inpatient stay run to a few hundred lines.
@@ -112,6 +112,12 @@ class ClaimData:
     total_cost: Decimal | None = None
     insurance_paid: Decimal | None = None
     patient_paid: Decimal | None = None
+    # A visit the hospital recorded earlier (recordMedicalVisit): the claim is for it, and no
+    # second visit is recorded. Its global id, as the hospital was given it.
+    visit_id: str | None = None
+    # Whether the hospital stated the route (the input's default is PRIMARY): a stated route of a
+    # recorded visit must be the visit's.
+    route_stated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +160,12 @@ async def _lines(context: Context, problems: Problems, given: list[LineData]) ->
     # Catalogue codes are upper case: one IN over the codes, the kind told apart here.
     codes = sorted({line.code.strip().upper()[:30] for line in given})
     found = {
-        (row.kind, row.code): row.id
+        (row.kind, row.code): row
         for row in (
             await context.session.execute(
-                select(catalogue_t.c.id, catalogue_t.c.kind, catalogue_t.c.code).where(
-                    catalogue_t.c.code.in_(codes)
-                )
+                select(
+                    catalogue_t.c.id, catalogue_t.c.kind, catalogue_t.c.code, catalogue_t.c.max_unit_price
+                ).where(catalogue_t.c.code.in_(codes))
             )
         ).all()
     }
@@ -179,11 +185,24 @@ async def _lines(context: Context, problems: Problems, given: list[LineData]) ->
         price = checked_money(problems, (*path, "unitPrice"), line.unit_price, "The unit price")
         if item is None or quantity is None or price is None:
             continue
+        if item.max_unit_price is not None and price > item.max_unit_price:
+            # Refused, not paid up to the cap: facts.md gives no rule by which the fund pays part
+            # of a line, and level 2's "100% with caps" is about the benefit, not the price. The
+            # cap is the price the fund accepts (a service's approved price, a drug's tender
+            # price), so a line above it is a wrong claim for the hospital to correct, and not a
+            # difference to charge the patient.
+            problems.add(
+                (*path, "unitPrice"),
+                "ABOVE_PRICE_CAP",
+                f"The unit price of {code} is at most {item.max_unit_price:,.2f} VND (giá tối đa), "
+                f"not {price:,.2f}.",
+            )
+            continue
         amount = (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
         if amount > MONEY_MAX:
             problems.add((*path, "unitPrice"), "TOO_LARGE", "quantity × unitPrice is too large.")
             continue
-        out.append(_Line(index + 1, item, line.kind, code, quantity, price, amount))
+        out.append(_Line(index + 1, item.id, line.kind, code, quantity, price, amount))
     return out if len(out) == len(given) else None
 
 
@@ -250,6 +269,94 @@ async def _saved(context: Context, claim_id: int) -> Saved:
     return Saved(await one_row(context.session, claims_select().where(claim_t.c.id == claim_id)))
 
 
+async def _recorded_visit(context: Context, facility: Any, problems: Problems, node_id: str) -> Any | None:
+    """The recorded visit a claim is for, locked for this transaction (two claims for one visit
+    at once: the second waits, then finds the first). A visit of another facility reads as one
+    that does not exist (privacy.md: a lookup by id never reveals what is outside the scope)."""
+    from schema.node import parse_global_id  # the id format is the schema's
+
+    path = (*INPUT, "medicalVisitId")
+    try:
+        _, pk = parse_global_id(node_id, "MedicalVisit", "medicalVisitId")
+    except BadUserInput:
+        pk = None
+    row = None
+    if pk is not None:
+        row = (
+            await context.session.execute(
+                visits_with_owner()
+                .where(visit_t.c.id == pk, visit_t.c.facility_id == facility.id)
+                .with_for_update(of=visit_t)
+            )
+        ).first()
+    if row is None:
+        problems.add(path, "NOT_FOUND", "No medical visit with this id among your facility's.")
+        return None
+    if row.voided:
+        problems.add(path, "VISIT_VOIDED", "This visit was voided by an officer: it cannot be claimed.")
+        return None
+    claimed = await context.session.scalar(select(claim_t.c.id).where(claim_t.c.visit_id == row.id))
+    if claimed is not None:
+        problems.add(
+            path, "VISIT_CLAIMED", "This visit has a claim already: one claim a visit (see its claim)."
+        )
+        return None
+    return row
+
+
+def _as_recorded(problems: Problems, data: ClaimData, row: Any) -> VisitData:
+    """The claim states the recorded visit's facts: what it gives must be what was recorded, and
+    what it leaves out is the visit's. VISIT_MISMATCH for each that differs."""
+    given = data.visit
+
+    def mismatch(name: str, what: str) -> None:
+        problems.add((*INPUT, name), "VISIT_MISMATCH", f"The recorded visit has another {what}.")
+
+    if aware(given.admitted_at) != row.admitted_at:
+        mismatch("admittedAt", "admission (ngày vào)")
+    if given.visit_type != row.visit_type:
+        mismatch("visitType", "visit type")
+    if given.discharged_at is not None and aware(given.discharged_at) != row.discharged_at:
+        mismatch("dischargedAt", "discharge (ngày ra)")
+    code = (given.diagnosis_code or "").strip().upper() or None
+    if code is not None and code != row.diagnosis_code:
+        mismatch("diagnosisCode", "main diagnosis")
+    if data.route_stated and given.route != row.route:
+        mismatch("route", "route (tuyến)")
+    return replace(
+        given,
+        discharged_at=row.discharged_at,
+        diagnosis_code=row.diagnosis_code,
+        diagnosis=row.diagnosis,
+        route=row.route,
+        referred_from=row.referred_from,
+    )
+
+
+async def _claimed_visit(
+    context: Context, facility: Any, problems: Problems, data: ClaimData, total: Decimal | None
+) -> tuple[CheckedVisit | None, Any | None]:
+    """The claim's visit, checked as recordMedicalVisit checks one (the patient as presented, the
+    card on the admission date, the route), and the recorded visit it is for, if it names one."""
+    recorded = None
+    visit_data = data.visit
+    if data.visit_id is not None:
+        recorded = await _recorded_visit(context, facility, problems, data.visit_id)
+        if recorded is not None:
+            visit_data = _as_recorded(problems, data, recorded)
+    visit = await check_visit(context, facility, visit_data, problems, total)
+    if recorded is not None:
+        # The recorded visit is this claim's visit, not a duplicate of it.
+        problems.items[:] = [p for p in problems.items if p.code != "DUPLICATE_VISIT"]
+        if visit is not None and visit.person.id != recorded.person_id:
+            problems.add(
+                (*INPUT, "medicalVisitId"),
+                "VISIT_OF_ANOTHER_PATIENT",
+                "This visit was recorded for another patient than the one presented.",
+            )
+    return visit, recorded
+
+
 DUPLICATE = Problem(
     (*INPUT, "lines"),
     "DUPLICATE_CLAIM",
@@ -278,7 +385,7 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
         checked_money(problems, (*INPUT, name), value, label, required=False)
     lines = await _lines(context, problems, data.lines)
     total = sum((x.amount for x in lines), Decimal(0)) if lines is not None else None
-    visit = await check_visit(context, facility, data.visit, problems, total)
+    visit, recorded = await _claimed_visit(context, facility, problems, data, total)
     if visit is None or lines is None:
         return Invalid(problems.items)
     _stated(problems, data, lines, visit.share)
@@ -292,11 +399,14 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
         return Invalid(problems.items)
     # The visit's money is the claim's, written below from the lines' sums.
     zero = Decimal(0)
-    # visitStatistics' rollup follows the visit once its money is the claim's (below).
-    before = await visit_rollup.visits_before_change(session, visit.person.id)
-    visit_id = await insert_visit(
-        session, visit, {"total_cost": zero, "insurance_paid": zero, "patient_paid": zero}
-    )
+    if recorded is None:
+        # visitStatistics' rollup follows the visit once its money is the claim's (below).
+        before = await visit_rollup.visits_before_change(session, visit.person.id)
+        visit_id = await insert_visit(
+            session, visit, {"total_cost": zero, "insurance_paid": zero, "patient_paid": zero}
+        )
+    else:
+        visit_id = recorded.id
     try:
         inserted = await session.execute(
             insert(claim_t).values(
@@ -316,8 +426,15 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
             )
         )
     except IntegrityError:
-        # Submitted at the same moment by another request: the unique fingerprint decided.
+        # Submitted at the same moment by another request: the unique fingerprint (or, for a
+        # recorded visit, its unique claim) decided.
         await session.rollback()
+        if recorded is not None and await session.scalar(
+            select(claim_t.c.id).where(claim_t.c.visit_id == recorded.id)
+        ):
+            return Invalid(
+                [Problem((*INPUT, "medicalVisitId"), "VISIT_CLAIMED", "This visit has a claim already.")]
+            )
         return Invalid([DUPLICATE])
     claim_id = inserted_id(inserted)
     rows = []
@@ -343,17 +460,29 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
         update(claim_t).where(claim_t.c.id == claim_id).values(**_totals(claim_id, accepted=False))
     )
     claimed = select(claim_t).where(claim_t.c.id == claim_id)
-    await session.execute(
-        update(visit_t)
-        .where(visit_t.c.id == visit_id)
-        .values(
-            total_cost=claimed.with_only_columns(claim_t.c.claimed_total).scalar_subquery(),
-            insurance_paid=claimed.with_only_columns(claim_t.c.claimed_fund).scalar_subquery(),
-            patient_paid=claimed.with_only_columns(claim_t.c.claimed_patient).scalar_subquery(),
+    if recorded is None:
+        await session.execute(
+            update(visit_t)
+            .where(visit_t.c.id == visit_id)
+            .values(
+                total_cost=claimed.with_only_columns(claim_t.c.claimed_total).scalar_subquery(),
+                insurance_paid=claimed.with_only_columns(claim_t.c.claimed_fund).scalar_subquery(),
+                patient_paid=claimed.with_only_columns(claim_t.c.claimed_patient).scalar_subquery(),
+            )
         )
-    )
-    await visit_rollup.visits_changed(session, visit.person.id, before)
+        await visit_rollup.visits_changed(session, visit.person.id, before)
     saved = await _saved(context, claim_id)
+    if recorded is not None:
+        # A visit recorded earlier changes like any stored visit: its revision, its event and the
+        # rollup (resolvers/revision.py), its money now the claim's.
+        values = {
+            "total_cost": saved.row.claimed_total,
+            "insurance_paid": saved.row.claimed_fund,
+            "patient_paid": saved.row.claimed_patient,
+        }
+        changes = visit_changes(recorded, values)
+        if changes:
+            await visit_changed(context, viewer, recorded, values, changes, "Claim submitted for this visit")
     await _event(context, "CLAIM_SUBMITTED", saved.row)
     # No health data in the audit trail: which claim, not what it holds.
     await audit(
@@ -362,7 +491,7 @@ async def submit_claim(context: Context, data: ClaimData) -> Outcome:
         "submitClaim",
         "Claim",
         claim_id,
-        {"facility": facility.code, "visit": visit_id, "lines": len(lines)},
+        {"facility": facility.code, "visit": visit_id, "lines": len(lines), "recorded": recorded is not None},
     )
     await session.commit()
     events_committed(context)

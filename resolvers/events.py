@@ -32,6 +32,11 @@ EVENT_TYPES = frozenset(
         "CLAIM_REVIEW_STARTED",
         "CLAIM_LINE_REVIEWED",
         "CLAIM_DECIDED",
+        "HOUSEHOLD_MEMBER_ADDED",
+        "HOUSEHOLD_MEMBER_REMOVED",
+        "HOUSEHOLD_PAYMENT_RECORDED",
+        "HOUSEHOLD_DELEGATION_REVOKED",
+        "HOUSEHOLD_DELEGATION_RESTORED",
     }
 )
 DETAIL_MAX = 2000
@@ -47,6 +52,7 @@ async def record_event(
     province_code: str | None = None,
     facility_id: int | None = None,
     unit_id: int | None = None,
+    agent_id: int | None = None,
 ) -> None:
     """Adds one event in the caller's transaction (not committed here).
 
@@ -71,6 +77,7 @@ async def record_event(
             province_code=province_code,
             facility_id=facility_id,
             unit_id=unit_id,
+            agent_id=agent_id,
         )
     )
 

@@ -3,9 +3,11 @@ payments collection agents record (which issue or extend the members' cards), an
 revocation of the head's view of their card.
 
 Who may do what (auth/scopes.py `households`, `household_persons`): officers of the province and
-the collection agent of the household's ward create households and add members; only an agent
-records a payment, and only for a household of its catchment (any other code looks like one that
-does not exist); a member (18 or older) revokes the head's view of their own card.
+the collection agent of the household's ward create households and add members; the head or an
+officer removes one; only an agent records a payment, and only for a household of its catchment
+(any other code looks like one that does not exist); a member (18 or older) revokes the head's
+view of their own card, and only that member restores it. Each change is an event for the head,
+the member concerned and the agents of the ward (`_household_event`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +35,7 @@ from models.rules.records import (
 )
 from models.tables import (
     card_t,
+    catchment_t,
     facility_t,
     household_member_t,
     household_payment_line_t,
@@ -44,7 +47,7 @@ from models.types import utcnow
 from resolvers.card import card_changed, insert_card, new_card_problems, renewal_problems
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
-from resolvers.events import audit, events_committed, inserted_id
+from resolvers.events import audit, events_committed, inserted_id, record_event
 from resolvers.outcomes import Invalid, Problem, Problems, Refused
 from resolvers.recording import INPUT, Saved, checked_money, load_history, one_row, report
 from resolvers.registration import vietnam_today
@@ -54,6 +57,26 @@ HOUSEHOLD_CODE = re.compile(r"^GD\d{10}$")
 PERSON_CODE = re.compile(r"^\d{10}$")
 GROUP = "GD"
 WRITERS = "Only BHXH officers of the province and the household's collection agent (đại lý thu) do this."
+
+
+# ---------- events ----------
+
+
+async def _household_event(session: AsyncSession, kind: str, household: Any, persons: list[int]) -> None:
+    """One event row for each who may be told (auth/scopes.py HOUSEHOLD_EVENTS): the head and the
+    members concerned by person, each once, and each collection agent of the household's ward by
+    agent; no province, so no officer's feed carries it."""
+    for person_id in dict.fromkeys([household.head_person_id, *persons]):
+        await record_event(session, kind, "Household", household.id, person_id=person_id)
+    agents = (
+        await session.execute(
+            select(catchment_t.c.agent_id)
+            .where(catchment_t.c.ward_code == household.ward_code)
+            .order_by(catchment_t.c.agent_id)
+        )
+    ).scalars()
+    for agent_id in agents:
+        await record_event(session, kind, "Household", household.id, agent_id=agent_id)
 
 
 # ---------- reading ----------
@@ -387,7 +410,9 @@ async def add_household_member(context: Context, household_code: str, person_cod
         household.id,
         {"person": person.social_insurance_code},
     )
+    await _household_event(session, "HOUSEHOLD_MEMBER_ADDED", household, [person.id])
     await session.commit()
+    events_committed(context)
     return Saved(household)
 
 
@@ -564,6 +589,10 @@ async def record_payment(
             }
         )
     await session.execute(insert(household_payment_line_t), lines)
+    # The members paid for are told through their cards' events too; the head by this one.
+    await _household_event(
+        session, "HOUSEHOLD_PAYMENT_RECORDED", household, [line["person_id"] for line in lines]
+    )
     await audit(
         session,
         viewer,
@@ -597,53 +626,66 @@ async def payment_row(context: Context, payment_id: int) -> Any:
 # ---------- delegated access ----------
 
 
+async def _own_membership(context: Context, household_code: str) -> Any | Invalid:
+    """The signed-in member's own row of the household (with its head and date of birth), for a
+    member's change of the head's view of their card; else the problem."""
+    viewer = require_viewer(context)
+    path = (*INPUT, "householdCode")
+    value = _code(household_code)
+    if value is None:
+        return Invalid([Problem(path, "FORMAT", "A household code is GD, the 5-digit ward and 5 digits.")])
+    member = (
+        await context.session.execute(
+            select(
+                household_member_t,
+                household_t.c.head_person_id,
+                person_t.c.date_of_birth,
+            )
+            .join(household_t, household_t.c.id == household_member_t.c.household_id)
+            .join(person_t, person_t.c.id == household_member_t.c.person_id)
+            .where(household_t.c.code == value, household_member_t.c.person_id == viewer.person_id)
+            .with_for_update(of=household_member_t)
+        )
+    ).first()
+    if member is None:
+        return Invalid([Problem(path, "NOT_A_MEMBER", f"You are not a member of a household {value}.")])
+    if member.person_id == member.head_person_id:
+        return Invalid([Problem(path, "HEAD_ITSELF", "You are the head: your card is yours already.")])
+    return member
+
+
+async def _delegation_changed(context: Context, member: Any, revoked: bool) -> Saved:
+    viewer, session = require_viewer(context), context.session
+    await session.execute(
+        update(household_member_t)
+        .where(household_member_t.c.id == member.id)
+        .values(delegation_revoked_at=utcnow() if revoked else None)
+    )
+    action = "revokeHouseholdDelegation" if revoked else "restoreHouseholdDelegation"
+    await audit(session, viewer, action, "Household", member.household_id, {"member": viewer.username})
+    household = await one_row(session, select(household_t).where(household_t.c.id == member.household_id))
+    kind = "HOUSEHOLD_DELEGATION_REVOKED" if revoked else "HOUSEHOLD_DELEGATION_RESTORED"
+    await _household_event(session, kind, household, [member.person_id])
+    await session.commit()
+    events_committed(context)
+    return Saved(household)
+
+
 async def revoke_delegation(context: Context, household_code: str) -> Outcome:
     """A member withdraws the head's view of their card, at once (the next read of the head no
     longer finds it). Adults only: a minor's card is the parent's or guardian's to see."""
     viewer = require_viewer(context)
     if viewer.role is not Role.CITIZEN:
         return Refused("A member revokes the head's view of their own card, signed in as themself.")
-    session = context.session
-    value = _code(household_code)
-    if value is None:
-        return Invalid(
-            [
-                Problem(
-                    (*INPUT, "householdCode"),
-                    "FORMAT",
-                    "A household code is GD, the 5-digit ward and 5 digits.",
-                )
-            ]
-        )
-    member = (
-        await session.execute(
-            select(household_member_t, household_t.c.head_person_id, person_t.c.date_of_birth)
-            .join(household_t, household_t.c.id == household_member_t.c.household_id)
-            .join(person_t, person_t.c.id == household_member_t.c.person_id)
-            .where(household_t.c.code == value, household_member_t.c.person_id == viewer.person_id)
-        )
-    ).first()
-    if member is None:
-        return Invalid(
-            [
-                Problem(
-                    (*INPUT, "householdCode"), "NOT_A_MEMBER", f"You are not a member of a household {value}."
-                )
-            ]
-        )
-    if member.person_id == member.head_person_id:
-        return Invalid(
-            [
-                Problem(
-                    (*INPUT, "householdCode"), "HEAD_ITSELF", "You are the head: your card is yours already."
-                )
-            ]
-        )
+    member = await _own_membership(context, household_code)
+    if isinstance(member, Invalid):
+        return member
+    path = (*INPUT, "householdCode")
     if not is_adult(member.date_of_birth, vietnam_today()):
         return Invalid(
             [
                 Problem(
-                    (*INPUT, "householdCode"),
+                    path,
                     "MINOR",
                     f"Only a member of {rules.ADULT_AGE} or older revokes the head's view: a minor's card stays with "
                     "the head (the parent or guardian).",
@@ -651,27 +693,85 @@ async def revoke_delegation(context: Context, household_code: str) -> Outcome:
             ]
         )
     if member.delegation_revoked_at is not None:
+        return Invalid([Problem(path, "ALREADY_REVOKED", "The head's view of your card is revoked already.")])
+    return await _delegation_changed(context, member, revoked=True)
+
+
+async def restore_delegation(context: Context, household_code: str) -> Outcome:
+    """The member who revoked the head's view gives it back, at once. Only that member can: a
+    revocation is the member's own (signed in as themself), so neither the head nor an officer
+    undoes it; from then on each of the head's reads is in the member's access log again."""
+    viewer = require_viewer(context)
+    if viewer.role is not Role.CITIZEN:
+        return Refused("Only the member who revoked the head's view restores it, signed in as themself.")
+    member = await _own_membership(context, household_code)
+    if isinstance(member, Invalid):
+        return member
+    if member.delegation_revoked_at is None:
         return Invalid(
             [
                 Problem(
                     (*INPUT, "householdCode"),
-                    "ALREADY_REVOKED",
-                    "The head's view of your card is revoked already.",
+                    "NOT_REVOKED",
+                    "The head sees your card already: nothing to restore.",
                 )
             ]
         )
-    await session.execute(
-        update(household_member_t)
-        .where(household_member_t.c.id == member.id)
-        .values(delegation_revoked_at=utcnow())
-    )
-    await audit(
-        session,
-        viewer,
-        "revokeHouseholdDelegation",
-        "Household",
-        member.household_id,
-        {"member": viewer.username},
-    )
+    return await _delegation_changed(context, member, revoked=False)
+
+
+# ---------- leaving ----------
+
+REMOVERS = "Only the head of the household (signed in as themself) and BHXH officers of its province remove a member."
+
+
+async def remove_member(context: Context, household_code: str, person_code: str) -> Outcome:
+    """The member leaves the household (moved, joined another, died): the head or an officer
+    removes them. The cards the household paid for stay as they are, valid to their paid end
+    (the money was the member's share for those months, and a card is one valid card at a time:
+    ending it early would leave the member uninsured for months already paid); the household's
+    next quote no longer counts them, and they may join another household at once, whose payment
+    continues the same GD card from its end. The head cannot leave: a head change is not here."""
+    viewer = require_viewer(context)
+    if viewer.role not in (Role.OFFICER, Role.CITIZEN):
+        return Refused(REMOVERS)
+    session, problems = context.session, Problems()
+    household = await _household_for_write(session, viewer, problems, household_code, lock=True)
+    if household is not None and viewer.role is Role.CITIZEN and household.head_person_id != viewer.person_id:
+        return Refused(REMOVERS)
+    path = (*INPUT, "socialInsuranceCode")
+    value = person_code.strip()
+    if not PERSON_CODE.match(value):
+        problems.add(path, "FORMAT", "A social-insurance code is exactly 10 digits.")
+    if problems or household is None:
+        return Invalid(problems.items)
+    member = (
+        await session.execute(
+            select(household_member_t.c.id, household_member_t.c.person_id)
+            .join(person_t, person_t.c.id == household_member_t.c.person_id)
+            .where(
+                household_member_t.c.household_id == household.id, person_t.c.social_insurance_code == value
+            )
+        )
+    ).first()
+    if member is None:
+        return Invalid(
+            [Problem(path, "NOT_A_MEMBER", f"{value} is not a member of household {household.code}.")]
+        )
+    if member.person_id == household.head_person_id:
+        return Invalid(
+            [
+                Problem(
+                    path,
+                    "HEAD_NOT_REMOVABLE",
+                    "The head is not removed: the household is managed in the head's name (a new head is not a "
+                    "change this platform makes).",
+                )
+            ]
+        )
+    await session.execute(delete(household_member_t).where(household_member_t.c.id == member.id))
+    await audit(session, viewer, "removeHouseholdMember", "Household", household.id, {"person": value})
+    await _household_event(session, "HOUSEHOLD_MEMBER_REMOVED", household, [member.person_id])
     await session.commit()
-    return Saved(await one_row(session, select(household_t).where(household_t.c.id == member.household_id)))
+    events_committed(context)
+    return Saved(household)

@@ -367,6 +367,44 @@ class Loaders:
             spans[(person_id, insurance_type)].append((month_index(start), month_index(end)))
         return [summarize(spans[key]) if key in spans else None for key in keys]
 
+    @cached_property
+    def payment_lines_by_payment(self) -> DataLoader[int, list[Any]]:
+        """A household payment's per-member lines in the scale's order, with each member's
+        identity, the head, and the member's delegation (null member_id: the member left since):
+        one statement for every payment of a request (reached through their household's scope)."""
+        from sqlalchemy import and_
+
+        from models.tables import household_payment_line_t as line_t
+
+        async def load(keys: list[int]) -> list[list[Any]]:
+            member = household_member_t
+            statement = (
+                select(
+                    line_t,
+                    person_t.c.full_name,
+                    person_t.c.social_insurance_code,
+                    OWNER_PROVINCE,
+                    household_t.c.head_person_id,
+                    member.c.id.label("member_id"),
+                    member.c.delegation_revoked_at,
+                )
+                .join(household_payment_t, household_payment_t.c.id == line_t.c.payment_id)
+                .join(household_t, household_t.c.id == household_payment_t.c.household_id)
+                .join(person_t, person_t.c.id == line_t.c.person_id)
+                .outerjoin(
+                    member,
+                    and_(member.c.person_id == line_t.c.person_id, member.c.household_id == household_t.c.id),
+                )
+                .where(line_t.c.payment_id.in_(set(keys)))
+                .order_by(line_t.c.payment_id, line_t.c.rank)
+            )
+            found: dict[int, list[Any]] = defaultdict(list)
+            for row in (await self.session.execute(statement)).all():
+                found[row.payment_id].append(row)
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
 
 @dataclass(frozen=True, slots=True)
 class Participation:

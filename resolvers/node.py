@@ -16,6 +16,7 @@ from models.tables import (
     claim_t,
     facility_t,
     faq_t,
+    household_t,
     news_t,
     office_t,
     period_t,
@@ -44,6 +45,7 @@ FETCHERS: dict[str, Fetch] = {
     "CollectionAgent": (lambda: select(agent_t), agent_t.c.id, lambda v: true()),
     "Faq": (lambda: select(faq_t), faq_t.c.id, lambda v: true()),
     "NewsArticle": (lambda: select(news_t), news_t.c.id, lambda v: true()),
+    "Household": (lambda: select(household_t), household_t.c.id, scopes.households),
 }
 
 

@@ -96,7 +96,8 @@ assert {r.value for r in ClaimRefusalReason} == write.REFUSAL_REASONS
     NEGATIVE="A price or an amount below 0.",
     PRECISION="More than 2 decimal places.",
     NOT_POSITIVE="A quantity of 0 or less.",
-    NOT_FOUND="No such patient, claim or line in the viewer's scope.",
+    NOT_FOUND="No such patient, claim, line or visit in the viewer's scope (a visit of another facility reads "
+    "the same as none).",
     IN_THE_FUTURE="A date after now.",
     BEFORE_ADMISSION="Discharged before admitted.",
     NO_VALID_CARD="The patient had no valid card on the admission date.",
@@ -109,12 +110,18 @@ assert {r.value for r in ClaimRefusalReason} == write.REFUSAL_REASONS
     UNKNOWN_DRUG="No drug has this code in the catalogue.",
     UNKNOWN_SERVICE="No medical service has this code in the catalogue.",
     TOO_MANY_LINES="More lines than one claim holds.",
+    ABOVE_PRICE_CAP="A unit price above the item's cap in the catalogue (giá tối đa): the line is refused, "
+    "not paid up to the cap.",
     NOT_ADDING_UP="A stated total is not what the lines add up to.",
     NOT_SUBMITTED="The claim is not waiting for review (under review or decided already).",
     NOT_UNDER_REVIEW="The claim is not under review (not taken yet, or decided already).",
     LINES_PENDING="A decision needs every line accepted or refused first.",
     REASON_ON_ACCEPTED="A refusal reason given for an accepted line.",
-    VISIT_VOIDED="The claim's visit was voided: nothing is left to decide.",
+    VISIT_VOIDED="The claim's visit was voided: it cannot be claimed, and nothing is left to decide.",
+    VISIT_OF_ANOTHER_PATIENT="The recorded visit named is another patient's than the one presented.",
+    VISIT_CLAIMED="The recorded visit named has a claim already: one claim a visit.",
+    VISIT_MISMATCH="A fact of the claim (admission, type, discharge, diagnosis, route) differs from the "
+    "recorded visit's.",
 )
 @strawberry.enum(description="The codes of the claims' input errors: stable, for programs.")
 class ClaimErrorCode(Enum):
@@ -138,12 +145,16 @@ class ClaimErrorCode(Enum):
     UNKNOWN_DRUG = "UNKNOWN_DRUG"
     UNKNOWN_SERVICE = "UNKNOWN_SERVICE"
     TOO_MANY_LINES = "TOO_MANY_LINES"
+    ABOVE_PRICE_CAP = "ABOVE_PRICE_CAP"
     NOT_ADDING_UP = "NOT_ADDING_UP"
     NOT_SUBMITTED = "NOT_SUBMITTED"
     NOT_UNDER_REVIEW = "NOT_UNDER_REVIEW"
     LINES_PENDING = "LINES_PENDING"
     REASON_ON_ACCEPTED = "REASON_ON_ACCEPTED"
     VISIT_VOIDED = "VISIT_VOIDED"
+    VISIT_OF_ANOTHER_PATIENT = "VISIT_OF_ANOTHER_PATIENT"
+    VISIT_CLAIMED = "VISIT_CLAIMED"
+    VISIT_MISMATCH = "VISIT_MISMATCH"
 
 
 @strawberry.type(
@@ -364,12 +375,14 @@ class ClaimLineInput:
     kind: ClaimLineKind = strawberry.field(description="A drug or a service.")
     code: str = strawberry.field(description="Its code in the catalogue (mã thuốc, mã dịch vụ).")
     quantity: Decimal = strawberry.field(description="Above 0, 2 decimal places at most.")
-    unit_price: Decimal = strawberry.field(description="Đơn giá in VND: 0 or more, 2 decimal places at most.")
+    unit_price: Decimal = strawberry.field(
+        description="Đơn giá in VND: 0 or more, 2 decimal places at most, at most the item's cap (giá tối đa)."
+    )
 
 
 @strawberry.input(
     description="A claim: the visit (XML1, at the submitting hospital) and its lines. The visit is recorded "
-    "with the claim; its cost is the lines' sum."
+    "with the claim, or, with medicalVisitId, is one the hospital recorded earlier; its cost becomes the lines' sum."
 )
 class SubmitClaimInput:
     social_insurance_code: str = strawberry.field(
@@ -395,6 +408,13 @@ class SubmitClaimInput:
         description="The submitting hospital's own facility code (the default); another is refused.",
     )
     lines: list[ClaimLineInput] = strawberry.field(description="At least one line, at most 500.")
+    medical_visit_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A visit this hospital recorded earlier (recordMedicalVisit) that the claim is for: no second "
+        "visit is recorded. It must be the presented patient's, not voided and not claimed yet; admittedAt and "
+        "visitType must be its own, and the other facts, when given, too. Its money becomes the lines' sum (a "
+        "revision of the visit).",
+    )
     total_cost: Decimal | None = strawberry.field(
         default=None, description="Optional: if given, it must be the sum of quantity × unitPrice."
     )
@@ -460,6 +480,8 @@ class ClaimMutation:
             total_cost=input.total_cost,
             insurance_paid=input.insurance_paid,
             patient_paid=input.patient_paid,
+            visit_id=str(input.medical_visit_id) if input.medical_visit_id is not None else None,
+            route_stated=input.route is not None,
         )
         return _result(info, await write.submit_claim(info.context, data))
 

@@ -167,6 +167,14 @@ class VisitType(Enum):
     CLAIM_REVIEW_STARTED="Officers of the facility's province took a claim under review (giám định).",
     CLAIM_LINE_REVIEWED="A line of a claim under review was accepted or refused.",
     CLAIM_DECIDED="A claim was decided: accepted, partly accepted or refused.",
+    HOUSEHOLD_MEMBER_ADDED="A member joined a household: to the member, the head and the collection agents of its ward only.",
+    HOUSEHOLD_MEMBER_REMOVED="A member left a household: to the member, the head and the household's agents only.",
+    HOUSEHOLD_PAYMENT_RECORDED="An agent recorded a household payment: to the head, the members it paid for and the "
+    "household's agents only.",
+    HOUSEHOLD_DELEGATION_REVOKED="A member withdrew the head's view of their card: to the member, the head and the "
+    "household's agents only.",
+    HOUSEHOLD_DELEGATION_RESTORED="A member gave the head the view of their card back: to the member, the head and "
+    "the household's agents only.",
 )
 @strawberry.enum(description="What an event announces: the kind of change committed.")
 class EventType(Enum):
@@ -182,6 +190,11 @@ class EventType(Enum):
     CLAIM_REVIEW_STARTED = "CLAIM_REVIEW_STARTED"
     CLAIM_LINE_REVIEWED = "CLAIM_LINE_REVIEWED"
     CLAIM_DECIDED = "CLAIM_DECIDED"
+    HOUSEHOLD_MEMBER_ADDED = "HOUSEHOLD_MEMBER_ADDED"
+    HOUSEHOLD_MEMBER_REMOVED = "HOUSEHOLD_MEMBER_REMOVED"
+    HOUSEHOLD_PAYMENT_RECORDED = "HOUSEHOLD_PAYMENT_RECORDED"
+    HOUSEHOLD_DELEGATION_REVOKED = "HOUSEHOLD_DELEGATION_REVOKED"
+    HOUSEHOLD_DELEGATION_RESTORED = "HOUSEHOLD_DELEGATION_RESTORED"
 
 
 @described(

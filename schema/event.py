@@ -68,6 +68,7 @@ def never_visible(viewer: Viewer, kinds: list[str]) -> list[str]:
         person_id=viewer.person_id,
         facility_id=viewer.facility_id,
         unit_id=viewer.unit_id,
+        agent_id=viewer.agent_id,
     )
     return [kind for kind in kinds if not event_visible(viewer, SimpleNamespace(type=kind, **vars(own)))]
 

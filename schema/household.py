@@ -19,6 +19,7 @@ from resolvers.recording import Saved
 from schema.arguments import INPUT
 from schema.card import HealthInsuranceCard
 from schema.errors import NotAllowed
+from schema.node import Node, global_id
 
 
 @strawberry.enum(description="What is wrong with a household input: stable codes, for programs.")
@@ -71,7 +72,9 @@ class HouseholdErrorCode(Enum):
         "level: a child under 6 is TE, a pensioner HT); the message says which.",
     )
     NOT_A_MEMBER = strawberry.enum_value(
-        "NOT_A_MEMBER", description="You are not a member of a household with this code."
+        "NOT_A_MEMBER",
+        description="Not a member of the household with this code: you (your own delegation), or the person "
+        "named (removeHouseholdMember).",
     )
     HEAD_ITSELF = strawberry.enum_value(
         "HEAD_ITSELF", description="The head's own card is the head's already."
@@ -80,6 +83,12 @@ class HouseholdErrorCode(Enum):
         "MINOR", description="Only a member of 18 or older revokes the head's view of their card."
     )
     ALREADY_REVOKED = strawberry.enum_value("ALREADY_REVOKED", description="Revoked already.")
+    NOT_REVOKED = strawberry.enum_value(
+        "NOT_REVOKED", description="The head sees the card already: there is no revocation to undo."
+    )
+    HEAD_NOT_REMOVABLE = strawberry.enum_value(
+        "HEAD_NOT_REMOVABLE", description="The head is not removed from their own household."
+    )
     CONCURRENT_CHANGE = strawberry.enum_value(
         "CONCURRENT_CHANGE", description="Someone changed the same household meanwhile: send it again."
     )
@@ -165,23 +174,78 @@ class HouseholdMember(Guarded):
         return cls.make(row, relation, context.access)
 
 
+@strawberry.type(
+    description="One member's share of a household payment, each field guarded as that member's data (as in "
+    "Household.members)."
+)
+class HouseholdPaymentLine(Guarded):
+    rank: int = strawberry.field(
+        description="The member's place in the scale when paid: 1 pays 100%, 2 70%, 3 60%, 4 50%, 5 and later 40%."
+    )
+    amount: Decimal = strawberry.field(description="VND: the member's share of the payment.")
+    # Nullable: a field the viewer may not read is null with its own error, the line stays.
+    social_insurance_code: str | None = strawberry.field(description="Mã số BHXH of the member paid for.")
+    full_name: str | None = strawberry.field(description="Họ và tên of the member paid for.")
+    valid_from: date | None = strawberry.field(
+        description="The household card it paid for is valid from (card data: the member, officers, the head "
+        "while delegated; each such read is in the member's access log)."
+    )
+    valid_to: date | None = strawberry.field(description="... and to this day.")
+
+    _readers: ClassVar[Readers] = {
+        "rank": ("HouseholdPaymentLine.rank", lambda r: r.rank),
+        "amount": ("HouseholdPaymentLine.amount", lambda r: r.amount),
+        "social_insurance_code": (
+            "HouseholdPaymentLine.socialInsuranceCode",
+            lambda r: r.social_insurance_code,
+        ),
+        "full_name": ("HouseholdPaymentLine.fullName", lambda r: r.full_name),
+        "valid_from": ("HouseholdPaymentLine.validFrom", lambda r: r.valid_from),
+        "valid_to": ("HouseholdPaymentLine.validTo", lambda r: r.valid_to),
+    }
+
+    @classmethod
+    def wrap(cls, context: Context, row: Any) -> HouseholdPaymentLine:
+        # A member who left is no longer delegated: the head reads nothing of them (as of a
+        # member who revoked the delegation); officers and the agent read as before.
+        relation = relation_to_member(
+            context.viewer,
+            row.person_id,
+            row.owner_province,
+            row.head_person_id,
+            row.member_id is None or row.delegation_revoked_at is not None,
+        )
+        return cls.make(row, relation, context.access)
+
+
 @strawberry.type(description="A payment a collection agent recorded for a household.")
 class HouseholdPayment:
     paid_on: date = strawberry.field(description="The day the money was paid (Vietnam time).")
     months: int = strawberry.field(description="The months paid for: 3, 6 or 12.")
     amount: Decimal = strawberry.field(description="VND, what the scale said was due.")
     agent_code: str = strawberry.field(description="The collection agent (đại lý thu) that received it.")
+    _row: strawberry.Private[Any]
+
+    @strawberry.field(
+        description="Each charged member's share, in the scale's order (members covered elsewhere paid nothing "
+        "and have no line)."
+    )
+    async def lines(self, info: Info) -> list[HouseholdPaymentLine]:
+        rows = await info.context.loaders.payment_lines_by_payment.load(self._row.id)
+        return [HouseholdPaymentLine.wrap(info.context, row) for row in rows]
 
     @classmethod
     def from_row(cls, row: Any) -> HouseholdPayment:
-        return cls(paid_on=row.paid_on, months=row.months, amount=row.amount, agent_code=row.agent_code)
+        return cls(
+            paid_on=row.paid_on, months=row.months, amount=row.amount, agent_code=row.agent_code, _row=row
+        )
 
 
 @strawberry.type(
     description="Hộ gia đình tham gia BHYT: for its members, officers of its province, the collection agent of "
     "its ward and ADMIN."
 )
-class Household:
+class Household(Node):
     code: str = strawberry.field(description="Mã hộ: GD, the 5-digit ward and 5 digits.")
     province_code: str = strawberry.field(description="The managing province (2004 scheme).")
     ward_code: str = strawberry.field(description="The ward or commune it lives in (the agents' catchment).")
@@ -199,7 +263,13 @@ class Household:
 
     @classmethod
     def from_row(cls, row: Any) -> Household:
-        return cls(code=row.code, province_code=row.province_scope, ward_code=row.ward_code, _row=row)
+        return cls(
+            id=global_id("Household", row.id),
+            code=row.code,
+            province_code=row.province_scope,
+            ward_code=row.ward_code,
+            _row=row,
+        )
 
 
 @strawberry.type(description="One member's part of a quote.")
@@ -339,6 +409,19 @@ class RevokeHouseholdDelegationInput:
     household_code: str = strawberry.field(description="Mã hộ of the member's household.")
 
 
+@strawberry.input(description="The member who revoked the head's view of their card gives it back.")
+class RestoreHouseholdDelegationInput:
+    household_code: str = strawberry.field(description="Mã hộ of the member's household.")
+
+
+@strawberry.input(description="A member who leaves a household.")
+class RemoveHouseholdMemberInput:
+    household_code: str = strawberry.field(description="Mã hộ.")
+    social_insurance_code: str = strawberry.field(
+        description="The leaving member's mã số BHXH (not the head's)."
+    )
+
+
 @strawberry.type(description="The household was created.")
 class CreateHouseholdSuccess:
     household: Household = strawberry.field(description="The new household.")
@@ -358,6 +441,18 @@ class RecordHouseholdPaymentSuccess:
 @strawberry.type(description="The head no longer sees your card, from now on.")
 class RevokeHouseholdDelegationSuccess:
     household: Household = strawberry.field(description="Your household.")
+
+
+@strawberry.type(description="The head sees your card again, from now on (each read in your access log).")
+class RestoreHouseholdDelegationSuccess:
+    household: Household = strawberry.field(description="Your household.")
+
+
+@strawberry.type(
+    description="The member left the household; the cards it paid for stay valid to their paid end."
+)
+class RemoveHouseholdMemberSuccess:
+    household: Household = strawberry.field(description="The household, without the member.")
 
 
 def _union(name: str, what: str) -> Any:
@@ -383,6 +478,16 @@ RecordHouseholdPaymentResult = Annotated[
 RevokeHouseholdDelegationResult = Annotated[
     RevokeHouseholdDelegationSuccess | HouseholdInvalidInput | NotAllowed,
     _union("RevokeHouseholdDelegationResult", "revokeHouseholdDelegation"),
+]
+
+
+RestoreHouseholdDelegationResult = Annotated[
+    RestoreHouseholdDelegationSuccess | HouseholdInvalidInput | NotAllowed,
+    _union("RestoreHouseholdDelegationResult", "restoreHouseholdDelegation"),
+]
+RemoveHouseholdMemberResult = Annotated[
+    RemoveHouseholdMemberSuccess | HouseholdInvalidInput | NotAllowed,
+    _union("RemoveHouseholdMemberResult", "removeHouseholdMember"),
 ]
 
 
@@ -447,3 +552,24 @@ class HouseholdMutation:
         return _result(
             outcome, lambda row: RevokeHouseholdDelegationSuccess(household=Household.from_row(row))
         )
+
+    @strawberry.mutation(
+        description="Give the head the view of your card back (the member who revoked it, for themself), at once."
+    )
+    async def restore_household_delegation(
+        self, info: Info, input: Annotated[RestoreHouseholdDelegationInput, INPUT]
+    ) -> RestoreHouseholdDelegationResult:
+        outcome = await resolve.restore_delegation(info.context, input.household_code)
+        return _result(
+            outcome, lambda row: RestoreHouseholdDelegationSuccess(household=Household.from_row(row))
+        )
+
+    @strawberry.mutation(
+        description="Remove a member who leaves the household (its head, or officers of its province); not the "
+        "head. The member's household cards stay valid to their paid end; the next quote no longer counts them."
+    )
+    async def remove_household_member(
+        self, info: Info, input: Annotated[RemoveHouseholdMemberInput, INPUT]
+    ) -> RemoveHouseholdMemberResult:
+        outcome = await resolve.remove_member(info.context, input.household_code, input.social_insurance_code)
+        return _result(outcome, lambda row: RemoveHouseholdMemberSuccess(household=Household.from_row(row)))

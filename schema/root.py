@@ -17,7 +17,7 @@ from schema.content import ContentMutation, ContentQuery, Faq, NewsArticle
 from schema.contribution import ContributionMutation, ContributionPeriod
 from schema.ecard import EcardQuery
 from schema.geo import CollectionAgent, HealthFacility, Office, PlaceQuery
-from schema.household import HouseholdMutation, HouseholdQuery
+from schema.household import Household, HouseholdMutation, HouseholdQuery
 from schema.node import Node, parse_global_id
 from schema.password import PasswordMutation
 from schema.person import LookupQuery, Person, PersonQuery
@@ -41,6 +41,7 @@ WRAPPERS: dict[str, Callable[[Context, Any], Node]] = {
     "CollectionAgent": lambda c, r: CollectionAgent.from_row(r),
     "Faq": lambda c, r: Faq.from_row(r),
     "NewsArticle": lambda c, r: NewsArticle.from_row(r),
+    "Household": lambda c, r: Household.from_row(r),
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import totp
 from auth.passwords import hash_password
 from models import rollup, visit_rollup
-from models.claim import CATALOGUE
+from models.claim import CATALOGUE, PRICE_CAPS
 from models.engine import make_engine
 from models.tables import (
     account_t,
@@ -105,7 +105,13 @@ async def seed_reference(conn: AsyncConnection, seed: int) -> None:
     await insert_missing(
         conn,
         catalogue_t,
-        [dict(zip(("kind", "code", "name", "unit"), row, strict=True)) for row in CATALOGUE],
+        [
+            {
+                **dict(zip(("kind", "code", "name", "unit"), row, strict=True)),
+                "max_unit_price": PRICE_CAPS.get(row[:2]),
+            }
+            for row in CATALOGUE
+        ],
         ("kind", "code"),
     )
 

@@ -782,3 +782,218 @@ async def test_submit_and_decide_claim_visit_rollup_equals_the_visits(api: Api) 
     decided = (await step(api, DECIDE, {"claimId": claim["id"]}))["claim"]
     assert decided["state"] == "PARTLY_ACCEPTED", decided
     assert await visit_rollup_errors(api) == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_review_and_decide_claim_same_on_every_transport(ways: Ways, api: Api, transport: str) -> None:
+    """The review steps answer, refuse and store alike on HTTP and both WebSocket protocols."""
+    person = await patient(api)
+    claim = await submitted(
+        api, person, lines=LINES[:2], admittedAt="2025-08-02T08:00:00+07:00", dischargedAt=None
+    )
+    claim_id = claim["id"]
+    # A hospital does not review its own claim, on any way in; nothing changes.
+    refused = await ways.post(transport, START, {"input": {"claimId": claim_id}}, as_="partner.hospital")
+    assert refused["data"]["startClaimReview"]["__typename"] == "NotAllowed", (transport, refused)
+    foreign = await ways.post(transport, START, {"input": {"claimId": claim_id}}, as_="officer.hcm")
+    assert errors(foreign["data"]["startClaimReview"]) == {"claimId": "NOT_FOUND"}
+    started = await ways.post(transport, START, {"input": {"claimId": claim_id}}, as_="officer.hanoi")
+    assert started["data"]["startClaimReview"]["claim"]["state"] == "UNDER_REVIEW", (transport, started)
+    early = await ways.post(transport, DECIDE, {"input": {"claimId": claim_id}}, as_="officer.hanoi")
+    assert errors(early["data"]["decideClaim"]) == {"claimId": "LINES_PENDING"}
+    reviews = (
+        {"claimId": claim_id, "line": 1, "accepted": True},
+        {"claimId": claim_id, "line": 2, "accepted": False, "reason": "MISSING_RECORDS"},
+    )
+    for values in reviews:
+        body = await ways.post(transport, REVIEW, {"input": values}, as_="officer.hanoi")
+        assert body["data"]["reviewClaimLine"]["__typename"] == "ClaimSuccess", (transport, body)
+    bad = await ways.post(
+        transport, REVIEW, {"input": {"claimId": claim_id, "line": 1, "accepted": False}}, as_="officer.hanoi"
+    )
+    assert errors(bad["data"]["reviewClaimLine"]) == {"reason": "REQUIRED"}
+    denied = await ways.post(transport, DECIDE, {"input": {"claimId": claim_id}}, as_="analyst")
+    assert denied["data"]["decideClaim"]["__typename"] == "NotAllowed", (transport, denied)
+    decided = await ways.post(transport, DECIDE, {"input": {"claimId": claim_id}}, as_="officer.hanoi")
+    final = decided["data"]["decideClaim"]["claim"]
+    assert final["state"] == "PARTLY_ACCEPTED", (transport, decided)
+    assert (final["acceptedTotalCost"], final["acceptedInsurancePaid"]) == ("42100.00", "42100.00")
+    assert [line["state"] for line in final["lines"]] == ["ACCEPTED", "REFUSED"]
+    stored = (await rows(api, select(claim_t.c.state).where(claim_t.c.id == pk(claim_id))))[0]
+    assert stored.state == "PARTLY_ACCEPTED"
+
+
+# ---------- a claim for a visit recorded earlier ----------
+
+RECORD_VISIT = """mutation($input: RecordMedicalVisitInput!) { recordMedicalVisit(input: $input) { __typename
+  ... on RecordMedicalVisitSuccess { medicalVisit { id totalCost } } } }"""
+
+
+async def recorded_visit(api: Api, person: Any, admitted: str = ADMITTED, cost: str = "900000") -> str:
+    """A visit partner.hospital recorded before it claims it."""
+    values = {
+        "socialInsuranceCode": person.social_insurance_code,
+        "fullName": person.full_name,
+        "dateOfBirth": person.date_of_birth.isoformat(),
+        "visitType": "INPATIENT",
+        "admittedAt": admitted,
+        "dischargedAt": "2025-03-13T10:00:00+07:00",
+        "diagnosisCode": "J18.9",
+        "totalCost": cost,
+    }
+    result = (await api.data(RECORD_VISIT, {"input": values}, as_="partner.hospital"))["recordMedicalVisit"]
+    assert result["__typename"] == "RecordMedicalVisitSuccess", result
+    return str(result["medicalVisit"]["id"])
+
+
+async def test_submit_claim_for_recorded_visit_links_it_without_a_second_visit(api: Api) -> None:
+    person = await patient(api)
+    visit_id = await recorded_visit(api, person)
+    before = await counted(api)
+    # Only what identifies the visit: the rest of XML1 is the recorded visit's.
+    claim = await submitted(api, person, medicalVisitId=visit_id, dischargedAt=None, diagnosisCode=None)
+    after = await counted(api)
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 4, 0)
+    stored = (await rows(api, select(claim_t).where(claim_t.c.id == pk(claim["id"]))))[0]
+    assert stored.visit_id == pk(visit_id)
+    visit = (await rows(api, select(visit_t).where(visit_t.c.id == stored.visit_id)))[0]
+    # The visit's money is now the claim's, through a revision.
+    assert (visit.total_cost, visit.insurance_paid, visit.patient_paid) == (
+        Decimal("854560.50"),
+        Decimal("683648.40"),
+        Decimal("170912.10"),
+    )
+    assert claim["totalCost"] == "854560.50" and claim["fundShareRate"] == "0.8000"
+    revisions = await rows(
+        api,
+        select(revision_t).where(
+            revision_t.c.subject_type == "MedicalVisit", revision_t.c.subject_id == visit.id
+        ),
+    )
+    assert len(revisions) == 1 and "Claim submitted" in revisions[0].reason
+    from tests.test_statistics import visit_rollup_errors
+
+    assert await visit_rollup_errors(api) == []
+
+
+async def test_submit_claim_for_recorded_visit_refused_each_specific_nothing_stored(api: Api) -> None:
+    person, stranger = await patient(api), await patient(api)
+    visit_id = await recorded_visit(api, person)
+    claimed_id = await recorded_visit(api, person, admitted="2025-03-01T08:00:00+07:00")
+    await submitted(api, person, medicalVisitId=claimed_id, admittedAt="2025-03-01T08:00:00+07:00")
+    voided_id = await recorded_visit(api, person, admitted="2025-02-01T08:00:00+07:00")
+    void = """mutation($input: VoidRecordInput!) { voidMedicalVisit(input: $input) { __typename } }"""
+    await api.data(void, {"input": {"id": voided_id, "reason": "Ghi trùng"}}, as_="officer.hanoi")
+    # A visit of another facility of Hà Nội, recorded there.
+    other = await other_hospital(api)
+    values = claim_input(person)["input"]
+    foreign = await api.data(
+        RECORD_VISIT,
+        {
+            "input": {k: values[k] for k in ("socialInsuranceCode", "fullName", "dateOfBirth", "visitType")}
+            | {"admittedAt": "2025-01-05T08:00:00+07:00", "totalCost": "100000", "route": "OUT_OF_ROUTE"}
+        },
+        as_=other,
+    )
+    foreign_id = foreign["recordMedicalVisit"]["medicalVisit"]["id"]
+    before = await counted(api)
+    versions = await scalar(api, select(func.count()).select_from(revision_t))
+    cases: list[tuple[Any, dict[str, Any], dict[str, str]]] = [
+        (
+            person,
+            {"medicalVisitId": foreign_id, "admittedAt": "2025-01-05T08:00:00+07:00"},
+            {"medicalVisitId": "NOT_FOUND"},
+        ),
+        (person, {"medicalVisitId": global_id("MedicalVisit", 10**9)}, {"medicalVisitId": "NOT_FOUND"}),
+        (person, {"medicalVisitId": "not-an-id"}, {"medicalVisitId": "NOT_FOUND"}),
+        (stranger, {"medicalVisitId": visit_id}, {"medicalVisitId": "VISIT_OF_ANOTHER_PATIENT"}),
+        (
+            person,
+            {"medicalVisitId": voided_id, "admittedAt": "2025-02-01T08:00:00+07:00"},
+            {"medicalVisitId": "VISIT_VOIDED"},
+        ),
+        (
+            person,
+            {"medicalVisitId": claimed_id, "admittedAt": "2025-03-01T08:00:00+07:00", "lines": LINES[:1]},
+            {"medicalVisitId": "VISIT_CLAIMED"},
+        ),
+        (
+            person,
+            {
+                "medicalVisitId": visit_id,
+                "admittedAt": "2025-03-10T09:00:00+07:00",
+                "visitType": "OUTPATIENT",
+                "diagnosisCode": "A09",
+                "route": "EMERGENCY",
+            },
+            {
+                "admittedAt": "VISIT_MISMATCH",
+                "visitType": "VISIT_MISMATCH",
+                "diagnosisCode": "VISIT_MISMATCH",
+                "route": "VISIT_MISMATCH",
+            },
+        ),
+    ]
+    for who, changes, expected in cases:
+        result = (await api.data(SUBMIT, claim_input(who, **changes), as_="partner.hospital"))["submitClaim"]
+        assert errors(result) == expected, (changes, result)
+    assert await counted(api) == before
+    assert await scalar(api, select(func.count()).select_from(revision_t)) == versions
+    untouched = (await rows(api, select(visit_t.c.total_cost).where(visit_t.c.id == pk(visit_id))))[0]
+    assert untouched.total_cost == Decimal("900000.00")
+
+
+async def test_submit_claim_for_recorded_visit_twice_at_once_stored_once(api: Api) -> None:
+    """Two claims (other lines, so other fingerprints) for one recorded visit at the same moment:
+    the visit has one claim, the other is told VISIT_CLAIMED, whichever check caught it."""
+    import asyncio
+
+    person = await patient(api)
+    visit_id = await recorded_visit(api, person)
+    before = await counted(api)
+    answers = await asyncio.gather(
+        *(
+            api.data(SUBMIT, claim_input(person, lines, medicalVisitId=visit_id), as_="partner.hospital")
+            for lines in (LINES[:1], LINES[1:2])
+        )
+    )
+    kinds = sorted(a["submitClaim"]["__typename"] for a in answers)
+    assert kinds == ["ClaimSuccess", "InvalidClaimInput"], answers
+    refused = next(a["submitClaim"] for a in answers if a["submitClaim"]["__typename"] != "ClaimSuccess")
+    assert errors(refused) == {"medicalVisitId": "VISIT_CLAIMED"}
+    after = await counted(api)
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 0)
+
+
+# ---------- the catalogue's price caps ----------
+
+
+async def test_submit_claim_unit_price_above_cap_refused_nothing_stored(api: Api) -> None:
+    person = await patient(api)
+    before = await counted(api)
+    lines = [
+        {"kind": "SERVICE", "code": "02.1896", "quantity": "1", "unitPrice": "50600.01"},  # cap 50,600
+        {"kind": "DRUG", "code": "40.158", "quantity": "2", "unitPrice": "2500"},  # at the cap: accepted
+        {"kind": "DRUG", "code": "40.17", "quantity": "1", "unitPrice": "9000"},  # cap 2,000
+    ]
+    result = (await api.data(SUBMIT, claim_input(person, lines), as_="partner.hospital"))["submitClaim"]
+    assert errors(result) == {"lines/0/unitPrice": "ABOVE_PRICE_CAP", "lines/2/unitPrice": "ABOVE_PRICE_CAP"}
+    assert "50,600.00" in result["errors"][0]["message"]
+    assert await counted(api) == before
+    # At the cap, and an item without a cap at any price: accepted.
+    capped = [lines[1], {"kind": "DRUG", "code": "40.1008", "quantity": "1", "unitPrice": "990000"}]
+    claim = await submitted(api, person, lines=capped)
+    assert [line["unitPrice"] for line in claim["lines"]] == ["2500.00", "990000.00"]
+
+
+async def test_catalogue_price_caps_migrated_for_every_reference_row(api: Api) -> None:
+    from models.claim import CATALOGUE, PRICE_CAPS
+    from models.tables import catalogue_t
+
+    stored = {
+        (r.kind, r.code): r.max_unit_price
+        for r in await rows(api, select(catalogue_t.c.kind, catalogue_t.c.code, catalogue_t.c.max_unit_price))
+    }
+    assert {row[:2]: PRICE_CAPS.get(row[:2]) for row in CATALOGUE} == {
+        k: stored[k] for k in (r[:2] for r in CATALOGUE)
+    }

@@ -64,6 +64,14 @@ REVOKE = """mutation($input: RevokeHouseholdDelegationInput!) { revokeHouseholdD
   ... on RevokeHouseholdDelegationSuccess { household { code } }
   ... on HouseholdInvalidInput { errors { field code message } }
   ... on NotAllowed { message } } }"""
+RESTORE = """mutation($input: RestoreHouseholdDelegationInput!) { restoreHouseholdDelegation(input: $input) {
+  __typename ... on RestoreHouseholdDelegationSuccess { household { code members { position delegated } } }
+  ... on HouseholdInvalidInput { errors { field code message } }
+  ... on NotAllowed { message } } }"""
+REMOVE = """mutation($input: RemoveHouseholdMemberInput!) { removeHouseholdMember(input: $input) { __typename
+  ... on RemoveHouseholdMemberSuccess { household { code members { position socialInsuranceCode } } }
+  ... on HouseholdInvalidInput { errors { field code message } }
+  ... on NotAllowed { message } } }"""
 
 
 def today() -> date:
@@ -814,3 +822,539 @@ async def test_record_household_payment_first_card_at_the_latest_cards_facility(
         )
     )["household"]["members"][0]["card"]
     assert card == {"beneficiaryGroup": "GD", "primaryCareFacility": {"code": FACILITY}}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_quote_and_record_household_payment_on_every_transport(
+    api: Api, ways: Ways, transport: str
+) -> None:
+    """The quote and the payment answer, refuse and store alike on HTTP and both WebSocket protocols."""
+    code = await household_of(api, [await resident(api), await resident(api)])
+    quoted = await ways.post(
+        transport, QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="agent.hanoi"
+    )
+    assert "errors" not in quoted, quoted
+    quote = quoted["data"]["quoteHouseholdContribution"]
+    assert [line["rank"] for line in quote["lines"]] == [1, 2]
+    month = rules.month_of(today())
+    assert (
+        Decimal(quote["total"]) == (rules.household_monthly(1, month) + rules.household_monthly(2, month)) * 3
+    )
+    outside = await ways.post(
+        transport, QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="partner.hospital"
+    )
+    assert outside["data"]["quoteHouseholdContribution"] is None, outside
+    months = await ways.post(
+        transport, QUOTE, {"input": {"householdCode": code, "months": 5}}, as_="agent.hanoi"
+    )
+    assert codes(months) == ["BAD_USER_INPUT"]
+    before = await counts(api)
+    pay = {
+        "householdCode": code,
+        "months": 3,
+        "amountPaid": quote["total"],
+        "primaryCareFacilityCode": FACILITY,
+    }
+    # An officer reads the household but does not take money for it, on any way in.
+    refused = await ways.post(transport, PAY, {"input": pay}, as_="officer.hanoi")
+    assert refused["data"]["recordHouseholdPayment"]["__typename"] == "NotAllowed", (transport, refused)
+    wrong = await ways.post(transport, PAY, {"input": {**pay, "amountPaid": "1"}}, as_="agent.hanoi")
+    assert problems(wrong["data"]["recordHouseholdPayment"]) == [("input.amountPaid", "AMOUNT_MISMATCH")]
+    assert await counts(api) == before
+    paid = await ways.post(transport, PAY, {"input": pay}, as_="agent.hanoi")
+    result = paid["data"]["recordHouseholdPayment"]
+    assert result["__typename"] == "RecordHouseholdPaymentSuccess", (transport, paid)
+    assert (result["payment"]["months"], result["payment"]["agentCode"]) == (3, "DL01001")
+    async with api.app.state.runtime.sessionmaker() as session:
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(household_payment_t)
+            .join(household_t, household_t.c.id == household_payment_t.c.household_id)
+            .where(household_t.c.code == code)
+        )
+    assert stored == 1
+
+
+# ---------- events ----------
+
+HOUSEHOLD_EVENT_TYPES = [
+    "HOUSEHOLD_MEMBER_ADDED",
+    "HOUSEHOLD_MEMBER_REMOVED",
+    "HOUSEHOLD_PAYMENT_RECORDED",
+    "HOUSEHOLD_DELEGATION_REVOKED",
+    "HOUSEHOLD_DELEGATION_RESTORED",
+]
+EVENTS = """subscription($after: String, $types: [EventType!]) { events(after: $after, types: $types) {
+  type subjectId node { ... on Household { code } } } }"""
+
+
+async def test_household_events_reach_the_head_the_member_and_the_agent_only(
+    api: Api, factory: Factory, live_server: str
+) -> None:
+    """Live subscriptions open before the changes: each of the household's audience is told of
+    what concerns it, once; another citizen is told nothing; staff and other partners are refused."""
+    from contextlib import AsyncExitStack
+
+    from tests.conftest import eventually
+    from tests.wsclient import connect
+
+    head, adult = await resident(api), await resident(api, "Phạm Thị Lớn", born=date(1990, 2, 2))
+    newcomer = await resident(api, "Lê Văn Mới", born=date(2000, 3, 3))
+    code = await household_of(api, [head, adult])
+    users = {p.id: await factory.citizen(person=p) for p in (head, adult, newcomer)}
+    stranger = await factory.citizen(person=await resident(api))
+    added_, removed_, paid_, revoked_, restored_ = HOUSEHOLD_EVENT_TYPES
+    audience = {
+        users[head.id]: [added_, revoked_, paid_, restored_, removed_],
+        users[adult.id]: [revoked_, paid_, restored_],
+        users[newcomer.id]: [added_, paid_, removed_],
+        "agent.hanoi": [added_, revoked_, paid_, restored_, removed_],
+        stranger: [],
+    }
+    hub = api.app.state.runtime.hub
+    async with AsyncExitStack() as stack:
+        sockets = {}
+        before = len(hub.subscribers)
+        for who in audience:
+            ws = await stack.enter_async_context(connect(live_server, await api.token(who)))
+            await ws.subscribe(EVENTS, {"types": HOUSEHOLD_EVENT_TYPES})
+            sockets[who] = ws
+        await eventually(lambda: len(hub.subscribers) >= before + len(audience))
+        added = (
+            await api.data(
+                ADD,
+                {"input": {"householdCode": code, "socialInsuranceCode": newcomer.social_insurance_code}},
+                as_="agent.hanoi",
+            )
+        )["addHouseholdMember"]
+        assert added["__typename"] == "AddHouseholdMemberSuccess", added
+        revoked = (await api.data(REVOKE, {"input": {"householdCode": code}}, as_=users[adult.id]))[
+            "revokeHouseholdDelegation"
+        ]
+        assert revoked["__typename"] == "RevokeHouseholdDelegationSuccess", revoked
+        due = (await api.data(QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="agent.hanoi"))[
+            "quoteHouseholdContribution"
+        ]["total"]
+        pay = {"householdCode": code, "months": 3, "amountPaid": due, "primaryCareFacilityCode": FACILITY}
+        paid = (await api.data(PAY, {"input": pay}, as_="agent.hanoi"))["recordHouseholdPayment"]
+        assert paid["__typename"] == "RecordHouseholdPaymentSuccess", paid
+        restored = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=users[adult.id]))[
+            "restoreHouseholdDelegation"
+        ]
+        assert restored["__typename"] == "RestoreHouseholdDelegationSuccess", restored
+        leave = {"householdCode": code, "socialInsuranceCode": newcomer.social_insurance_code}
+        removed = (await api.data(REMOVE, {"input": leave}, as_=users[head.id]))["removeHouseholdMember"]
+        assert removed["__typename"] == "RemoveHouseholdMemberSuccess", removed
+        for who, expected in audience.items():
+            got = [(await sockets[who].receive())["payload"]["data"]["events"] for _ in expected]
+            assert [e["type"] for e in got] == expected, who
+            # The subject is the household, read under the subscriber's own scope when the event
+            # is sent: the member who left no longer reads it.
+            if who == users[newcomer.id]:
+                assert got[-1]["node"] is None
+            else:
+                assert all(e["node"] == {"code": code} for e in got), who
+            with pytest.raises(TimeoutError):
+                await sockets[who].receive(within=0.3)  # each told once, the stranger never
+    # Those who are never told are refused rather than served silence.
+    for who in ("officer.hanoi", "analyst", "admin", "partner.hospital", "partner.employer"):
+        async with connect(live_server, await api.token(who)) as ws:
+            await ws.subscribe(EVENTS, {"types": ["HOUSEHOLD_PAYMENT_RECORDED"]})
+            message = await ws.receive()
+            assert message["type"] == "error", (who, message)
+            assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    # The stored rows name no province: no officer's feed carries them.
+    async with api.app.state.runtime.sessionmaker() as session:
+        stored = (
+            await session.execute(
+                select(event_t.c.province_code, event_t.c.facility_id).where(
+                    event_t.c.subject_type == "Household", event_t.c.type.in_(HOUSEHOLD_EVENT_TYPES)
+                )
+            )
+        ).all()
+    assert stored and {tuple(r) for r in stored} == {(None, None)}
+
+
+async def test_household_node_under_the_households_scope(api: Api) -> None:
+    found = await api.data(
+        "query($c: String!) { household(code: $c) { id code } }", {"c": DEMO_HOUSEHOLD}, as_="officer.hanoi"
+    )
+    node_id = found["household"]["id"]
+    query = "query($id: ID!) { node(id: $id) { ... on Household { code } } }"
+    for viewer in ("officer.hanoi", "agent.hanoi", "0113099841", "admin"):
+        assert (await api.data(query, {"id": node_id}, as_=viewer))["node"] == {"code": DEMO_HOUSEHOLD}, (
+            viewer
+        )
+    for viewer in ("officer.hcm", "analyst", "partner.hospital", "partner.employer"):
+        assert (await api.data(query, {"id": node_id}, as_=viewer))["node"] is None, viewer
+
+
+# ---------- restoring the delegation, removing a member ----------
+
+
+async def test_restore_household_delegation_head_sees_again_and_logged(api: Api, factory: Factory) -> None:
+    head, adult = await resident(api), await resident(api, "Phạm Thị Lớn", born=date(1995, 2, 2))
+    await give_card(api, adult, "HS", date(2024, 1, 1), None)
+    code = await household_of(api, [head, adult])
+    head_user, adult_user = await factory.citizen(person=head), await factory.citizen(person=adult)
+    query = "query($c: String!) { household(code: $c) { members { position card { number } } } }"
+    not_yet = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=adult_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(not_yet) == [("input.householdCode", "NOT_REVOKED")]
+    await api.data(REVOKE, {"input": {"householdCode": code}}, as_=adult_user)
+    assert codes(await api.post(query, {"c": code}, as_=head_user)) == ["FORBIDDEN"]
+    before = await counts(api)
+    # Only the member who revoked it gives it back: not the head, an officer or a stranger.
+    itself = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=head_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(itself) == [("input.householdCode", "HEAD_ITSELF")]
+    stranger = await factory.citizen(person=await resident(api))
+    outsider = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=stranger))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(outsider) == [("input.householdCode", "NOT_A_MEMBER")]
+    malformed = (await api.data(RESTORE, {"input": {"householdCode": "GD12"}}, as_=adult_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert problems(malformed) == [("input.householdCode", "FORMAT")]
+    for who in ("officer.hanoi", "agent.hanoi", "admin"):
+        refused = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=who))[
+            "restoreHouseholdDelegation"
+        ]
+        assert refused["__typename"] == "NotAllowed", who
+    assert await counts(api) == before
+    restored = (await api.data(RESTORE, {"input": {"householdCode": code}}, as_=adult_user))[
+        "restoreHouseholdDelegation"
+    ]
+    assert restored["__typename"] == "RestoreHouseholdDelegationSuccess", restored
+    assert [m["delegated"] for m in restored["household"]["members"]] == [True, True]
+    # The head's very next read sees the card again, and is in the member's access log.
+    logged = await log_rows(api, adult.id, head_user)
+    seen = (await api.data(query, {"c": code}, as_=head_user))["household"]["members"]
+    assert seen[1]["card"]["number"]
+    assert await log_rows(api, adult.id, head_user) == logged + 1
+    async with api.app.state.runtime.sessionmaker() as session:
+        actions = (
+            (
+                await session.execute(
+                    select(audit_t.c.action).where(audit_t.c.action.like("%HouseholdDelegation"))
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert "restoreHouseholdDelegation" in actions
+
+
+async def test_remove_household_member_by_head_cards_stay_valid_to_their_paid_end(
+    api: Api, factory: Factory
+) -> None:
+    head, leaving = await resident(api), await resident(api, "Võ Văn Đi")
+    code = await household_of(api, [head, leaving])
+    due = (await api.data(QUOTE, {"input": {"householdCode": code, "months": 6}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]["total"]
+    pay = {"householdCode": code, "months": 6, "amountPaid": due, "primaryCareFacilityCode": FACILITY}
+    assert (await api.data(PAY, {"input": pay}, as_="agent.hanoi"))["recordHouseholdPayment"][
+        "__typename"
+    ] == "RecordHouseholdPaymentSuccess"
+
+    async def card_of(person: Any) -> Any:
+        async with api.app.state.runtime.sessionmaker() as session:
+            return (
+                await session.execute(
+                    select(card_t.c.valid_from, card_t.c.valid_to, card_t.c.suspended).where(
+                        card_t.c.person_id == person.id, card_t.c.beneficiary_group == "GD"
+                    )
+                )
+            ).one()
+
+    card = await card_of(leaving)
+    head_user = await factory.citizen(person=head)
+    removed = (
+        await api.data(
+            REMOVE,
+            {"input": {"householdCode": code, "socialInsuranceCode": leaving.social_insurance_code}},
+            as_=head_user,
+        )
+    )["removeHouseholdMember"]
+    assert removed["__typename"] == "RemoveHouseholdMemberSuccess", removed
+    assert [m["socialInsuranceCode"] for m in removed["household"]["members"]] == [head.social_insurance_code]
+    # The card it paid for is untouched: valid to its paid end.
+    assert await card_of(leaving) == card and card.suspended is False
+    # The next quote no longer counts the member; the head reads nothing of them any more.
+    again = (await api.data(QUOTE, {"input": {"householdCode": code, "months": 3}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]
+    assert [line["rank"] for line in again["lines"]] == [1]
+    logged = await log_rows(api, leaving.id, head_user)
+    await api.data(CARDS, {"c": code}, as_=head_user)
+    assert await log_rows(api, leaving.id, head_user) == logged
+    # They may join another household at once: its payment continues the same card from its end.
+    other = await household_of(api, [await resident(api), leaving])
+    quote = (await api.data(QUOTE, {"input": {"householdCode": other, "months": 3}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]
+    assert quote["lines"][1]["validFrom"] == (card.valid_to + timedelta(days=1)).isoformat()
+
+
+async def test_remove_household_member_by_officer_success(api: Api) -> None:
+    head, leaving = await resident(api), await resident(api)
+    code = await household_of(api, [head, leaving])
+    removed = (
+        await api.data(
+            REMOVE,
+            {"input": {"householdCode": code, "socialInsuranceCode": leaving.social_insurance_code}},
+            as_="officer.hanoi",
+        )
+    )["removeHouseholdMember"]
+    assert removed["__typename"] == "RemoveHouseholdMemberSuccess", removed
+    async with api.app.state.runtime.sessionmaker() as session:
+        left = await session.scalar(
+            select(func.count())
+            .select_from(household_member_t)
+            .where(household_member_t.c.person_id == leaving.id)
+        )
+        action = await session.scalar(
+            select(audit_t.c.action)
+            .where(audit_t.c.action == "removeHouseholdMember")
+            .order_by(audit_t.c.id.desc())
+        )
+    assert left == 0 and action == "removeHouseholdMember"
+
+
+async def test_remove_household_member_refused_each_specific_nothing_stored(
+    api: Api, factory: Factory
+) -> None:
+    head, member, outsider = await resident(api), await resident(api), await resident(api)
+    code = await household_of(api, [head, member])
+    member_user = await factory.citizen(person=member)
+    stranger = await factory.citizen(person=outsider)
+    before = await counts(api)
+
+    async def remove(person_code: str, who: str, household: str = code) -> dict[str, Any]:
+        result: dict[str, Any] = (
+            await api.data(
+                REMOVE, {"input": {"householdCode": household, "socialInsuranceCode": person_code}}, as_=who
+            )
+        )["removeHouseholdMember"]
+        return result
+
+    assert problems(await remove("12ab", "officer.hanoi")) == [("input.socialInsuranceCode", "FORMAT")]
+    assert problems(await remove(outsider.social_insurance_code, "officer.hanoi")) == [
+        ("input.socialInsuranceCode", "NOT_A_MEMBER")
+    ]
+    assert problems(await remove(head.social_insurance_code, "officer.hanoi")) == [
+        ("input.socialInsuranceCode", "HEAD_NOT_REMOVABLE")
+    ]
+    assert problems(await remove(member.social_insurance_code, "officer.hanoi", "GD1")) == [
+        ("input.householdCode", "FORMAT")
+    ]
+    # Out of scope reads as absent: another province's officer, a citizen of no part in it.
+    for who in ("officer.hcm", stranger):
+        assert problems(await remove(member.social_insurance_code, who)) == [
+            ("input.householdCode", "NOT_FOUND")
+        ]
+    # A member who is not the head, the agent, and the rest: not theirs to do.
+    for who in (member_user, "agent.hanoi", "partner.hospital", "analyst", "admin"):
+        assert (await remove(member.social_insurance_code, who))["__typename"] == "NotAllowed", who
+    assert await counts(api) == before
+
+
+# ---------- the payment lines ----------
+
+LINES = """query($c: String!) { household(code: $c) { payments { months amount
+  lines { rank amount socialInsuranceCode fullName validFrom validTo } } } }"""
+
+
+async def paid_household(api: Api, people: list[Any], months: int = 3) -> str:
+    code = await household_of(api, people)
+    due = (await api.data(QUOTE, {"input": {"householdCode": code, "months": months}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]["total"]
+    pay = {"householdCode": code, "months": months, "amountPaid": due, "primaryCareFacilityCode": FACILITY}
+    result = (await api.data(PAY, {"input": pay}, as_="agent.hanoi"))["recordHouseholdPayment"]
+    assert result["__typename"] == "RecordHouseholdPaymentSuccess", result
+    return code
+
+
+def forbidden_paths(body: dict[str, Any]) -> list[tuple[int, str]]:
+    return sorted((e["path"][-2], e["path"][-1]) for e in body.get("errors", []))
+
+
+async def test_household_payment_lines_each_role_view(api: Api, factory: Factory) -> None:
+    head, adult = (
+        await resident(api, "Nguyễn Văn Chủ"),
+        await resident(api, "Phạm Thị Lớn", born=date(1990, 2, 2)),
+    )
+    code = await paid_household(api, [head, adult])
+    head_user, adult_user = await factory.citizen(person=head), await factory.citizen(person=adult)
+    month = rules.month_of(today())
+    start = today() + timedelta(days=30)
+    end = add_months(start, 3) - timedelta(days=1)
+    # Officers of the province read every line whole.
+    officer = (await api.data(LINES, {"c": code}, as_="officer.hanoi"))["household"]["payments"][0]
+    assert [
+        (x["rank"], Decimal(x["amount"]), x["fullName"], x["validFrom"], x["validTo"])
+        for x in officer["lines"]
+    ] == [
+        (1, rules.household_monthly(1, month) * 3, "Nguyễn Văn Chủ", start.isoformat(), end.isoformat()),
+        (2, rules.household_monthly(2, month) * 3, "Phạm Thị Lớn", start.isoformat(), end.isoformat()),
+    ]
+    assert sum(Decimal(x["amount"]) for x in officer["lines"]) == Decimal(officer["amount"])
+    # The agent names whom it collected for and how much; not what the cards are.
+    agent = await api.post(LINES, {"c": code}, as_="agent.hanoi")
+    assert set(codes(agent)) == {"FORBIDDEN"}
+    assert forbidden_paths(agent) == [(0, "validFrom"), (0, "validTo"), (1, "validFrom"), (1, "validTo")]
+    assert [x["fullName"] for x in agent["data"]["household"]["payments"][0]["lines"]] == [
+        "Nguyễn Văn Chủ",
+        "Phạm Thị Lớn",
+    ]
+    # The head reads the delegated member's line, in the member's access log.
+    logged = await log_rows(api, adult.id, head_user)
+    by_head = await api.post(LINES, {"c": code}, as_=head_user)
+    assert "errors" not in by_head, by_head
+    assert await log_rows(api, adult.id, head_user) == logged + 1
+    # A member reads their own line and the amounts, not the head's identity or card.
+    by_member = await api.post(LINES, {"c": code}, as_=adult_user)
+    assert forbidden_paths(by_member) == [
+        (0, "fullName"),
+        (0, "socialInsuranceCode"),
+        (0, "validFrom"),
+        (0, "validTo"),
+    ]
+    assert by_member["data"]["household"]["payments"][0]["lines"][1]["validTo"] == end.isoformat()
+    # Once the member revokes the delegation, the head reads only the rank and the amount.
+    await api.data(REVOKE, {"input": {"householdCode": code}}, as_=adult_user)
+    revoked = await api.post(LINES, {"c": code}, as_=head_user)
+    assert forbidden_paths(revoked) == [
+        (1, "fullName"),
+        (1, "socialInsuranceCode"),
+        (1, "validFrom"),
+        (1, "validTo"),
+    ]
+    assert [x["rank"] for x in revoked["data"]["household"]["payments"][0]["lines"]] == [1, 2]
+
+
+async def test_household_payment_lines_statements_independent_of_payments(api: Api) -> None:
+    small = await paid_household(api, [await resident(api)])
+    large = await paid_household(api, [await resident(api) for _ in range(5)], months=6)
+    due = (await api.data(QUOTE, {"input": {"householdCode": large, "months": 3}}, as_="agent.hanoi"))[
+        "quoteHouseholdContribution"
+    ]["total"]
+    again = {"householdCode": large, "months": 3, "amountPaid": due}
+    assert (await api.data(PAY, {"input": again}, as_="agent.hanoi"))["recordHouseholdPayment"][
+        "__typename"
+    ] == "RecordHouseholdPaymentSuccess"
+    few = await api.statements(LINES, {"c": small}, as_="officer.hanoi")
+    many = await api.statements(LINES, {"c": large}, as_="officer.hanoi")
+    # session, household, payments, their lines
+    assert many <= few <= 4, (few, many)
+
+
+async def agent_of(api: Api, ward: str) -> str:
+    """A partner account of another collection agent, collecting in `ward`."""
+    from auth.passwords import hash_password
+    from models.tables import account_t, agent_t, catchment_t
+    from models.types import utcnow
+
+    username = f"agent.{secrets.token_hex(4)}"
+    async with api.app.state.runtime.sessionmaker() as session:
+        taken = select(account_t.c.agent_id).where(account_t.c.agent_id.is_not(None))
+        agent_id = await session.scalar(select(agent_t.c.id).where(agent_t.c.id.not_in(taken)).limit(1))
+        await session.execute(insert(catchment_t).values(agent_id=agent_id, ward_code=ward))
+        now = utcnow()
+        await session.execute(
+            insert(account_t).values(
+                username=username,
+                password_hash=hash_password("Agent-Pass-2026"),
+                role="PARTNER",
+                agent_id=agent_id,
+                must_change_password=False,
+                password_changed_at=now,
+                created_at=now,
+                disabled=False,
+            )
+        )
+        await session.commit()
+    return username
+
+
+async def test_add_household_member_event_to_each_agent_of_the_ward_once(api: Api, live_server: str) -> None:
+    """Two agents collect in the household's ward: each is told once; an agent of another ward
+    is told nothing (and cannot read the household)."""
+    from contextlib import AsyncExitStack
+
+    from tests.conftest import eventually
+    from tests.wsclient import connect
+
+    ward, _ = await other_ward(api)
+    sharing, elsewhere = await agent_of(api, WARD), await agent_of(api, ward)
+    code = await household_of(api, [await resident(api)])
+    hub = api.app.state.runtime.hub
+    async with AsyncExitStack() as stack:
+        sockets = {}
+        before = len(hub.subscribers)
+        for who in ("agent.hanoi", sharing, elsewhere):
+            ws = await stack.enter_async_context(connect(live_server, await api.token(who)))
+            await ws.subscribe(EVENTS, {"types": ["HOUSEHOLD_MEMBER_ADDED"]})
+            sockets[who] = ws
+        await eventually(lambda: len(hub.subscribers) >= before + 3)
+        added = (
+            await api.data(
+                ADD,
+                {
+                    "input": {
+                        "householdCode": code,
+                        "socialInsuranceCode": (await resident(api)).social_insurance_code,
+                    }
+                },
+                as_="officer.hanoi",
+            )
+        )["addHouseholdMember"]
+        assert added["__typename"] == "AddHouseholdMemberSuccess", added
+        for who in ("agent.hanoi", sharing):
+            event = (await sockets[who].receive())["payload"]["data"]["events"]
+            assert (event["type"], event["node"]) == ("HOUSEHOLD_MEMBER_ADDED", {"code": code}), who
+        for who in ("agent.hanoi", sharing, elsewhere):
+            with pytest.raises(TimeoutError):
+                await sockets[who].receive(within=0.3)
+    assert (await api.data(HOUSEHOLD, {"c": code}, as_=elsewhere))["household"] is None
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_restore_delegation_and_remove_household_member_on_every_transport(
+    api: Api, ways: Ways, factory: Factory, transport: str
+) -> None:
+    head, adult, leaving = (
+        await resident(api),
+        await resident(api, born=date(1991, 1, 1)),
+        await resident(api),
+    )
+    code = await household_of(api, [head, adult, leaving])
+    head_user, adult_user = await factory.citizen(person=head), await factory.citizen(person=adult)
+    await api.data(REVOKE, {"input": {"householdCode": code}}, as_=adult_user)
+    refused = await ways.post(transport, RESTORE, {"input": {"householdCode": code}}, as_="agent.hanoi")
+    assert refused["data"]["restoreHouseholdDelegation"]["__typename"] == "NotAllowed", (transport, refused)
+    restored = await ways.post(transport, RESTORE, {"input": {"householdCode": code}}, as_=adult_user)
+    result = restored["data"]["restoreHouseholdDelegation"]
+    assert result["__typename"] == "RestoreHouseholdDelegationSuccess", (transport, restored)
+    again = await ways.post(transport, RESTORE, {"input": {"householdCode": code}}, as_=adult_user)
+    assert problems(again["data"]["restoreHouseholdDelegation"]) == [("input.householdCode", "NOT_REVOKED")]
+    leave = {"householdCode": code, "socialInsuranceCode": leaving.social_insurance_code}
+    for who in ("agent.hanoi", adult_user):
+        denied = await ways.post(transport, REMOVE, {"input": leave}, as_=who)
+        assert denied["data"]["removeHouseholdMember"]["__typename"] == "NotAllowed", (transport, who)
+    head_itself = {**leave, "socialInsuranceCode": head.social_insurance_code}
+    bad = await ways.post(transport, REMOVE, {"input": head_itself}, as_=head_user)
+    assert problems(bad["data"]["removeHouseholdMember"]) == [
+        ("input.socialInsuranceCode", "HEAD_NOT_REMOVABLE")
+    ]
+    removed = await ways.post(transport, REMOVE, {"input": leave}, as_=head_user)
+    members = removed["data"]["removeHouseholdMember"]["household"]["members"]
+    assert [m["socialInsuranceCode"] for m in members] == [
+        head.social_insurance_code,
+        adult.social_insurance_code,
+    ]

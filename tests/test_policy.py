@@ -29,6 +29,7 @@ GUARDED_TYPES = (
     "Registration",
     "Unit",
     "HouseholdMember",
+    "HouseholdPaymentLine",
     "Claim",
     "ClaimLine",
 )
