@@ -56,6 +56,17 @@ class IdList(TypeDecorator[list[int]]):
         return json.dumps(list(value))
 
 
+class CodeList(IdList):
+    """A list of codes (text) as one parameter."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(String()))
+        return dialect.type_descriptor(String())
+
+
 class _IdsIn(ColumnElement[bool]):
     """`column` is one of the ids bound to one parameter."""
 
@@ -85,9 +96,10 @@ def _ids_in_sqlite(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{column} IN (SELECT value FROM json_each({parameter}))"  # noqa: S608 (a bound parameter)
 
 
-def ids_in(column: ColumnElement[Any], name: str = "ids") -> ColumnElement[bool]:
-    """`column IN (the ids)`, whatever their number, with the ids bound as the parameter `name`."""
-    return _IdsIn(column, bindparam(name, type_=IdList()))
+def ids_in(column: ColumnElement[Any], name: str = "ids", *, codes: bool = False) -> ColumnElement[bool]:
+    """`column IN (the ids)`, whatever their number, with the ids (or text `codes`) bound as the
+    parameter `name`."""
+    return _IdsIn(column, bindparam(name, type_=CodeList() if codes else IdList()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, select, true, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, Table, and_, bindparam, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import True_
 from strawberry.dataloader import DataLoader
 
 from auth import policy, scopes
 from auth.viewer import Viewer
+from models.statements import ids_in, run
 from models.tables import (
     access_log_t,
     admin_unit_t,
@@ -125,8 +126,14 @@ def roster_pages(spec: ChildList, conditions: Sequence[ColumnElement[Any]]) -> S
 
 
 def _by_key(session: AsyncSession, table: Table, column: str) -> DataLoader[Hashable, Any | None]:
+    codes = not isinstance(table.c[column].type, Integer)
+    key = ("by_key", table.name, column)
+
+    def build(_: Sequence[ColumnElement[Any]]) -> Select[Any]:
+        return select(table).where(ids_in(table.c[column], codes=codes))
+
     async def load(keys: list[Hashable]) -> list[Any | None]:
-        rows = (await session.execute(select(table).where(table.c[column].in_(set(keys))))).all()
+        rows = await run(session, key, (), build, {"ids": list(set(keys))})
         found = {getattr(row, column): row for row in rows}
         return [found.get(key) for key in keys]
 
@@ -192,9 +199,12 @@ class Loaders:
         """Visits by id under the viewer's row scope (a claim's visit: null outside it)."""
         scope = scopes.visits(self.viewer)
 
+        def build(parts: Sequence[ColumnElement[Any]]) -> Select[Any]:
+            return visits_with_owner().where(ids_in(visit_t.c.id), *parts)
+
         async def load(keys: list[int]) -> list[Any | None]:
-            rows = await self.session.execute(visits_with_owner().where(visit_t.c.id.in_(set(keys)), scope))
-            found = {row.id: row for row in rows.all()}
+            rows = await run(self.session, "visits_by_id", [scope], build, {"ids": list(set(keys))})
+            found = {row.id: row for row in rows}
             return [found.get(key) for key in keys]
 
         return DataLoader(load_fn=load)
@@ -376,39 +386,44 @@ class Loaders:
         self, person_ids: list[int], scope: ColumnElement[bool] | None = None
     ) -> list[Any | None]:
         """The card in force for each person: the one with the latest validFrom."""
-        statement = (
-            cards_with_owner()
-            .where(
-                card_t.c.person_id.in_(set(person_ids)),
-                scopes.cards(self.viewer) if scope is None else scope,
-            )
-            .order_by(card_t.c.person_id, card_t.c.valid_from, card_t.c.id)
-        )
+        scope = scopes.cards(self.viewer) if scope is None else scope
+        values = {"ids": list(set(person_ids))}
         latest: dict[int, Any] = {}
-        for row in (await self.session.execute(statement)).all():
+        for row in await run(self.session, "current_cards", [scope], _current_cards, values):
             latest[row.person_id] = row  # ordered ascending: the last one wins
         return [latest.get(pid) for pid in person_ids]
 
     async def _participation(self, keys: list[tuple[int, str]]) -> list[Participation | None]:
         """Merged month spans per (person, insurance type): overlaps once, gaps not at all."""
-        person_ids = {pid for pid, _ in keys}
-        types = {t for _, t in keys}
-        statement = (
-            select(
-                period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month, period_t.c.to_month
-            )
-            .where(
-                period_t.c.person_id.in_(person_ids),
-                period_t.c.insurance_type.in_(types),
-                period_t.c.voided.is_(False),
-                scopes.periods(self.viewer),
-            )
-            .order_by(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month)
-        )
+        values = {"ids": list({pid for pid, _ in keys}), "types": sorted({t for _, t in keys})}
+        scope = scopes.periods(self.viewer)
         spans: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
-        for person_id, insurance_type, start, end in (await self.session.execute(statement)).all():
+        for person_id, insurance_type, start, end in await run(
+            self.session, "participation", [scope], _participation, values
+        ):
             spans[(person_id, insurance_type)].append((month_index(start), month_index(end)))
         return [summarize(spans[key]) if key in spans else None for key in keys]
+
+
+def _current_cards(scope: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    return (
+        cards_with_owner()
+        .where(ids_in(card_t.c.person_id), *scope)
+        .order_by(card_t.c.person_id, card_t.c.valid_from, card_t.c.id)
+    )
+
+
+def _participation(scope: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    return (
+        select(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month, period_t.c.to_month)
+        .where(
+            ids_in(period_t.c.person_id),
+            ids_in(period_t.c.insurance_type, "types", codes=True),
+            period_t.c.voided.is_(False),
+            *scope,
+        )
+        .order_by(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month)
+    )
 
 
 @dataclass(frozen=True, slots=True)
