@@ -25,6 +25,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, String, bindparam
@@ -127,6 +128,8 @@ class Built:
     statement: Executable
     part_names: tuple[tuple[str, ...], ...]
     compiled: dict[tuple[str, str, Any], SQLCompiler] = field(default_factory=dict)
+    # Per compiled form: how a driver row becomes a typed row (None: SQLAlchemy's rows).
+    hydrate: dict[int, Callable[[Sequence[Any]], list[Any]] | None] = field(default_factory=dict)
 
     def compiled_for(self, dialect: Dialect) -> SQLCompiler:
         # Dialects of the same name, driver and server version compile alike (the tests make an
@@ -179,6 +182,32 @@ def parameters(built: Built, parts: Sequence[Part], values: dict[str, Any]) -> d
     return values
 
 
+def typed_rows(keys: Sequence[str], processors: Sequence[Any]) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """A function from the driver's rows to rows of a tuple class whose attributes are the
+    columns (what the plans and resolvers read), each value through its type's processor: what
+    SQLAlchemy's rows do, without a Row object per row. None when the names are not attributes
+    (duplicates, not identifiers): SQLAlchemy's rows then."""
+    names = [str(k) for k in keys]
+    if len(set(names)) != len(names) or not all(n.isidentifier() and not n.startswith("_") for n in names):
+        return None
+    namespace: dict[str, Any] = {"__slots__": (), "__repr__": lambda self: f"Row{tuple(self)!r}"}
+    for index, name in enumerate(names):
+        namespace[name] = property(itemgetter(index))
+    row_class = type("Row", (tuple,), namespace)
+    scope: dict[str, Any] = {"new": tuple.__new__, "Row": row_class}
+    items = []
+    for index, processor in enumerate(processors):
+        if processor is None:
+            items.append(f"r[{index}]")
+        else:
+            scope[f"p{index}"] = processor
+            items.append(f"p{index}(r[{index}])")
+    body = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    source = f"def hydrate(raw):\n    return [new(Row, {body}) for r in raw]\n"
+    exec(compile(source, "<typed rows>", "exec"), scope)  # noqa: S102 (our own column names)
+    return scope["hydrate"]  # type: ignore[no-any-return]
+
+
 def _run(sync_session: Any, built: Built, values: dict[str, Any]) -> list[Any]:
     connection: Connection = sync_session.connection()
     dialect = connection.dialect
@@ -198,7 +227,17 @@ def _run(sync_session: Any, built: Built, values: dict[str, Any]) -> list[Any]:
         None,
         cache_hit=dialect.CACHE_HIT,
     )
-    return result.all()  # type: ignore[return-value]
+    key = id(compiled)
+    if key in built.hydrate:
+        hydrate = built.hydrate[key]
+    else:
+        metadata = result._metadata
+        hydrate = built.hydrate[key] = typed_rows(metadata._keys, metadata._processors)  # type: ignore[attr-defined]
+    if hydrate is None:
+        return result.all()  # type: ignore[return-value]
+    raw = result.cursor.fetchall()  # type: ignore[union-attr]
+    result._soft_close()
+    return hydrate(raw)
 
 
 async def run(
