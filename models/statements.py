@@ -9,9 +9,9 @@ list on every execution. Here:
 * a statement is built once per *shape*: a key naming the statement plus the structure of its
   variable *parts* (a row scope, a filter, a cursor's comparison), made per request as before but
   only walked for their values;
-* the parent ids are one parameter (`ids_in`): a PostgreSQL array, a JSON array on SQLite, so the
-  SQL text does not depend on how many there are (the driver's prepared statements and the table
-  tracking of models/engine.py see one text);
+* the parent ids are one parameter (`ids_in`): on PostgreSQL an array, so the SQL text does not
+  depend on how many there are (asyncpg's prepared statements see one text); on SQLite a list
+  expanded into the text at each execution, which its planner reads best;
 * it is compiled once per dialect and executed through the connection with its parameters, so the
   statement counter and the read/write tracking (cursor events) see it as any other.
 
@@ -21,7 +21,6 @@ typed by the columns as ever: a plan or a resolver cannot tell them from `sessio
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from sqlalchemy.types import Boolean, TypeDecorator
 
 
 class IdList(TypeDecorator[list[int]]):
-    """A list of ids as one parameter: an array on PostgreSQL, JSON text on SQLite."""
+    """A list of ids as one parameter: an array on PostgreSQL (SQLite expands it: `_IdsIn`)."""
 
     impl = String
     cache_ok = True
@@ -52,9 +51,7 @@ class IdList(TypeDecorator[list[int]]):
         return dialect.type_descriptor(String())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None or dialect.name == "postgresql":
-            return value
-        return json.dumps(list(value))
+        return None if value is None else list(value)
 
 
 class CodeList(IdList):
@@ -73,6 +70,7 @@ class _IdsIn(ColumnElement[bool]):
 
     __visit_name__ = "ids_in"
     inherit_cache = True
+    _is_implicitly_boolean = True  # a condition itself: not compared with 1 where booleans are not native
     type = Boolean()
     _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's own declaration)
         ("column", InternalTraversal.dp_clauseelement),
@@ -91,10 +89,12 @@ def _ids_in_postgresql(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str
 
 @compiles(_IdsIn)
 def _ids_in_sqlite(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
-    # json_each's rows are read into an ephemeral index, probed per row as a literal IN list is.
-    column = compiler.process(element.column, **kw)
-    parameter = compiler.process(element.parameter, **kw)
-    return f"{column} IN (SELECT value FROM json_each({parameter}))"  # noqa: S608 (a bound parameter)
+    # SQLite's planner loops over a literal IN list (an index probe per id) but does not know how
+    # many rows json_each gives: it would drive from the row scope instead (every person of a
+    # province for 100 ids). So the ids are expanded into the text at each execution, as
+    # SQLAlchemy's `in_` does; SQLite keeps no plans between connections to lose by it.
+    expanding = bindparam(element.parameter.key, expanding=True, type_=element.column.type)
+    return compiler.process(element.column.in_(expanding), **kw)
 
 
 def ids_in(column: ColumnElement[Any], name: str = "ids", *, codes: bool = False) -> ColumnElement[bool]:
