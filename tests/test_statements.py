@@ -13,7 +13,8 @@ PERIODS = """{ persons(first: 30) { nodes { socialInsuranceCode
 
 
 def _shapes(name: str) -> set[object]:
-    return {key for key in SHAPES._built if key[0][0] == name}
+    # A shape's key: (the statement's key, whose first item is the list's name; the parts' structure).
+    return {key for key in SHAPES._built if isinstance(key, tuple) and key[0][0] == name}
 
 
 async def _periods(api: Api, viewer: str) -> set[str]:
