@@ -18,6 +18,7 @@ and the ordinary executor answers instead, with its own errors, paths and extens
 from __future__ import annotations
 
 import dis
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,7 +256,17 @@ class Plan:
     async def execute(self, context: Any, variables: Any, access: AccessRecorder) -> dict[str, Any]:
         """The `data` of the answer, or Fallback."""
         run = Run(context, variables, access)
-        (out,) = await _fill(run, self.root, [None])
+        # A large view makes tens of thousands of rows and dictionaries, all alive until the
+        # answer is written: the cyclic collector would walk them again at every threshold. They
+        # make no cycles; it runs once after (paused for the plan only, whatever else awaits).
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            (out,) = await _fill(run, self.root, [None])
+        finally:
+            if paused:
+                gc.enable()
         return out
 
     async def run_statements(self, context: Any, variables: Any) -> int:

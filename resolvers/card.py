@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,10 +15,12 @@ from auth import scopes, throttle
 from auth.viewer import Role, Viewer
 from models import rules
 from models.rules.records import CardFact, History, check_card
+from models.statements import run
 from models.tables import (
     card_t,
     facility_t,
     person_t,
+    rate_event_t,
 )
 from models.text import fold
 from models.types import VIETNAM_TZ, utcnow
@@ -55,11 +57,17 @@ def card_status(row: Any) -> str:
 
 def card_condition(number: str, argument: str = "number") -> Any:
     """The 15-character number, or the 10-digit code printed since 2021."""
+    column, value = card_key(number, argument)
+    return card_t.c[column] == value
+
+
+def card_key(number: str, argument: str = "number") -> tuple[str, str]:
+    """The card column a presented number names (`number` or `social_insurance_code`), and its value."""
     value = number.strip().upper()
     if CARD_NUMBER.match(value):
-        return card_t.c.number == value
+        return "number", value
     if re.fullmatch(r"\d{10}", value):
-        return card_t.c.social_insurance_code == value
+        return "social_insurance_code", value
     raise BadUserInput(
         f"{argument}: a card number is 15 characters (group, level, province, code, e.g. HC4010113099841) "
         "or the 10-digit social-insurance code.",
@@ -128,6 +136,39 @@ STATUS_REASONS = {
 }
 
 
+def _coverage_lookup(column: str) -> Any:
+    """The counter's one read: the card (by `column`) and its holder's name and date of birth, the
+    facility's contract and the facility's mismatches this window (auth/throttle.used's count,
+    with its bucket, client and window start as parameters)."""
+    accepts = (
+        select(facility_t.c.accepts_health_insurance)
+        .where(facility_t.c.id == bindparam("facility"))
+        .scalar_subquery()
+    )
+    misses = (
+        select(func.count())
+        .where(
+            rate_event_t.c.bucket == bindparam("bucket"),
+            rate_event_t.c.client == bindparam("client"),
+            rate_event_t.c.at > bindparam("since", type_=rate_event_t.c.at.type),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            card_t,
+            person_t.c.search_name,
+            person_t.c.date_of_birth,
+            accepts.label("facility_accepts"),
+            misses.label("presented_misses"),
+        )
+        .join(person_t, person_t.c.id == card_t.c.person_id)
+        .where(card_t.c[column] == bindparam("card"))
+        .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
+        .limit(1)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CoverageAnswer:
     valid: bool
@@ -156,32 +197,21 @@ async def check_coverage(
             "checkCoverage is the hospital counter's check (partner hospitals).",
             extensions={"code": "FORBIDDEN"},
         )
-    condition = card_condition(card_number, "cardNumber")
+    column, value = card_key(card_number, "cardNumber")
     session = context.session
     # One statement at the counter: the card and its holder, the facility's contract and its
     # mismatches this window (the budget is checked as before, by `presented_budget`, only when
-    # there is no card or the limit is reached).
-    misses = throttle.used(PRESENTED_BUCKET, f"facility:{viewer.facility_id}", PRESENTED_WINDOW, utcnow())
-    accepts = (
-        select(facility_t.c.accepts_health_insurance)
-        .where(facility_t.c.id == viewer.facility_id)
-        .scalar_subquery()
-    )
-    row = (
-        await session.execute(
-            select(
-                card_t,
-                person_t.c.search_name,
-                person_t.c.date_of_birth,
-                accepts.label("facility_accepts"),
-                misses.label("presented_misses"),
-            )
-            .join(person_t, person_t.c.id == card_t.c.person_id)
-            .where(condition)
-            .order_by(card_t.c.valid_from.desc(), card_t.c.id.desc())
-            .limit(1)
-        )
-    ).first()
+    # there is no card or the limit is reached). Built once per column (models/statements.py):
+    # the card, the facility and the window's start are its parameters.
+    values = {
+        "card": value,
+        "facility": viewer.facility_id,
+        "bucket": PRESENTED_BUCKET,
+        "client": f"facility:{viewer.facility_id}"[:64],
+        "since": utcnow() - PRESENTED_WINDOW,
+    }
+    found = await run(session, ("check_coverage", column), (), lambda _: _coverage_lookup(column), values)
+    row = found[0] if found else None
     if row is None or row.presented_misses >= PRESENTED_MISSES:
         await presented_budget(session, viewer.facility_id)
     if row is None or not presented(row, full_name, date_of_birth):

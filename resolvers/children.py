@@ -1,8 +1,14 @@
 """Pages of child lists for many parents at once: one statement per list shape, not per parent.
 
-`persons(first: 100) { contributionPeriods(first: 5) }` asks for 100 pages of periods; a
-ROW_NUMBER() window partitioned by the parent answers all of them in one statement, and the
-totals (only when asked for) in one GROUP BY.
+`persons(first: 100) { contributionPeriods(first: 5) }` asks for 100 pages of periods, and
+`units(first: 100) { employees(first: 100) }` 100 rosters. One statement answers all the pages
+of a shape, reading only the rows the pages show: on PostgreSQL a LATERAL subquery per parent with
+its own LIMIT (an index's first rows), on SQLite, which has no LATERAL, a UNION ALL of one
+LIMITed select per parent (up to PER_PARENT_MAX parents; beyond, a ROW_NUMBER() window
+partitioned by the parent). The totals (only when asked for) are one GROUP BY.
+
+The statements are built once per shape (models/statements.py): the parents, the page size, the
+row scope's and the filters' values and the cursor's key are its parameters.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, func, select, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 from strawberry.dataloader import DataLoader
 
+from models.statements import dialect_name, ids_in, run
 from resolvers.pagination import Ordering, Page
 from resolvers.slices import Slice
 
@@ -23,22 +32,146 @@ Args = tuple[Hashable, ...]
 PageKey = tuple[int, Args, Page]
 CountKey = tuple[int, Args]
 
+# SQLite's UNION ALL of per-parent selects: padded to a power of two (a few shapes per list), and
+# no longer than this (SQLite allows 500 terms; past this many parents the window reads as well).
+PER_PARENT_MAX = 128
+NO_PARENT = -1  # the padding's parent: no row has it
+
 
 @dataclass(frozen=True, slots=True)
 class ChildList:
-    """How to read one kind of child list: rows (for the given parents), parent column, order, filters."""
+    """How to read one kind of child list: the rows of every parent and what narrows them."""
 
-    base: Callable[[Sequence[int]], Select[Any]]
+    name: str  # names the list's statements among the shapes (with its ordering's tag)
+    base: Callable[[], Select[Any]]  # the rows and the columns they carry, of every parent
+    parent_column: ColumnElement[int]  # the column the parent's id is compared with
     parent: str  # the name of the selected column that holds the parent's id
     ordering: Ordering
-    filters: Callable[[Args], Sequence[ColumnElement[bool]]]
+    scope: ColumnElement[bool]  # the viewer's row scope
+    # The list's arguments, in order: each one given narrows the rows to `column == value`.
+    filters: tuple[ColumnElement[Any], ...] = ()
+    # Lists whose parents have many children (a unit's roster): on SQLite, a UNION ALL of
+    # per-parent LIMITs beats the window (for a person's few periods or visits it does not).
+    many: bool = False
+    # PostgreSQL's statement of every page, when the generic LATERAL is not the best one.
+    lateral: Callable[[ChildList, Sequence[ColumnElement[Any]]], Select[Any]] | None = None
 
 
-def _statement(spec: ChildList, parents: Sequence[int], args: Args) -> Select[Any]:
-    statement = spec.base(parents)
-    for condition in spec.filters(args):
-        statement = statement.where(condition)
-    return statement
+def _parts(spec: ChildList, args: Args, page: Page | None) -> list[ColumnElement[bool]]:
+    """What narrows the rows in this request: the scope, the filters given, the cursor."""
+    expressions: list[ColumnElement[bool]] = [spec.scope]
+    expressions += [
+        column == value for column, value in zip(spec.filters, args, strict=True) if value is not None
+    ]
+    if page is not None and page.after is not None:
+        expressions.append(spec.ordering.after(page.after))
+    return expressions
+
+
+def _narrowed(
+    spec: ChildList, parent: ColumnElement[bool], conditions: Sequence[ColumnElement[Any]]
+) -> Select[Any]:
+    return spec.base().where(parent, *conditions)
+
+
+def _ordered(ordering: Ordering, columns: Any) -> list[ColumnElement[Any]]:
+    """The ordering over the same-named columns of a subquery."""
+    return [columns[n].desc() if ordering.descending else columns[n].asc() for n in ordering.names]
+
+
+def _window(spec: ChildList, conditions: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    statement = _narrowed(spec, ids_in(spec.parent_column), conditions)
+    position = (
+        func.row_number()
+        .over(partition_by=statement.selected_columns[spec.parent], order_by=spec.ordering.order_by())
+        .label("position_in_parent")
+    )
+    inner = statement.add_columns(position).subquery()
+    return (
+        select(*(c for c in inner.c if c.key != "position_in_parent"))
+        .where(inner.c.position_in_parent <= bindparam("page_limit"))
+        .order_by(inner.c[spec.parent], inner.c.position_in_parent)
+    )
+
+
+def parents_of(name: str = "ids") -> Any:
+    """The parents' ids as rows (PostgreSQL): `unnest` of the array bound as `name`."""
+    return (
+        func.unnest(bindparam(name, type_=ARRAY(BigInteger())))
+        .table_valued("parent_id")
+        .render_derived(name="parents")
+    )
+
+
+def _lateral(spec: ChildList, conditions: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    parents = parents_of()
+    page = (
+        _narrowed(spec, spec.parent_column == parents.c.parent_id, conditions)
+        .order_by(*spec.ordering.order_by())
+        .limit(bindparam("page_limit"))
+        .lateral("page")
+    )
+    return (
+        select(page)
+        .select_from(parents)
+        .join(page, true())
+        .order_by(page.c[spec.parent], *_ordered(spec.ordering, page.c))
+    )
+
+
+def _union(spec: ChildList, size: int, conditions: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    limit: BindParameter[int] = bindparam("page_limit")
+    branches = [
+        select(
+            _narrowed(spec, spec.parent_column == bindparam(f"parent_{i}"), conditions)
+            .order_by(*spec.ordering.order_by())
+            .limit(limit)
+            .subquery(f"page_{i}")
+        )
+        for i in range(size)
+    ]
+    page = union_all(*branches).subquery("page")
+    return select(page).order_by(page.c[spec.parent], *_ordered(spec.ordering, page.c))
+
+
+def _padded(count: int) -> int:
+    size = 1
+    while size < count:
+        size *= 2
+    return size
+
+
+async def _page_rows(
+    session: AsyncSession, spec: ChildList, parents: list[int], args: Args, page: Page
+) -> list[Any]:
+    parts = _parts(spec, args, page)
+    presence = (tuple(a is not None for a in args), page.after is not None)
+    values: dict[str, Any] = {"page_limit": page.first + 1}
+    if dialect_name(session) == "postgresql":
+        values["ids"] = parents
+        lateral = spec.lateral or _lateral
+        return await run(
+            session,
+            (spec.name, spec.ordering.tag, "lateral", presence),
+            parts,
+            lambda c: lateral(spec, c),
+            values,
+        )
+    if spec.many and len(parents) <= PER_PARENT_MAX:
+        size = _padded(len(parents))
+        padded = parents + [NO_PARENT] * (size - len(parents))
+        values.update({f"parent_{i}": p for i, p in enumerate(padded)})
+        return await run(
+            session,
+            (spec.name, spec.ordering.tag, "union", size, presence),
+            parts,
+            lambda c: _union(spec, size, c),
+            values,
+        )
+    values["ids"] = parents
+    return await run(
+        session, (spec.name, spec.ordering.tag, "window", presence), parts, lambda c: _window(spec, c), values
+    )
 
 
 def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, tuple[list[Any], bool]]:
@@ -48,37 +181,28 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
             groups[(args, page)].append(parent)
         found: dict[tuple[Args, Page], dict[int, list[Any]]] = {}
         for (args, page), parents in groups.items():
-            statement = _statement(spec, sorted(set(parents)), args)
-            if page.after is not None:
-                statement = statement.where(spec.ordering.after(page.after))
-            position = (
-                func.row_number()
-                .over(partition_by=statement.selected_columns[spec.parent], order_by=spec.ordering.order_by())
-                .label("position_in_parent")
-            )
-            inner = statement.add_columns(position).subquery()
-            outer = (
-                select(inner)
-                .where(inner.c.position_in_parent <= page.first + 1)
-                .order_by(inner.c[spec.parent], inner.c.position_in_parent)
-            )
             # Grouped by parent under one (args, page): a page's hash is computed once, not per row.
             by_parent: dict[int, list[Any]] = found.setdefault((args, page), {})
             parent_of = spec.parent
-            for row in (await session.execute(outer)).all():
+            for row in await _page_rows(session, spec, sorted(set(parents)), args, page):
                 parent = getattr(row, parent_of)
-                rows = by_parent.get(parent)
-                if rows is None:
+                rows_ = by_parent.get(parent)
+                if rows_ is None:
                     by_parent[parent] = [row]
                 else:
-                    rows.append(row)
+                    rows_.append(row)
         result = []
         for parent, args, page in keys:
-            rows = found.get((args, page), {}).get(parent, [])
-            result.append((rows[: page.first], len(rows) > page.first))
+            rows_ = found.get((args, page), {}).get(parent, [])
+            result.append((rows_[: page.first], len(rows_) > page.first))
         return result
 
     return DataLoader(load_fn=load)
+
+
+def _counts(spec: ChildList, conditions: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    inner = _narrowed(spec, ids_in(spec.parent_column), conditions).subquery()
+    return select(inner.c[spec.parent], func.count()).group_by(inner.c[spec.parent])
 
 
 def count_loader(session: AsyncSession, spec: ChildList) -> DataLoader[CountKey, int]:
@@ -88,9 +212,11 @@ def count_loader(session: AsyncSession, spec: ChildList) -> DataLoader[CountKey,
             groups[args].append(parent)
         counts: dict[tuple[int, Args], int] = {}
         for args, parents in groups.items():
-            inner = _statement(spec, sorted(set(parents)), args).subquery()
-            statement = select(inner.c[spec.parent], func.count()).group_by(inner.c[spec.parent])
-            for parent, total in (await session.execute(statement)).all():
+            key = (spec.name, "count", tuple(a is not None for a in args))
+            values = {"ids": sorted(set(parents))}
+            for parent, total in await run(
+                session, key, _parts(spec, args, None), lambda c: _counts(spec, c), values
+            ):
                 counts[(parent, args)] = int(total)
         return [counts.get(key, 0) for key in keys]
 
@@ -110,13 +236,13 @@ class Children:
         return cls(spec, page_loader(session, spec), count_loader(session, spec))
 
     async def slice(self, parent: int, args: Args, page: Page) -> Slice:
-        rows, has_next = await self.pages.load((parent, args, page))
+        rows_, has_next = await self.pages.load((parent, args, page))
 
         async def count() -> int:
             return await self.counts.load((parent, args))
 
         return Slice(
-            rows=rows,
+            rows=rows_,
             has_next=has_next,
             has_previous=page.after is not None,
             ordering=self.spec.ordering,

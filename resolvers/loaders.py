@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, Table, and_, bindparam, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import True_
 from strawberry.dataloader import DataLoader
 
 from auth import policy, scopes
 from auth.viewer import Viewer
+from models.statements import ids_in, run
 from models.tables import (
     access_log_t,
     admin_unit_t,
@@ -81,26 +83,61 @@ def cards_with_owner() -> Select[Any]:
     return select(card_t, OWNER_PROVINCE).join(person_t, person_t.c.id == card_t.c.person_id)
 
 
-def employees_of(unit_ids: Sequence[int], persons_scope: ColumnElement[bool]) -> Select[Any]:
-    """Who worked at these units, from the rosters: in code order straight off their index."""
+def employees() -> Select[Any]:
+    """Who worked at units, from the rosters: in code order straight off their index."""
+    return select(person_t, unit_member_t.c.unit_id).join(
+        unit_member_t, unit_member_t.c.person_id == person_t.c.id
+    )
+
+
+def roster_pages(spec: ChildList, conditions: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    """Every unit's page of employees on PostgreSQL: the roster's index read per unit up to the
+    page's end, each roster row checked against the person's scope (and the cursor) by its key,
+    and only the rows of the pages joined to the people. Joining the people inside the LATERAL
+    lets the planner hash the whole person table once per unit."""
+    from resolvers.children import parents_of
+
+    parents = parents_of()
+    # The roster's own columns for the people's: the code is copied there, the id is the key.
+    by_key = {person_t.c.id: unit_member_t.c.person_id}
+    order = [by_key.get(c, c) for c in spec.ordering.columns]  # type: ignore[call-overload]
+    roster = select(unit_member_t.c.unit_id, unit_member_t.c.person_id, *order).where(
+        unit_member_t.c.unit_id == parents.c.parent_id
+    )
+    checks = [c for c in conditions if not isinstance(c, True_)]
+    if checks:
+        # A scalar subquery per roster row (by the person's primary key): never a hash join.
+        check = (
+            select(and_(*checks))
+            .where(person_t.c.id == unit_member_t.c.person_id)
+            .correlate(unit_member_t)
+            .scalar_subquery()
+        )
+        roster = roster.where(check)
+    direction = (lambda c: c.desc()) if spec.ordering.descending else (lambda c: c.asc())
+    page = roster.order_by(*map(direction, order)).limit(bindparam("page_limit")).lateral("page")
     return (
-        select(person_t, unit_member_t.c.unit_id)
-        .join(unit_member_t, unit_member_t.c.person_id == person_t.c.id)
-        .where(unit_member_t.c.unit_id.in_(unit_ids), persons_scope)
+        select(person_t, page.c.unit_id)
+        .select_from(parents)
+        .join(page, true())
+        .join(person_t, person_t.c.id == page.c.person_id)
+        .order_by(page.c.unit_id, *(direction(page.c[c.key]) for c in order))
     )
 
 
 def _by_key(session: AsyncSession, table: Table, column: str) -> DataLoader[Hashable, Any | None]:
+    codes = not isinstance(table.c[column].type, Integer)
+    key = ("by_key", table.name, column)
+
+    def build(_: Sequence[ColumnElement[Any]]) -> Select[Any]:
+        return select(table).where(ids_in(table.c[column], codes=codes))
+
     async def load(keys: list[Hashable]) -> list[Any | None]:
-        rows = (await session.execute(select(table).where(table.c[column].in_(set(keys))))).all()
+        rows = await run(session, key, (), build, {"ids": list(set(keys))})
         found = {getattr(row, column): row for row in rows}
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
-
-
-def _optional(condition: ColumnElement[bool], value: object) -> list[ColumnElement[bool]]:
-    return [condition] if value is not None else []
 
 
 class Loaders:
@@ -162,9 +199,12 @@ class Loaders:
         """Visits by id under the viewer's row scope (a claim's visit: null outside it)."""
         scope = scopes.visits(self.viewer)
 
+        def build(parts: Sequence[ColumnElement[Any]]) -> Select[Any]:
+            return visits_with_owner().where(ids_in(visit_t.c.id), *parts)
+
         async def load(keys: list[int]) -> list[Any | None]:
-            rows = await self.session.execute(visits_with_owner().where(visit_t.c.id.in_(set(keys)), scope))
-            found = {row.id: row for row in rows.all()}
+            rows = await run(self.session, "visits_by_id", [scope], build, {"ids": list(set(keys))})
+            found = {row.id: row for row in rows}
             return [found.get(key) for key in keys]
 
         return DataLoader(load_fn=load)
@@ -246,53 +286,61 @@ class Loaders:
 
     @cached_property
     def periods_by_person(self) -> Children:
-        scope = scopes.periods(self.viewer)
         return Children.of(
             self.session,
             ChildList(
-                base=lambda ids: periods_with_owner().where(period_t.c.person_id.in_(ids), scope),
-                parent="person_id",
-                ordering=PERIOD_ORDER,
-                filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
+                "periods_by_person",
+                periods_with_owner,
+                period_t.c.person_id,
+                "person_id",
+                PERIOD_ORDER,
+                scopes.periods(self.viewer),
+                (period_t.c.insurance_type,),
             ),
         )
 
     @cached_property
     def periods_by_unit(self) -> Children:
-        scope = scopes.periods(self.viewer)
         return Children.of(
             self.session,
             ChildList(
-                base=lambda ids: periods_with_owner().where(period_t.c.unit_id.in_(ids), scope),
-                parent="unit_id",
-                ordering=PERIOD_ORDER,
-                filters=lambda a: _optional(period_t.c.insurance_type == a[0], a[0]),
+                "periods_by_unit",
+                periods_with_owner,
+                period_t.c.unit_id,
+                "unit_id",
+                PERIOD_ORDER,
+                scopes.periods(self.viewer),
+                (period_t.c.insurance_type,),
             ),
         )
 
     @cached_property
     def benefits_by_person(self) -> Children:
-        scope = scopes.benefits(self.viewer, benefit_t.c.person_id)
         return Children.of(
             self.session,
             ChildList(
-                base=lambda ids: benefits_with_owner().where(benefit_t.c.person_id.in_(ids), scope),
-                parent="person_id",
-                ordering=BENEFIT_ORDER,
-                filters=lambda a: _optional(benefit_t.c.regime == a[0], a[0]),
+                "benefits_by_person",
+                benefits_with_owner,
+                benefit_t.c.person_id,
+                "person_id",
+                BENEFIT_ORDER,
+                scopes.benefits(self.viewer, benefit_t.c.person_id),
+                (benefit_t.c.regime,),
             ),
         )
 
     @cached_property
     def visits_by_person(self) -> Children:
-        scope = scopes.visits(self.viewer)
         return Children.of(
             self.session,
             ChildList(
-                base=lambda ids: visits_with_owner().where(visit_t.c.person_id.in_(ids), scope),
-                parent="person_id",
-                ordering=VISIT_ORDER,
-                filters=lambda a: _optional(visit_t.c.year == a[0], a[0]),
+                "visits_by_person",
+                visits_with_owner,
+                visit_t.c.person_id,
+                "person_id",
+                VISIT_ORDER,
+                scopes.visits(self.viewer),
+                (visit_t.c.year,),
             ),
         )
 
@@ -301,23 +349,28 @@ class Loaders:
         return Children.of(
             self.session,
             ChildList(
-                base=lambda ids: select(access_log_t).where(access_log_t.c.person_id.in_(ids)),
-                parent="person_id",
-                ordering=ACCESS_LOG_ORDER,
-                filters=lambda a: (),
+                "access_log_by_person",
+                lambda: select(access_log_t),
+                access_log_t.c.person_id,
+                "person_id",
+                ACCESS_LOG_ORDER,
+                true(),
             ),
         )
 
     @cached_property
     def employees_by_unit(self) -> Children:
-        scope = scopes.persons(self.viewer)
         return Children.of(
             self.session,
             ChildList(
-                base=lambda ids: employees_of(ids, scope),
-                parent="unit_id",
-                ordering=roster_order(self.viewer),
-                filters=lambda a: (),
+                "employees_by_unit",
+                employees,
+                unit_member_t.c.unit_id,
+                "unit_id",
+                roster_order(self.viewer),
+                scopes.persons(self.viewer),
+                many=True,
+                lateral=roster_pages,
             ),
         )
 
@@ -333,37 +386,21 @@ class Loaders:
         self, person_ids: list[int], scope: ColumnElement[bool] | None = None
     ) -> list[Any | None]:
         """The card in force for each person: the one with the latest validFrom."""
-        statement = (
-            cards_with_owner()
-            .where(
-                card_t.c.person_id.in_(set(person_ids)),
-                scopes.cards(self.viewer) if scope is None else scope,
-            )
-            .order_by(card_t.c.person_id, card_t.c.valid_from, card_t.c.id)
-        )
+        scope = scopes.cards(self.viewer) if scope is None else scope
+        values = {"ids": list(set(person_ids))}
         latest: dict[int, Any] = {}
-        for row in (await self.session.execute(statement)).all():
+        for row in await run(self.session, "current_cards", [scope], _current_cards, values):
             latest[row.person_id] = row  # ordered ascending: the last one wins
         return [latest.get(pid) for pid in person_ids]
 
     async def _participation(self, keys: list[tuple[int, str]]) -> list[Participation | None]:
         """Merged month spans per (person, insurance type): overlaps once, gaps not at all."""
-        person_ids = {pid for pid, _ in keys}
-        types = {t for _, t in keys}
-        statement = (
-            select(
-                period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month, period_t.c.to_month
-            )
-            .where(
-                period_t.c.person_id.in_(person_ids),
-                period_t.c.insurance_type.in_(types),
-                period_t.c.voided.is_(False),
-                scopes.periods(self.viewer),
-            )
-            .order_by(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month)
-        )
+        values = {"ids": list({pid for pid, _ in keys}), "types": sorted({t for _, t in keys})}
+        scope = scopes.periods(self.viewer)
         spans: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
-        for person_id, insurance_type, start, end in (await self.session.execute(statement)).all():
+        for person_id, insurance_type, start, end in await run(
+            self.session, "participation", [scope], _participation, values
+        ):
             spans[(person_id, insurance_type)].append((month_index(start), month_index(end)))
         return [summarize(spans[key]) if key in spans else None for key in keys]
 
@@ -404,6 +441,27 @@ class Loaders:
             return [found.get(key, []) for key in keys]
 
         return DataLoader(load_fn=load)
+
+
+def _current_cards(scope: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    return (
+        cards_with_owner()
+        .where(ids_in(card_t.c.person_id), *scope)
+        .order_by(card_t.c.person_id, card_t.c.valid_from, card_t.c.id)
+    )
+
+
+def _participation(scope: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    return (
+        select(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month, period_t.c.to_month)
+        .where(
+            ids_in(period_t.c.person_id),
+            ids_in(period_t.c.insurance_type, "types", codes=True),
+            period_t.c.voided.is_(False),
+            *scope,
+        )
+        .order_by(period_t.c.person_id, period_t.c.insurance_type, period_t.c.from_month)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,285 @@
+"""Statements built once per shape, compiled once per dialect, run with only their parameters bound.
+
+A read of the compiled path (and of the loaders it shares with the resolvers) has a few shapes: the
+periods of some people, in the viewer's row scope, with or without a type filter and a cursor. Its
+values (the people, the scope's province, the cursor's key) change with every request; its SQL
+does not. SQLAlchemy would rebuild the expression, walk it for its cache key and expand the `IN`
+list on every execution. Here:
+
+* a statement is built once per *shape*: a key naming the statement plus the structure of its
+  variable *parts* (a row scope, a filter, a cursor's comparison), made per request as before but
+  only walked for their values;
+* the parent ids are one parameter (`ids_in`): on PostgreSQL an array, so the SQL text does not
+  depend on how many there are (asyncpg's prepared statements see one text); on SQLite a list
+  expanded into the text at each execution, which its planner reads best;
+* it is compiled once per dialect and executed through the connection with its parameters, so the
+  statement counter and the read/write tracking (cursor events) see it as any other.
+
+The rows are SQLAlchemy's own rows (the result metadata is cached with the compiled statement),
+typed by the columns as ever: a plan or a resolver cannot tell them from `session.execute`'s.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, String, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Boolean, TypeDecorator
+
+
+class IdList(TypeDecorator[list[int]]):
+    """A list of ids as one parameter: an array on PostgreSQL (SQLite expands it: `_IdsIn`)."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(BigInteger()))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else list(value)
+
+
+class CodeList(IdList):
+    """A list of codes (text) as one parameter."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(String()))
+        return dialect.type_descriptor(String())
+
+
+class _IdsIn(ColumnElement[bool]):
+    """`column` is one of the ids bound to one parameter."""
+
+    __visit_name__ = "ids_in"
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition itself: not compared with 1 where booleans are not native
+    type = Boolean()
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's own declaration)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("parameter", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], parameter: BindParameter[Any]) -> None:
+        self.column = column
+        self.parameter = parameter
+
+
+@compiles(_IdsIn, "postgresql")
+def _ids_in_postgresql(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY ({compiler.process(element.parameter, **kw)})"
+
+
+@compiles(_IdsIn)
+def _ids_in_sqlite(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite's planner loops over a literal IN list (an index probe per id) but does not know how
+    # many rows json_each gives: it would drive from the row scope instead (every person of a
+    # province for 100 ids). So the ids are expanded into the text at each execution, as
+    # SQLAlchemy's `in_` does; SQLite keeps no plans between connections to lose by it.
+    expanding = bindparam(element.parameter.key, expanding=True, type_=element.column.type)
+    return compiler.process(element.column.in_(expanding), **kw)
+
+
+def ids_in(column: ColumnElement[Any], name: str = "ids", *, codes: bool = False) -> ColumnElement[bool]:
+    """`column IN (the ids)`, whatever their number, with the ids (or text `codes`) bound as the
+    parameter `name`."""
+    return _IdsIn(column, bindparam(name, type_=CodeList() if codes else IdList()))
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a statement made per request (a row scope, a filter, a cursor's comparison):
+    its structure joins the statement's shape, its bound values are the request's parameters."""
+
+    expression: ColumnElement[Any]
+    structure: Hashable
+    values: tuple[Any, ...]
+
+
+def part(expression: ColumnElement[Any]) -> Part | None:
+    """The expression as a part, or None when SQLAlchemy cannot key it (then nothing is cached)."""
+    key = expression._generate_cache_key()
+    if key is None:
+        return None
+    return Part(expression, key.key, tuple(b.effective_value for b in key.bindparams))
+
+
+@dataclass(slots=True)
+class Built:
+    """One shape's statement, the bind names of its parts, and its compiled forms per dialect."""
+
+    statement: Executable
+    part_names: tuple[tuple[str, ...], ...]
+    compiled: dict[tuple[str, str, Any], SQLCompiler] = field(default_factory=dict)
+    # Per compiled form: how a driver row becomes a typed row (None: SQLAlchemy's rows).
+    hydrate: dict[int, Callable[[Sequence[Any]], list[Any]] | None] = field(default_factory=dict)
+
+    def compiled_for(self, dialect: Dialect) -> SQLCompiler:
+        # Dialects of the same name, driver and server version compile alike (the tests make an
+        # engine per app; all share one compiled statement).
+        key = (dialect.name, dialect.driver, getattr(dialect, "server_version_info", None))
+        found = self.compiled.get(key)
+        if found is None:
+            found = self.compiled[key] = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined,assignment]
+        return found
+
+
+class Shapes:
+    """The statements built so far, least recently used first out."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._built: OrderedDict[Hashable, Built] = OrderedDict()
+
+    def get(
+        self,
+        key: Hashable,
+        parts: Sequence[Part],
+        build: Callable[[Sequence[ColumnElement[Any]]], Executable],
+    ) -> Built:
+        full = (key, tuple(p.structure for p in parts))
+        found = self._built.get(full)
+        if found is not None:
+            self._built.move_to_end(full)
+            return found
+        statement = build([p.expression for p in parts])
+        # The parts' binds are named in the statement by their keys: the values of a later part of
+        # the same structure are bound in the same order (SQLAlchemy's own cache does the same).
+        names = tuple(
+            tuple(b.key for b in p.expression._generate_cache_key().bindparams)  # type: ignore[union-attr]
+            for p in parts
+        )
+        found = self._built[full] = Built(statement, names)
+        if len(self._built) > self.size:
+            self._built.popitem(last=False)
+        return found
+
+
+SHAPES = Shapes()
+
+
+def parameters(built: Built, parts: Sequence[Part], values: dict[str, Any]) -> dict[str, Any]:
+    """The statement's parameters: the named ones and every part's values."""
+    for names, p in zip(built.part_names, parts, strict=True):
+        values.update(zip(names, p.values, strict=True))
+    return values
+
+
+def typed_rows(keys: Sequence[str], processors: Sequence[Any]) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """A function from the driver's rows to rows of a tuple class whose attributes are the
+    columns (what the plans and resolvers read), each value through its type's processor: what
+    SQLAlchemy's rows do, without a Row object per row. None when the names are not attributes
+    (duplicates, not identifiers): SQLAlchemy's rows then."""
+    names = [str(k) for k in keys]
+    if len(set(names)) != len(names) or not all(n.isidentifier() and not n.startswith("_") for n in names):
+        return None
+    namespace: dict[str, Any] = {"__slots__": (), "__repr__": lambda self: f"Row{tuple(self)!r}"}
+    for index, name in enumerate(names):
+        namespace[name] = property(itemgetter(index))
+    row_class = type("Row", (tuple,), namespace)
+    scope: dict[str, Any] = {"new": tuple.__new__, "Row": row_class}
+    items = []
+    for index, processor in enumerate(processors):
+        if processor is None:
+            items.append(f"r[{index}]")
+        else:
+            scope[f"p{index}"] = processor
+            items.append(f"p{index}(r[{index}])")
+    if all(p is None for p in processors):
+        # asyncpg gives the values typed: the driver's row is copied as it is.
+        source = "def hydrate(raw):\n    return [new(Row, r) for r in raw]\n"
+    else:
+        body = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        source = f"def hydrate(raw):\n    return [new(Row, {body}) for r in raw]\n"
+    exec(compile(source, "<typed rows>", "exec"), scope)  # noqa: S102 (our own column names)
+    return scope["hydrate"]  # type: ignore[no-any-return]
+
+
+LARGE = 1000  # rows: a result this large is hydrated with the cyclic collector paused
+
+
+def _run(sync_session: Any, built: Built, values: dict[str, Any]) -> list[Any]:
+    connection: Connection = sync_session.connection()
+    dialect = connection.dialect
+    compiled = built.compiled_for(dialect)
+    distilled = [values]
+    # What Connection.execute does after its compiled cache: the same execution context, cursor
+    # events and rows, without walking the statement for a key or compiling it again.
+    result = connection._execute_context(
+        dialect,
+        dialect.execution_ctx_cls._init_compiled,  # type: ignore[attr-defined]
+        compiled,
+        distilled,
+        connection._execution_options,
+        compiled,
+        distilled,
+        built.statement,
+        None,
+        cache_hit=dialect.CACHE_HIT,
+    )
+    key = id(compiled)
+    if key in built.hydrate:
+        hydrate = built.hydrate[key]
+    else:
+        metadata = result._metadata
+        hydrate = built.hydrate[key] = typed_rows(metadata._keys, metadata._processors)  # type: ignore[attr-defined]
+    if hydrate is None:
+        return result.all()  # type: ignore[return-value]
+    raw = result.cursor.fetchall()  # type: ignore[union-attr]
+    result._soft_close()
+    if len(raw) < LARGE or not gc.isenabled():
+        return hydrate(raw)
+    # Thousands of new tuples would run the collector over and over through every young object
+    # (a third of the hydration of 10,000 employees); tuples of plain values make no cycles.
+    gc.disable()
+    try:
+        return hydrate(raw)
+    finally:
+        gc.enable()
+
+
+async def run(
+    session: AsyncSession,
+    key: Hashable,
+    expressions: Sequence[ColumnElement[Any]],
+    build: Callable[[Sequence[ColumnElement[Any]]], Executable],
+    values: dict[str, Any],
+) -> list[Any]:
+    """The rows of the statement `build` makes of the parts `expressions`, built once per `key` and
+    structure of the parts; `values` are the named parameters (`ids`...)."""
+    parts = [part(e) for e in expressions]
+    if any(p is None for p in parts):  # a part SQLAlchemy cannot key: built for this request only
+        return list((await session.execute(build(expressions), values)).all())  # type: ignore[call-overload]
+    built = SHAPES.get(key, parts, build)  # type: ignore[arg-type]
+    return await rows(session, built, parameters(built, parts, values))  # type: ignore[arg-type]
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else ""
+
+
+async def rows(session: AsyncSession, built: Built, values: dict[str, Any]) -> list[Any]:
+    """The statement's rows in the session's transaction, one statement at a time."""
+    serial = getattr(session, "_serial", None)  # models/engine.SerialSession's queue
+    if serial is None:
+        return await session.run_sync(_run, built, values)
+    async with serial:
+        return await session.run_sync(_run, built, values)

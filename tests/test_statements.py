@@ -1,0 +1,55 @@
+"""Statements built once per shape (models/statements.py): the shape is shared by every viewer of
+a role, the values of each viewer's row scope are bound per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.statements import SHAPES
+from tests.conftest import Api
+
+PERIODS = """{ persons(first: 30) { nodes { socialInsuranceCode
+  contributionPeriods(first: 3) { nodes { id } } } } }"""
+
+
+def _shapes(name: str) -> set[object]:
+    # A shape's key: (the statement's key, whose first item is the list's name; the parts' structure).
+    return {key for key in SHAPES._built if isinstance(key, tuple) and key[0][0] == name}
+
+
+async def _periods(api: Api, viewer: str) -> set[str]:
+    data = await api.data(PERIODS, as_=viewer)
+    return {p["id"] for n in data["persons"]["nodes"] for p in n["contributionPeriods"]["nodes"]}
+
+
+async def test_persons_periods_bound_per_officer(api: Api) -> None:
+    hanoi = await _periods(api, "officer.hanoi")
+    built = _shapes("periods_by_person")
+    hcm = await _periods(api, "officer.hcm")
+    assert hanoi and hcm and not hanoi & hcm
+    # The statement built for Hanoi's officer answered HCM's (no new shape), with HCM's province.
+    assert _shapes("periods_by_person") == built
+    assert await _periods(api, "officer.hanoi") == hanoi
+
+
+async def test_units_employees_pages_filled_under_scope(api: Api) -> None:
+    """Each unit's page holds the first people of the roster in the viewer's scope: filled under
+    the scope (an officer's province), not cut before it."""
+
+    def rosters(data: dict[str, Any]) -> dict[str, list[str]]:
+        return {
+            u["code"]: [e["socialInsuranceCode"] for e in u["employees"]["nodes"]]
+            for u in data["units"]["nodes"]
+        }
+
+    query = """query($n: Int) { units(first: 20) { nodes { code
+      employees(first: $n) { nodes { socialInsuranceCode } } } } }"""
+    everyone = rosters(await api.data(query, {"n": 100}, as_="admin"))
+    whole = rosters(await api.data(query, {"n": 100}, as_="officer.hanoi"))
+    pages = rosters(await api.data(query, {"n": 2}, as_="officer.hanoi"))
+    assert any(whole.values())
+    for code, people in whole.items():
+        assert pages[code] == people[:2]
+        assert people == sorted(people)
+        if code in everyone:
+            assert set(people) <= set(everyone[code])
