@@ -15,8 +15,9 @@ list on every execution. Here:
 * it is compiled once per dialect and executed through the connection with its parameters, so the
   statement counter and the read/write tracking (cursor events) see it as any other.
 
-The rows are SQLAlchemy's own rows (the result metadata is cached with the compiled statement),
-typed by the columns as ever: a plan or a resolver cannot tell them from `session.execute`'s.
+The rows are tuples with the columns as attributes, each value through its type's processor as
+SQLAlchemy's rows are (`typed_rows`, made once per compiled statement): plans and resolvers read
+them as they read `session.execute`'s rows, without a Row object per row (no `_mapping`).
 """
 
 from __future__ import annotations
