@@ -18,6 +18,7 @@ from sqlalchemy.sql.expression import Insert
 
 from auth.guard import AccessRecorder
 from auth.viewer import Viewer
+from models.sqlite import COMMIT_IN_TRIP
 from models.tables import access_log_t
 from models.types import utcnow
 
@@ -110,6 +111,11 @@ async def flush(
     if not reads or viewer is None:
         return
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    await session.execute(statement(dialect), parameters(dialect, reads, viewer, operation_name, reason))
+    await session.execute(
+        statement(dialect),
+        parameters(dialect, reads, viewer, operation_name, reason),
+        # The request's last statement: on SQLite its commit goes in the same trip.
+        execution_options={COMMIT_IN_TRIP: True},
+    )
     await session.commit()
     access.reads.clear()

@@ -204,6 +204,10 @@ def make_engine(url: str) -> AsyncEngine:
     event.listen(sync, "before_cursor_execute", _on_execute)
     if is_sqlite(url):
         event.listen(sync, "connect", _sqlite_pragmas)
+        if url.startswith("sqlite+aiosqlite"):
+            from models import sqlite
+
+            sqlite.commit_in_trip(sync)
     else:
         _ping_when_idle(sync)
     return engine
