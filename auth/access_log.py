@@ -1,9 +1,11 @@
 """Writing the access log: one statement per request, whatever the number of rows read.
 
 The rows of a request differ only by person and fields: the statement binds the constant columns
-once and the pairs as two arrays, and the database expands them (`json_each` on SQLite, `unnest`
-on PostgreSQL). Sending 10,000 rows as parameter sets instead (an executemany) cost SQLAlchemy and
-the driver 170–300 ms of Python per request; the expansion in the database costs a few.
+once and the pairs as one parameter (a JSON array on SQLite, read by `json_each`; two arrays on
+PostgreSQL, read by `unnest`), and the database expands them. Sent as 10,000 parameter sets (an
+executemany), the rows of an ADMIN's view cost SQLAlchemy and the driver about half of the write's
+time; the parameter now costs a few milliseconds, and what is left is the database's inserts
+(on PostgreSQL mostly the two foreign-key checks of every row).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """GraphQL over HTTP (GET, POST, multipart uploads) and the WebSocket handshake: a thin adapter.
 
 Strawberry's view parses the HTTP request (the GraphQL-over-HTTP and multipart request specs) and
-renders GraphiQL; every operation then goes to the pipeline (`gateway/pipeline.py`), as those of
-the WebSocket protocols do. This module only maps the pipeline's answer to HTTP: status, media
+renders GraphiQL, except a JSON POST of one operation, which the view reads itself; every
+operation then goes to the pipeline (`gateway/pipeline.py`), as those of the WebSocket protocols
+do. This module only maps the pipeline's answer to HTTP: status, media
 type, Retry-After.
 """
 

@@ -7,6 +7,10 @@
     validation) → error formatting and masking → the unit settled (rolled back if anything failed)
     → the access-log flush → metrics and the request log
 
+A query whose text a compiled plan answered before skips strawberry's machinery: the gate's
+decision (auth/gate.problems, for this viewer and these variables) and then the plan, the same
+stages around it (`_answer_from_plan`).
+
 HTTP (GET, POST, multipart) and both WebSocket protocols are thin adapters around `execute` and
 `subscribe` (gateway/http.py, gateway/websocket.py). A subscription gets a fresh unit of work for
 every event, so nothing read for one event (a card's status, say) is seen by the next.
