@@ -158,52 +158,71 @@ class OperationGate(SchemaExtension):
                 # Only the answers of queries may be cached (infra/cache.py).
                 with contextlib.suppress(RuntimeError):
                     context.operation_type = execution.operation_type.value
-        viewer = getattr(context, "viewer", None)
         document = execution.graphql_document
-        staff = viewer is not None and viewer.is_staff
-        if document is not None and not_text(execution.query, document, execution.variables):
-            execution.pre_execution_errors = [
+        if document is None:
+            return
+        runtime = getattr(context, "runtime", None)
+        found = problems(
+            execution.query,
+            document,
+            execution.operation_name,
+            execution.variables,
+            getattr(context, "viewer", None),
+            production=runtime is not None and runtime.settings.production,
+        )
+        if found:
+            execution.pre_execution_errors = found
+
+
+def problems(
+    query: str | None,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    viewer: Any,
+    *,
+    production: bool,
+) -> list[GraphQLError] | None:
+    """Why the gate refuses this operation of a parsed document for this viewer, or None.
+
+    The one decision of the gate, whichever way the operation came in: the extension calls it
+    before validation, and the pipeline before answering a query straight from its plan."""
+    staff = viewer is not None and viewer.is_staff
+    if not_text(query, document, variables):
+        return [
+            GraphQLError(
+                "Text may not contain the character U+0000 (NUL) or unpaired surrogates (U+D800 to U+DFFF).",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        ]
+    shape = _measure(query, document, operation_name, variables)
+    found = limits.problems(shape, role_limits(viewer))
+    if found:
+        return [
+            GraphQLError(message, extensions={"code": code, "cost": shape.cost, "depth": shape.depth})
+            for code, message in found
+        ]
+    if production and not staff and INTROSPECTION & root_fields(document, operation_name):
+        return [GraphQLError("Introspection is for staff accounts.", extensions={"code": "FORBIDDEN"})]
+    if viewer is not None and viewer.second_factor_pending:
+        extra = root_fields(document, operation_name) - SECOND_FACTOR_FIELDS
+        if extra:
+            return [
                 GraphQLError(
-                    "Text may not contain the character U+0000 (NUL) or unpaired surrogates (U+D800 to U+DFFF).",
-                    extensions={"code": "BAD_USER_INPUT"},
+                    "Enrol a second factor first: until then only enrollTotp, confirmTotp and logout "
+                    f"are available (asked for {', '.join(sorted(extra))}); then sign in again with "
+                    "totpCode.",
+                    extensions={"code": "FORBIDDEN", "reason": "SECOND_FACTOR_REQUIRED"},
                 )
             ]
-            return
-        if document is not None:
-            shape = _measure(execution.query, document, execution.operation_name, execution.variables)
-            found = limits.problems(shape, role_limits(viewer))
-            if found:
-                execution.pre_execution_errors = [
-                    GraphQLError(message, extensions={"code": code, "cost": shape.cost, "depth": shape.depth})
-                    for code, message in found
-                ]
-                return
-            runtime = getattr(context, "runtime", None)
-            production = runtime is not None and runtime.settings.production
-            if production and not staff and INTROSPECTION & root_fields(document, execution.operation_name):
-                execution.pre_execution_errors = [
-                    GraphQLError("Introspection is for staff accounts.", extensions={"code": "FORBIDDEN"})
-                ]
-                return
-        if viewer is not None and viewer.second_factor_pending and document is not None:
-            extra = root_fields(document, execution.operation_name) - SECOND_FACTOR_FIELDS
-            if extra:
-                execution.pre_execution_errors = [
-                    GraphQLError(
-                        "Enrol a second factor first: until then only enrollTotp, confirmTotp and logout "
-                        f"are available (asked for {', '.join(sorted(extra))}); then sign in again with "
-                        "totpCode.",
-                        extensions={"code": "FORBIDDEN", "reason": "SECOND_FACTOR_REQUIRED"},
-                    )
-                ]
-                return
-        if viewer is not None and viewer.must_change_password and document is not None:
-            extra = root_fields(document, execution.operation_name) - PASSWORD_CHANGE_FIELDS
-            if extra:
-                execution.pre_execution_errors = [
-                    GraphQLError(
-                        "Change your password first: until then only viewer, changePassword and logout "
-                        f"are available (asked for {', '.join(sorted(extra))}).",
-                        extensions={"code": "FORBIDDEN", "reason": "PASSWORD_CHANGE_REQUIRED"},
-                    )
-                ]
+    if viewer is not None and viewer.must_change_password:
+        extra = root_fields(document, operation_name) - PASSWORD_CHANGE_FIELDS
+        if extra:
+            return [
+                GraphQLError(
+                    "Change your password first: until then only viewer, changePassword and logout "
+                    f"are available (asked for {', '.join(sorted(extra))}).",
+                    extensions={"code": "FORBIDDEN", "reason": "PASSWORD_CHANGE_REQUIRED"},
+                )
+            ]
+    return None

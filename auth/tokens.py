@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Role, Viewer
@@ -58,24 +58,28 @@ async def issue(
     return token, expires
 
 
+# Built once: only the token's hash is bound per request (building and hashing the expression
+# for every request cost more than running it).
+_VIEWER = (
+    select(
+        auth_session_t.c.id.label("session_id"),
+        auth_session_t.c.expires_at,
+        auth_session_t.c.revoked_at,
+        auth_session_t.c.second_factor_pending,
+        *(c for c in account_t.c if c.name != "password_hash"),
+        office_t.c.province_code.label("office_province"),
+        office_t.c.level.label("office_level"),
+    )
+    .join(account_t, account_t.c.id == auth_session_t.c.account_id)
+    .outerjoin(office_t, office_t.c.id == account_t.c.office_id)
+    .where(auth_session_t.c.token_hash == bindparam("token_hash"))
+)
+
+
 async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | None:
     """The signed-in viewer of a token and its account row; None if unknown, expired, revoked or
     disabled. One statement: the account comes along so that `viewer` costs nothing more."""
-    statement = (
-        select(
-            auth_session_t.c.id.label("session_id"),
-            auth_session_t.c.expires_at,
-            auth_session_t.c.revoked_at,
-            auth_session_t.c.second_factor_pending,
-            *(c for c in account_t.c if c.name != "password_hash"),
-            office_t.c.province_code.label("office_province"),
-            office_t.c.level.label("office_level"),
-        )
-        .join(account_t, account_t.c.id == auth_session_t.c.account_id)
-        .outerjoin(office_t, office_t.c.id == account_t.c.office_id)
-        .where(auth_session_t.c.token_hash == hash_token(token))
-    )
-    row = (await session.execute(statement)).first()
+    row = (await session.execute(_VIEWER, {"token_hash": hash_token(token)})).first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.disabled:
         return None
     role = Role(row.role)
@@ -116,19 +120,19 @@ _STANDING = (
     account_t.c.password_changed_at,
 )
 
+_STILL_CURRENT = (
+    select(*_STANDING)
+    .join(account_t, account_t.c.id == auth_session_t.c.account_id)
+    .where(auth_session_t.c.id == bindparam("session_id"))
+)
+
 
 async def still_current(session: AsyncSession, cached: Any) -> bool:
     """Whether a session read earlier (`cached`: the row of viewer_for) is unchanged in the
     database: not revoked, not expired, its account not disabled nor rebound. One statement on
     two primary keys, so that a session ended by any writer, even one whose commit this process
     never hears of (another program, a hand-made UPDATE), stops working at the next request."""
-    row = (
-        await session.execute(
-            select(*_STANDING)
-            .join(account_t, account_t.c.id == auth_session_t.c.account_id)
-            .where(auth_session_t.c.id == cached.session_id)
-        )
-    ).first()
+    row = (await session.execute(_STILL_CURRENT, {"session_id": cached.session_id})).first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.disabled:
         return False
     return all(getattr(row, column.name) == getattr(cached, column.name) for column in _STANDING)

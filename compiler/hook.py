@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,14 @@ REASONS: Counter[str] = Counter()
 
 _caches: dict[tuple[int, int], PlanCache] = {}
 
+# The document and operation name of a query this request's plan answered ("on" mode): the
+# pipeline remembers them, to answer the same text next time without strawberry's machinery
+# (gateway/pipeline.py). Set by the extension, read and reset by the pipeline.
+ANSWERED: ContextVar[tuple[Any, str | None] | None] = ContextVar("compiled_answered", default=None)
+# Set by the pipeline when it already ran this request's plan and it fell back: the ordinary
+# executor answers, without running the plan a second time.
+SKIP: ContextVar[bool] = ContextVar("compiled_skip", default=False)
+
 
 def plan_cache(settings: Any) -> PlanCache:
     """The process's plan cache for these bounds (one per process in practice)."""
@@ -85,21 +94,34 @@ def prepare(execution: Any, context: Any) -> tuple[Plan, Any] | None:
     query = execution.query
     if document is None or query is None:
         return None
-    schema = execution.schema._schema
+    return plan_for(
+        execution.schema._schema, document, query, execution.operation_name, execution.variables, context
+    )
+
+
+def plan_for(
+    schema: Any,
+    document: Any,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    context: Any,
+) -> tuple[Plan, Any] | None:
+    """The plan of a query operation of a valid document and its coerced variables, or None."""
     try:
-        operation = select_operation(document, execution.operation_name)
+        operation = select_operation(document, operation_name)
     except Unsupported:
         return None
     if operation.operation is not OperationType.QUERY:
         return None
     cache = plan_cache(context.runtime.settings)
     role = _role(context.viewer)
-    shaping = cache.shaping(query, execution.operation_name, lambda: directive_variables(operation, document))
-    key: Hashable = (query, execution.operation_name, role, ())
+    shaping = cache.shaping(query, operation_name, lambda: directive_variables(operation, document))
+    key: Hashable = (query, operation_name, role, ())
     found, plan = cache.get(key) if not shaping else (False, None)
     if found and plan is None:
         return None  # known to fall back, whatever the variables: graphql-core coerces them
-    coerced = get_variable_values(schema, operation.variable_definitions or (), execution.variables or {})
+    coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):
         return None  # the ordinary executor reports the variables' errors
     if shaping:
@@ -107,7 +129,7 @@ def prepare(execution: Any, context: Any) -> tuple[Plan, Any] | None:
             shape = tuple(orjson.dumps(coerced.coerced.get(name)) for name in shaping)
         except TypeError:
             return None
-        key = (query, execution.operation_name, role, shape)
+        key = (query, operation_name, role, shape)
         found, plan = cache.get(key)
     if not found:
         try:
@@ -148,7 +170,7 @@ class CompiledQueries(SchemaExtension):
         context = execution.context
         runtime = getattr(context, "runtime", None)
         mode = getattr(getattr(runtime, "settings", None), "compiler", "off")
-        if mode == "off" or execution.result is not None:
+        if mode == "off" or execution.result is not None or SKIP.get():
             yield
             return
         try:
@@ -195,6 +217,7 @@ class CompiledQueries(SchemaExtension):
                 context.access.reads = access.reads  # nothing was read before: the same, without a copy
             execution.result = GraphQLExecutionResult(data=data, errors=None)
             context.executor = "compiled"
+            ANSWERED.set((execution.graphql_document, execution.operation_name))
             yield
             return
         outer = _current_counter.get()

@@ -1,13 +1,15 @@
 """GraphQL over HTTP (GET, POST, multipart uploads) and the WebSocket handshake: a thin adapter.
 
 Strawberry's view parses the HTTP request (the GraphQL-over-HTTP and multipart request specs) and
-renders GraphiQL; every operation then goes to the pipeline (`gateway/pipeline.py`), as those of
-the WebSocket protocols do. This module only maps the pipeline's answer to HTTP: status, media
+renders GraphiQL, except a JSON POST of one operation, which the view reads itself; every
+operation then goes to the pipeline (`gateway/pipeline.py`), as those of the WebSocket protocols
+do. This module only maps the pipeline's answer to HTTP: status, media
 type, Retry-After.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -94,12 +96,56 @@ class GraphQLView(GraphQL[Caller, None]):
         refused = self._refuse_simple_request(request)
         if refused is not None:
             return refused
+        if request.method == "POST":
+            answered = await self._post_json(request)
+            if answered is not None:
+                return answered
         try:
             return await super().run(request, context=caller_of(request, _transport(request)))
         except HTTPException as exc:
             # Strawberry's own refusals (bad JSON, a method or content type it does not take) are
             # client errors with a code, like every other.
             return _error_response(exc.reason, exc.status_code)
+
+    async def _post_json(self, request: Request) -> Response | None:
+        """A JSON POST of one operation (nearly every request): read and answered here, the
+        way strawberry's view would, without its request adapters. Anything else (a batch, a body
+        that does not parse, a parameter of the wrong type) is left to the view, which answers
+        it as it always has."""
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media != "application/json":
+            return None
+        try:
+            # The json module, as the view: the same numbers (integers of any size), the same
+            # strings (escaped surrogates, which the gate then refuses).
+            data = json.loads(await request.body())
+        except (ValueError, RecursionError):
+            return None  # the view says what is wrong
+        if not isinstance(data, dict):
+            return None
+        query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+        if not (
+            isinstance(query, str | None)
+            and isinstance(variables, dict | None)
+            and isinstance(extensions, dict | None)
+        ):
+            return None
+        sub_response = await self.get_sub_response(request)
+        answer = await self.execute_operation(
+            request,
+            None,
+            GraphQLRequestData(
+                query=query,
+                variables=variables,
+                operation_name=data.get("operationName"),
+                extensions=extensions,
+                protocol="http",
+            ),
+            caller_of(request, Transport.HTTP_POST),
+            None,
+            sub_response,
+        )
+        return self.create_response(answer.payload, sub_response)
 
     @staticmethod
     def _refuse_simple_request(request: Request) -> Response | None:
@@ -186,9 +232,15 @@ class GraphQLView(GraphQL[Caller, None]):
         """Errors were formatted, counted and logged by the pipeline."""
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        response = super().create_response(response_data, sub_response)
-        if sub_response.media_type:
-            response.headers["content-type"] = sub_response.media_type
+        # orjson's bytes as the body: large views are megabytes, encoded several times faster.
+        response = Response(
+            orjson.dumps(response_data),
+            status_code=sub_response.status_code or 200,
+            media_type=sub_response.media_type or "application/json",
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
         return response
 
     def encode_json(self, data: object) -> str:

@@ -7,6 +7,10 @@
     validation) → error formatting and masking → the unit settled (rolled back if anything failed)
     → the access-log flush → metrics and the request log
 
+A query whose text a compiled plan answered before skips strawberry's machinery: the gate's
+decision (auth/gate.problems, for this viewer and these variables) and then the plan, the same
+stages around it (`_answer_from_plan`).
+
 HTTP (GET, POST, multipart) and both WebSocket protocols are thin adapters around `execute` and
 `subscribe` (gateway/http.py, gateway/websocket.py). A subscription gets a fresh unit of work for
 every event, so nothing read for one event (a card's status, say) is seen by the next.
@@ -35,8 +39,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from auth import access_log, limits, tokens
+from auth import access_log, gate, limits, tokens
 from auth.viewer import Role, Viewer
+from compiler import hook
 from gateway.errors import client_error, code_of, database_unavailable, format_error, unavailable_error
 from gateway.request import OperationRequest, Transport
 from infra import persisted
@@ -53,6 +58,12 @@ log = logging.getLogger("ansinh")
 
 QUERIES_ONLY = frozenset({OperationType.QUERY})
 READ_WRITE = frozenset({OperationType.QUERY, OperationType.MUTATION})
+# Documents whose plans answered, kept for `_answer_from_plan` (by text, operation name and the
+# role's parse limits), oldest out first.
+READY_MAX = 512
+# The schema's extensions that `_answer_from_plan` stands in for: with any other (tracing), every
+# operation goes through strawberry so that each is seen.
+_KNOWN_EXTENSIONS = frozenset({"ParserCache", "OperationGate", "CompiledQueries"})
 
 
 @dataclass(slots=True)
@@ -124,6 +135,12 @@ class Pipeline:
         self.metrics = metrics
         self.persisted = PersistedQueries(runtime.sessionmaker)
         self.production = runtime.settings.production
+        self._children: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._ready: dict[tuple[str, str | None, bool], tuple[Any, str | None]] = {}
+        self._plain_schema = all(
+            getattr(extension, "__name__", type(extension).__name__) in _KNOWN_EXTENSIONS
+            for extension in schema.extensions
+        )
 
     # Who asks ------------------------------------------------------------------------------------
 
@@ -225,14 +242,7 @@ class Pipeline:
         context = self.context(caller, identity, session)
         try:
             try:
-                result = await schema.execute(
-                    request.query,
-                    variable_values=request.variables,
-                    context_value=context,
-                    operation_name=request.operation_name,
-                    allowed_operation_types=allowed,
-                    operation_extensions=request.extensions,
-                )
+                result = await self._run(request, context, allowed)
             except (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError) as exc:
                 return self._operation_type_error(exc, caller)
             unit.executed = unit.counter.count
@@ -255,6 +265,85 @@ class Pipeline:
             return self._with_debug(answer, caller, unit)
         finally:
             await _close(context)
+
+    async def _run(
+        self, request: OperationRequest, context: Context, allowed: frozenset[OperationType]
+    ) -> ExecutionResult:
+        """The operation's result: from its plan directly when the same text was answered by one
+        before, else through strawberry (parse cache, gate, validation, the compiler's hook or
+        graphql-core's executor)."""
+        ready_key = None
+        if self._plain_schema and self.runtime.settings.compiler == "on" and request.query is not None:
+            ready_key = (
+                request.query,
+                request.operation_name,
+                gate.role_limits(context.viewer) is limits.STAFF,
+            )
+            ready = self._ready.get(ready_key)
+            if ready is not None:
+                direct = await self._answer_from_plan(request, context, *ready)
+                if direct is not None:
+                    return direct
+                # The plan fell back at run time: the ordinary executor answers, without it.
+                skipping = hook.SKIP.set(True)
+                try:
+                    return await self._strawberry(request, context, allowed)
+                finally:
+                    hook.SKIP.reset(skipping)
+        answered_token = hook.ANSWERED.set(None)
+        try:
+            result = await self._strawberry(request, context, allowed)
+            planned = hook.ANSWERED.get()
+        finally:
+            hook.ANSWERED.reset(answered_token)
+        if ready_key is not None and planned is not None and not result.errors:
+            if len(self._ready) >= READY_MAX:
+                self._ready.pop(next(iter(self._ready)))
+            self._ready[ready_key] = planned
+        return result
+
+    async def _strawberry(
+        self, request: OperationRequest, context: Context, allowed: frozenset[OperationType]
+    ) -> ExecutionResult:
+        return await schema.execute(
+            request.query,
+            variable_values=request.variables,
+            context_value=context,
+            operation_name=request.operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=request.extensions,
+        )
+
+    async def _answer_from_plan(
+        self, request: OperationRequest, context: Context, document: Any, operation_name: str | None
+    ) -> ExecutionResult | None:
+        """A query whose text a plan answered before, answered by its plan again, or None.
+
+        The document was parsed with this role's limits and validated then (validation depends
+        on the document only); what depends on the viewer and the variables (the gate: text,
+        limits, introspection, password change, second factor) is decided again now, by the
+        same function as the gate's. Anything refused or unusual goes the whole way through
+        strawberry, which answers with the gate's or the executor's own error."""
+        assert request.query is not None
+        viewer = context.viewer
+        if gate.problems(
+            request.query, document, operation_name, request.variables, viewer, production=self.production
+        ):
+            return None
+        context.operation_name = operation_name
+        context.operation_type = "query"
+        prepared = hook.plan_for(
+            schema._schema, document, request.query, operation_name, request.variables, context
+        )
+        if prepared is None:
+            return None
+        compiled = await hook.run_compiled(prepared[0], context, prepared[1])
+        if compiled is None:
+            return None
+        data, access = compiled
+        context.access.reads = access.reads  # nothing was read before the operation itself
+        context.executor = "compiled"
+        return ExecutionResult(data=data, errors=None)
 
     def _operation_type_error(self, exc: Exception, caller: Caller) -> Answer:
         if isinstance(exc, InvalidOperationTypeError):
@@ -438,8 +527,18 @@ class Pipeline:
         seconds = time.perf_counter() - unit.started
         operation = self.metrics.operation_label(answer.operation_name)
         status = "503" if answer.unavailable else (str(answer.status) if answer.request_error else "200")
-        self.metrics.requests.labels(operation=operation, status=status).inc()
-        self.metrics.latency.labels(operation=operation).observe(seconds)
+        # The labelled children once per label pair (a bounded set: known operations, statuses),
+        # not a lookup under the metric's lock for every request.
+        children = self._children.get((operation, status))
+        if children is None:
+            children = self._children[(operation, status)] = (
+                self.metrics.requests.labels(operation=operation, status=status),
+                self.metrics.latency.labels(operation=operation),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
+        if not log.isEnabledFor(logging.INFO):
+            return
         log.info(
             "graphql %s %s %s %.1f ms",
             caller.transport.value,

@@ -17,19 +17,29 @@ import collections
 import sqlite3
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 Outcome = tuple[Any, int, int | None, list[Any]]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    """In the connection's thread: the whole life of a cursor."""
+# An execution option: commit in the statement's own trip (the access log's insert, the last
+# statement of a request). The write lock is then held for one trip, not across the event loop's
+# turn between the statement and the commit, while the other requests' writers wait on it.
+COMMIT_IN_TRIP = "ansinh_commit_in_trip"
+
+
+def _run(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, commit: bool = False
+) -> Outcome:
+    """In the connection's thread: the whole life of a cursor (and the commit, if asked)."""
     cursor = connection.cursor()
     try:
         if many:
@@ -37,9 +47,12 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         else:
             cursor.execute(operation, () if parameters is None else parameters)
         rows = cursor.fetchall() if cursor.description else []
-        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        outcome = cursor.description, cursor.rowcount, cursor.lastrowid, rows
     finally:
         cursor.close()
+    if commit and connection.in_transaction:
+        connection.commit()
+    return outcome
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -65,10 +78,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def lastrowid(self) -> Any:
         return self._outcome[2]
 
-    def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
+    def _trip(self, operation: Any, parameters: Any, many: bool, commit: bool = False) -> None:
         connection = self._connection
         try:
-            self._outcome = await_(connection._execute(_run, connection._conn, operation, parameters, many))
+            self._outcome = await_(
+                connection._execute(_run, connection._conn, operation, parameters, many, commit)
+            )
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._rows = collections.deque(self._outcome[3])
@@ -78,6 +93,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         self._trip(operation, seq_of_parameters, True)
+
+    def execute_and_commit(self, operation: Any, parameters: Any) -> None:
+        self._trip(operation, parameters, False, commit=True)
 
     async def _async_soft_close(self) -> None:
         return None  # nothing is open: the rows are already here
@@ -89,6 +107,23 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
+
+    def _idle(self) -> bool:
+        """No transaction is open: sqlite3 begins one before the first write, so a unit of work
+        that only read has nothing to end. Read here, in the event loop's thread: no statement of
+        this connection runs meanwhile (SQLAlchemy waits for each)."""
+        connection = self._connection._connection
+        return connection is not None and not connection.in_transaction
+
+    def rollback(self) -> None:
+        # Every read-only request ends with a rollback (the pool's reset on return): a trip to the
+        # connection's thread for nothing, a tenth of the citizen's home screen.
+        if not self._idle():
+            super().rollback()
+
+    def commit(self) -> None:
+        if not self._idle():
+            super().commit()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
@@ -103,3 +138,17 @@ def dbapi() -> OneTripDBAPI:
     import aiosqlite
 
     return OneTripDBAPI(aiosqlite, sqlite3)
+
+
+def commit_in_trip(engine: Engine) -> None:
+    """Statements run with the `COMMIT_IN_TRIP` execution option commit in their own trip. The
+    transaction SQLAlchemy keeps is then empty: its commit follows as usual (the events that
+    name the tables written fire) and costs no trip (`OneTripConnection.commit`)."""
+
+    def do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        if isinstance(cursor, OneTripCursor) and context.execution_options.get(COMMIT_IN_TRIP):
+            cursor.execute_and_commit(statement, parameters)
+            return True
+        return False
+
+    event.listen(engine, "do_execute", do_execute)

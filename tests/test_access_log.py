@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import Api, Factory, codes
 
 LOG = """query { viewer { person { dataAccessLog(first: 100) {
@@ -107,3 +109,47 @@ async def test_contribution_period_occupation_workplace_null_for_analysts(api: A
     masked = (await api.data(query, as_="analyst"))["node"]["contributionPeriods"]["nodes"]
     assert len(masked) == len(clear)
     assert all(p["occupation"] is None and p["workplace"] is None and p["unit"]["code"] for p in masked)
+
+
+async def test_data_access_log_many_people_written_by_one_statement(api: Api) -> None:
+    """Forty people read in one request: one INSERT whose rows the database expands from one
+    bound parameter (not forty parameter sets), a row per person in the order they were read,
+    their fields sorted and space-joined, and the answer cache told that access_log was written."""
+    from sqlalchemy import event, select
+
+    from models.tables import access_log_t
+
+    engine = api.app.state.runtime.engine.sync_engine
+    inserts: list[tuple[str, bool]] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, _p: Any, _ctx: Any, many: bool) -> None:
+        if "access_log" in statement and statement.lstrip().upper().startswith("INSERT"):
+            inserts.append((statement, many))
+
+    versions = api.app.state.runtime.caches.versions
+    before = versions.now()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        body = await api.post(
+            "query Forty { persons(first: 40) { nodes { id phone dateOfBirth } } }", as_="officer.hanoi"
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    people = body["data"]["persons"]["nodes"]
+    assert len(people) == 40
+    assert len(inserts) == 1 and not inserts[0][1]
+    assert not versions.unchanged_since(frozenset({"access_log"}), before)
+    async with api.app.state.runtime.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(access_log_t)
+                .where(access_log_t.c.operation_name == "Forty")
+                .order_by(access_log_t.c.id)
+            )
+        ).all()
+    assert len(rows) == 40
+    assert len({row.at for row in rows}) == 1
+    assert {row.actor_username for row in rows} == {"officer.hanoi"}
+    assert {row.actor_role for row in rows} == {"OFFICER"}
+    assert all(row.fields == "Person.dateOfBirth Person.phone" for row in rows)
+    assert len({row.person_id for row in rows}) == 40
