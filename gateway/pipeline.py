@@ -59,8 +59,9 @@ log = logging.getLogger("ansinh")
 QUERIES_ONLY = frozenset({OperationType.QUERY})
 READ_WRITE = frozenset({OperationType.QUERY, OperationType.MUTATION})
 # Documents whose plans answered, kept for `_answer_from_plan` (by text, operation name and the
-# role's parse limits), oldest out first.
-READY_MAX = 512
+# role's parse limits), oldest out first. As many as the parser cache keeps: a staff document may
+# have 10,000 tokens, and anyone can send new texts, so the count bounds the memory.
+READY_MAX = 128
 # The schema's extensions that `_answer_from_plan` stands in for: with any other (tracing), every
 # operation goes through strawberry so that each is seen.
 _KNOWN_EXTENSIONS = frozenset({"ParserCache", "OperationGate", "CompiledQueries"})

@@ -245,7 +245,9 @@ async def test_contribution_statistics_every_grouping_equals_counting_the_period
     # Filters narrow the WHERE, groupings shape the GROUP BY: each grouping is compared unfiltered
     # and under one filter in turn, so every grouping and every filter is covered at a sixth of the
     # cost of the full product (which is what the random-query test explores further).
-    cases = [(g, f) for i, g in enumerate(groupings) for f in (FILTERS[0], FILTERS[1 + i % (len(FILTERS) - 1)])]
+    cases = [
+        (g, f) for i, g in enumerate(groupings) for f in (FILTERS[0], FILTERS[1 + i % (len(FILTERS) - 1)])
+    ]
     compared = await assert_as_counted(api, cases)
     assert compared > 300
 
