@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, exists, false, select, true
 
 from auth.viewer import Role, Viewer
 from models.tables import (
@@ -86,12 +86,23 @@ def household_persons(viewer: Viewer) -> ColumnElement[bool]:
     return false()
 
 
+# The owner whose province decides a child row's scope: an alias of its own, so that the check
+# stays a subquery even in a statement that joins `person` itself.
+_owner = person_t.alias("scope_owner")
+
+
 def _owned_by_scoped_person(viewer: Viewer, person_id_column: ColumnElement[int]) -> ColumnElement[bool]:
     if viewer.role is Role.CITIZEN:
         return person_id_column == viewer.person_id
     if viewer.role is Role.OFFICER and viewer.province_code is not None:
-        return person_id_column.in_(
-            select(person_t.c.id).where(person_t.c.province_scope == viewer.province_code)
+        # A probe of the owner by primary key per row read, not `IN (every person of the
+        # province)`: SQLite materialised that list for each statement (a whole province's ids
+        # to read five periods of a hundred people: 5-9 ms a statement at 20,000 people, growing
+        # with the province, not with the page).
+        return (
+            exists()
+            .where(_owner.c.id == person_id_column, _owner.c.province_scope == viewer.province_code)
+            .correlate_except(_owner)
         )
     return true()
 
