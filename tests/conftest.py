@@ -301,6 +301,33 @@ class Factory:
             await session.commit()
         return username
 
+    async def partner(self, password: str, **binding: int | None) -> str:
+        """A new partner account bound by `binding` (facility_id, unit_id or agent_id: a hospital,
+        an employer or a collection agent), signed in without a second factor; returns the
+        username."""
+        from sqlalchemy import insert
+
+        from auth.passwords import hash_password
+        from models.types import utcnow
+
+        username = f"partner.{secrets.token_hex(4)}"
+        async with self.app.state.runtime.sessionmaker() as session:
+            now = utcnow()
+            await session.execute(
+                insert(account_t).values(
+                    username=username,
+                    password_hash=hash_password(password),
+                    role="PARTNER",
+                    must_change_password=False,
+                    password_changed_at=now,
+                    created_at=now,
+                    disabled=False,
+                    **binding,
+                )
+            )
+            await session.commit()
+        return username
+
 
 @pytest.fixture(scope="session")
 def factory(app: Any) -> Factory:

@@ -4,7 +4,6 @@ audience, statement counts and the transports."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,7 +24,6 @@ from models.tables import (
     revision_t,
     visit_t,
 )
-from models.types import utcnow
 from resolvers.pagination import Cursors
 from schema.event import EVENT_ORDER
 from schema.node import global_id, parse_global_id
@@ -553,30 +551,13 @@ async def test_review_claim_outside_province_not_found(api: Api) -> None:
 
 async def other_hospital(api: Api) -> str:
     """A partner account of another facility of Hà Nội."""
-    from auth.passwords import hash_password
-
-    username = f"partner.{secrets.token_hex(4)}"
     async with api.app.state.runtime.sessionmaker() as session:
         facility = await session.scalar(
             select(facility_t.c.id)
             .where(facility_t.c.code != HOSPITAL, facility_t.c.province_code == "01")
             .limit(1)
         )
-        now = utcnow()
-        await session.execute(
-            insert(account_t).values(
-                username=username,
-                password_hash=hash_password("Partner-Pass-2026"),
-                role="PARTNER",
-                facility_id=facility,
-                must_change_password=False,
-                password_changed_at=now,
-                created_at=now,
-                disabled=False,
-            )
-        )
-        await session.commit()
-    return username
+    return await Factory(api.app).partner("Partner-Pass-2026", facility_id=facility)
 
 
 async def test_claims_each_role_sees_what_privacy_allows(api: Api, factory: Factory) -> None:

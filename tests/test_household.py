@@ -1256,30 +1256,14 @@ async def test_household_payment_lines_statements_independent_of_payments(api: A
 
 async def agent_of(api: Api, ward: str) -> str:
     """A partner account of another collection agent, collecting in `ward`."""
-    from auth.passwords import hash_password
     from models.tables import account_t, agent_t, catchment_t
-    from models.types import utcnow
 
-    username = f"agent.{secrets.token_hex(4)}"
     async with api.app.state.runtime.sessionmaker() as session:
         taken = select(account_t.c.agent_id).where(account_t.c.agent_id.is_not(None))
         agent_id = await session.scalar(select(agent_t.c.id).where(agent_t.c.id.not_in(taken)).limit(1))
         await session.execute(insert(catchment_t).values(agent_id=agent_id, ward_code=ward))
-        now = utcnow()
-        await session.execute(
-            insert(account_t).values(
-                username=username,
-                password_hash=hash_password("Agent-Pass-2026"),
-                role="PARTNER",
-                agent_id=agent_id,
-                must_change_password=False,
-                password_changed_at=now,
-                created_at=now,
-                disabled=False,
-            )
-        )
         await session.commit()
-    return username
+    return await Factory(api.app).partner("Agent-Pass-2026", agent_id=agent_id)
 
 
 async def test_add_household_member_event_to_each_agent_of_the_ward_once(api: Api, live_server: str) -> None:
