@@ -626,10 +626,13 @@ async def payment_row(context: Context, payment_id: int) -> Any:
 # ---------- delegated access ----------
 
 
-async def _own_membership(context: Context, household_code: str) -> Any | Invalid:
+async def _own_membership(context: Context, household_code: str, refusal: str) -> Any | Invalid | Refused:
     """The signed-in member's own row of the household (with its head and date of birth), for a
-    member's change of the head's view of their card; else the problem."""
+    member's change of the head's view of their card; else the problem (`refusal` for anyone
+    not signed in as a citizen: the change is the member's own)."""
     viewer = require_viewer(context)
+    if viewer.role is not Role.CITIZEN:
+        return Refused(refusal)
     path = (*INPUT, "householdCode")
     value = _code(household_code)
     if value is None:
@@ -674,11 +677,10 @@ async def _delegation_changed(context: Context, member: Any, revoked: bool) -> S
 async def revoke_delegation(context: Context, household_code: str) -> Outcome:
     """A member withdraws the head's view of their card, at once (the next read of the head no
     longer finds it). Adults only: a minor's card is the parent's or guardian's to see."""
-    viewer = require_viewer(context)
-    if viewer.role is not Role.CITIZEN:
-        return Refused("A member revokes the head's view of their own card, signed in as themself.")
-    member = await _own_membership(context, household_code)
-    if isinstance(member, Invalid):
+    member = await _own_membership(
+        context, household_code, "A member revokes the head's view of their own card, signed in as themself."
+    )
+    if isinstance(member, Invalid | Refused):
         return member
     path = (*INPUT, "householdCode")
     if not is_adult(member.date_of_birth, vietnam_today()):
@@ -701,11 +703,12 @@ async def restore_delegation(context: Context, household_code: str) -> Outcome:
     """The member who revoked the head's view gives it back, at once. Only that member can: a
     revocation is the member's own (signed in as themself), so neither the head nor an officer
     undoes it; from then on each of the head's reads is in the member's access log again."""
-    viewer = require_viewer(context)
-    if viewer.role is not Role.CITIZEN:
-        return Refused("Only the member who revoked the head's view restores it, signed in as themself.")
-    member = await _own_membership(context, household_code)
-    if isinstance(member, Invalid):
+    member = await _own_membership(
+        context,
+        household_code,
+        "Only the member who revoked the head's view restores it, signed in as themself.",
+    )
+    if isinstance(member, Invalid | Refused):
         return member
     if member.delegation_revoked_at is None:
         return Invalid(
