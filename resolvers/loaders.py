@@ -140,6 +140,16 @@ def _by_key(session: AsyncSession, table: Table, column: str) -> DataLoader[Hash
     return DataLoader(load_fn=load)
 
 
+async def _grouped(
+    session: AsyncSession, statement: Select[Any], key: str, keys: Sequence[int]
+) -> list[list[Any]]:
+    """The rows of one statement as a list per key, in the keys' order (an empty list for none)."""
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in (await session.execute(statement)).all():
+        found[getattr(row, key)].append(row)
+    return [found.get(k, []) for k in keys]
+
+
 class Loaders:
     """Every relation of the schema, batched. Child lists carry the viewer's row scope.
 
@@ -216,10 +226,7 @@ class Loaders:
         from resolvers.claim import lines_select  # the claim's own query; it imports this module
 
         async def load(keys: list[int]) -> list[list[Any]]:
-            found: dict[int, list[Any]] = defaultdict(list)
-            for row in (await self.session.execute(lines_select(sorted(set(keys))))).all():
-                found[row.claim_id].append(row)
-            return [found.get(key, []) for key in keys]
+            return await _grouped(self.session, lines_select(sorted(set(keys))), "claim_id", keys)
 
         return DataLoader(load_fn=load)
 
@@ -251,10 +258,7 @@ class Loaders:
                 .where(household_member_t.c.household_id.in_(set(keys)))
                 .order_by(household_member_t.c.household_id, household_member_t.c.position)
             )
-            found: dict[int, list[Any]] = defaultdict(list)
-            for row in (await self.session.execute(statement)).all():
-                found[row.household_id].append(row)
-            return [found.get(key, []) for key in keys]
+            return await _grouped(self.session, statement, "household_id", keys)
 
         return DataLoader(load_fn=load)
 
@@ -273,10 +277,7 @@ class Loaders:
                     household_payment_t.c.id.desc(),
                 )
             )
-            found: dict[int, list[Any]] = defaultdict(list)
-            for row in (await self.session.execute(statement)).all():
-                found[row.household_id].append(row)
-            return [found.get(key, []) for key in keys]
+            return await _grouped(self.session, statement, "household_id", keys)
 
         return DataLoader(load_fn=load)
 
@@ -435,10 +436,7 @@ class Loaders:
                 .where(line_t.c.payment_id.in_(set(keys)))
                 .order_by(line_t.c.payment_id, line_t.c.rank)
             )
-            found: dict[int, list[Any]] = defaultdict(list)
-            for row in (await self.session.execute(statement)).all():
-                found[row.payment_id].append(row)
-            return [found.get(key, []) for key in keys]
+            return await _grouped(self.session, statement, "payment_id", keys)
 
         return DataLoader(load_fn=load)
 
