@@ -112,9 +112,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    mode = cursor.fetchone()
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    from models import sqlite
+
+    sqlite.journal_mode(dbapi_connection, str(mode[0]) if mode else "")
 
 
 def is_sqlite(url: str) -> bool:
@@ -198,6 +202,8 @@ def make_engine(url: str) -> AsyncEngine:
     elif url.startswith("sqlite+aiosqlite"):
         from models import sqlite
 
+        # Short reads run in the event loop's thread (models/sqlite.py), not only the connection's.
+        kwargs["connect_args"] = {"check_same_thread": False}
         kwargs["module"] = sqlite.dbapi()  # one trip to the connection's thread per statement
     engine = create_async_engine(url, **kwargs)
     sync: Engine = engine.sync_engine

@@ -6,6 +6,19 @@ open a cursor, execute, fetch all rows, close the cursor. Here one function does
 connection's thread, so a statement costs one trip: the citizen's home screen went from 14 trips
 to 5 (bench/README.md). Only plain (buffered) cursors are replaced; streaming cursors are as before.
 
+A short read makes no trip at all: it runs in the event loop's own thread (`_read_here`). The trip
+costs more than most reads do (a by-key lookup is tens of microseconds in SQLite, the trip two
+thread wake-ups): the citizen's home screen, four reads, went from 1.8–2.0 to 1.3–1.7 ms of CPU
+per request in-process (bench/README.md). Only
+`SELECT`s, only in WAL mode (a reader there never waits for a writer's lock, so it cannot hold the
+loop that the writer needs to finish), and only while short: SQLite's progress handler counts the
+read's work and interrupts it past `READ_HERE_BUDGET`, and the read then runs again in the
+connection's thread, where a long read (a roster of 10,000 people) leaves the loop free to serve
+the others. An interrupted SELECT changes nothing (SQLite rolls back only interrupted writes).
+The sqlite3 connection is opened with `check_same_thread=False` for this; SQLite's serialized
+threading mode (`sqlite3.threadsafety == 3`) guards it, and SQLAlchemy runs one statement at a
+time per connection.
+
 This leans on two attributes of aiosqlite's Connection that are not public (`_execute`, running a
 function in the connection's thread, and `_conn`, the sqlite3 connection); pyproject.toml pins
 the versions where they are, and the whole suite runs through this path.
@@ -35,6 +48,24 @@ Outcome = tuple[Any, int, int | None, list[Any]]
 # turn between the statement and the commit, while the other requests' writers wait on it.
 COMMIT_IN_TRIP = "ansinh_commit_in_trip"
 
+# The progress handler runs every READ_HERE_STEPS virtual-machine instructions; a read still
+# running after READ_HERE_BUDGET of them (about half a millisecond) goes to the connection's thread.
+READ_HERE_STEPS = 4_000
+READ_HERE_BUDGET = 10
+
+
+class _Budget:
+    """A progress handler: interrupts the statement once called `left` times."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def __call__(self) -> int:
+        self.left -= 1
+        return 1 if self.left < 0 else 0
+
 
 def _run(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, commit: bool = False
@@ -53,6 +84,28 @@ def _run(
     if commit and connection.in_transaction:
         connection.commit()
     return outcome
+
+
+async def _read_here(connection: sqlite3.Connection, operation: str, parameters: Any) -> Outcome | None:
+    """The read run in this thread, or None when it was too long (nothing is changed by it).
+
+    A coroutine that never suspends: awaited through the greenlet (`await_`) it runs at once, in
+    the event loop's thread, and SQLAlchemy sees the await that its async engine requires of
+    every statement."""
+    budget = _Budget(READ_HERE_BUDGET)
+    connection.set_progress_handler(budget, READ_HERE_STEPS)
+    try:
+        return _run(connection, operation, parameters, False)
+    except sqlite3.OperationalError:
+        if budget.left < 0:
+            return None
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
+
+
+def is_read(operation: str) -> bool:
+    return operation[:6].upper() == "SELECT"
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -80,6 +133,16 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _trip(self, operation: Any, parameters: Any, many: bool, commit: bool = False) -> None:
         connection = self._connection
+        reads_here = getattr(self._adapt_connection, "reads_here", False)
+        if reads_here and not many and not commit and is_read(operation):
+            try:
+                here = await_(_read_here(connection._conn, operation, parameters))
+            except Exception as error:
+                self._adapt_connection._handle_exception(error)
+            if here is not None:
+                self._outcome = here
+                self._rows = collections.deque(here[3])
+                return
         try:
             self._outcome = await_(
                 connection._execute(_run, connection._conn, operation, parameters, many, commit)
@@ -105,8 +168,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("reads_here",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.reads_here: bool = False  # until the connection is known to be in WAL mode (`journal_mode`)
 
     def _idle(self) -> bool:
         """No transaction is open: sqlite3 begins one before the first write, so a unit of work
@@ -132,6 +199,13 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> Any:
         connection = super().connect(*arg, **kw)
         return OneTripConnection(self, connection._connection)
+
+
+def journal_mode(dbapi_connection: Any, mode: str) -> None:
+    """Told the journal mode a new connection is in: its short reads run in the loop's thread
+    only in WAL mode, where they never wait for a lock."""
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.reads_here = mode.lower() == "wal"
 
 
 def dbapi() -> OneTripDBAPI:
