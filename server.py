@@ -219,4 +219,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
     )
     app.state.runtime = runtime
+    app.state.pipeline = pipeline
     return app

@@ -102,6 +102,32 @@ def parameters(
     return bound
 
 
+def pending(
+    access: AccessRecorder,
+    viewer: Viewer | None,
+    operation_name: str | None,
+    reason: str | None,
+    dialect: str,
+) -> dict[str, Any] | None:
+    """The parameters of the statement writing what the request read, or None: nothing to log."""
+    reads = {pid: fields for pid, fields in access.reads.items() if pid}
+    if not reads or viewer is None:
+        return None
+    return parameters(dialect, reads, viewer, operation_name, reason)
+
+
+async def write(session: AsyncSession, requests: list[dict[str, Any]]) -> None:
+    """Writes the rows of one or more requests (`pending`'s parameters) and commits them."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    await session.execute(
+        statement(dialect),
+        requests[0] if len(requests) == 1 else requests,
+        # The transaction's only statement: on SQLite its commit goes in the same trip.
+        execution_options={COMMIT_IN_TRIP: True},
+    )
+    await session.commit()
+
+
 async def flush(
     session: AsyncSession,
     access: AccessRecorder,
@@ -109,13 +135,14 @@ async def flush(
     operation_name: str | None,
     reason: str | None = None,
 ) -> None:
-    reads = {pid: fields for pid, fields in access.reads.items() if pid}
-    if not reads or viewer is None:
-        return
+    """Writes what was read in the request's own transaction (a mutation's: with its writes)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    bound = pending(access, viewer, operation_name, reason, dialect)
+    if bound is None:
+        return
     await session.execute(
         statement(dialect),
-        parameters(dialect, reads, viewer, operation_name, reason),
+        bound,
         # The request's last statement: on SQLite its commit goes in the same trip.
         execution_options={COMMIT_IN_TRIP: True},
     )

@@ -46,6 +46,7 @@ from gateway.errors import client_error, code_of, database_unavailable, format_e
 from gateway.request import OperationRequest, Transport
 from infra import persisted
 from infra.cache import SessionEntry
+from infra.group_commit import GroupCommit
 from infra.persisted import PersistedQueries
 from models.engine import StatementCounter, _current_counter
 from models.types import utcnow
@@ -135,6 +136,8 @@ class Pipeline:
         self.runtime = runtime
         self.metrics = metrics
         self.persisted = PersistedQueries(runtime.sessionmaker)
+        # The access-log rows of concurrent queries, committed together (infra/group_commit.py).
+        self.access_log: GroupCommit[dict[str, Any]] = GroupCommit(self._write_access_log)
         self.production = runtime.settings.production
         self._children: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._ready: dict[tuple[str, str | None, bool], tuple[Any, str | None]] = {}
@@ -491,11 +494,31 @@ class Pipeline:
             request_error=isinstance(result, PreExecutionError),
         )
 
-    @staticmethod
-    async def _flush(context: Context) -> None:
-        await access_log.flush(
-            context.session, context.access, context.viewer, context.operation_name, context.access_reason
+    async def _flush(self, context: Context) -> None:
+        """Writes what the operation read before its answer is sent. A mutation's rows go in its
+        own transaction; a query's, which wrote nothing, in a group with the other queries of
+        the moment, once its own transaction is over (its connection back in the pool, so that
+        the waiting requests never hold the connections the group's writer needs)."""
+        if context.operation_type != "query":
+            await access_log.flush(
+                context.session, context.access, context.viewer, context.operation_name, context.access_reason
+            )
+            return
+        bound = access_log.pending(
+            context.access,
+            context.viewer,
+            context.operation_name,
+            context.access_reason,
+            self.runtime.engine.dialect.name,
         )
+        if bound is not None:
+            await context.session.commit()
+            await self.access_log.submit(bound)
+            context.access.reads.clear()
+
+    async def _write_access_log(self, requests: list[dict[str, Any]]) -> None:
+        async with self.runtime.sessionmaker() as session:
+            await access_log.write(session, requests)
 
     def _payload(self, result: ExecutionResult, operation: str | None) -> dict[str, Any]:
         payload: dict[str, Any] = {"data": result.data}

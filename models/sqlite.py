@@ -160,6 +160,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def execute_and_commit(self, operation: Any, parameters: Any) -> None:
         self._trip(operation, parameters, False, commit=True)
 
+    def executemany_and_commit(self, operation: Any, seq_of_parameters: Any) -> None:
+        self._trip(operation, seq_of_parameters, True, commit=True)
+
     async def _async_soft_close(self) -> None:
         return None  # nothing is open: the rows are already here
 
@@ -225,4 +228,11 @@ def commit_in_trip(engine: Engine) -> None:
             return True
         return False
 
+    def do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        if isinstance(cursor, OneTripCursor) and context.execution_options.get(COMMIT_IN_TRIP):
+            cursor.executemany_and_commit(statement, parameters)
+            return True
+        return False
+
     event.listen(engine, "do_execute", do_execute)
+    event.listen(engine, "do_executemany", do_executemany)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.conftest import Api, Factory, codes
@@ -153,3 +154,35 @@ async def test_data_access_log_many_people_written_by_one_statement(api: Api) ->
     assert {row.actor_role for row in rows} == {"OFFICER"}
     assert all(row.fields == "Person.dateOfBirth Person.phone" for row in rows)
     assert len({row.person_id for row in rows}) == 40
+
+
+async def test_person_reads_at_once_each_logged_and_committed_in_fewer_groups(
+    api: Api, factory: Factory
+) -> None:
+    """Concurrent officers' queries share the access log's commits (infra/group_commit.py): every
+    request's row is written before its answer, in fewer transactions than requests."""
+    people = [await factory.citizen() for _ in range(12)]
+    before = await _log_counts(api, people)
+    group = api.app.state.pipeline.access_log
+    groups_before = group.groups
+
+    async def look(code: str) -> dict[str, Any]:
+        return await api.data(
+            f'query Look {{ person(socialInsuranceCode: "{code}") {{ phone }} }}',
+            as_="officer.hanoi" if code.startswith("01") else "admin",
+        )
+
+    answers = await asyncio.gather(*(look(code) for code in people))
+    assert all(a["person"]["phone"] for a in answers)
+    assert await _log_counts(api, people) == {code: before[code] + 1 for code in people}
+    assert 1 <= group.groups - groups_before < len(people)
+
+
+async def _log_counts(api: Api, codes_: list[str]) -> dict[str, int]:
+    counted = {}
+    for code in codes_:
+        body = await api.data(
+            f'{{ person(socialInsuranceCode: "{code}") {{ dataAccessLog {{ totalCount }} }} }}', as_="admin"
+        )
+        counted[code] = body["person"]["dataAccessLog"]["totalCount"]
+    return counted

@@ -477,3 +477,30 @@ async def test_staff_without_second_factor_limited_to_enrolment_on_every_transpo
     assert blocked["errors"][0]["extensions"]["reason"] == "SECOND_FACTOR_REQUIRED"
     enrol = await ways.post(transport, "mutation { enrollTotp { __typename } }", as_=username)
     assert "errors" not in enrol, enrol
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_person_read_whose_access_log_cannot_be_written_withheld_on_every_transport(
+    api: Api, ways: Ways, factory: Factory, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from auth import access_log
+
+    async def refuse(*_: Any) -> None:
+        raise OperationalError("INSERT INTO access_log", {}, Exception("disk I/O error"))
+
+    code = await factory.citizen()
+    before = await access_rows(api, code)
+    monkeypatch.setattr(access_log, "write", refuse)
+    body = await ways.post(
+        transport,
+        "query Phone($c: String!) { person(socialInsuranceCode: $c) { phone } }",
+        {"c": code},
+        as_="officer.hanoi" if code.startswith("01") else "admin",
+    )
+    monkeypatch.undo()
+    assert codes(body) == ["UNAVAILABLE"]
+    assert code not in json.dumps(body.get("data"))  # nothing read is sent unlogged
+    assert "phone" not in json.dumps(body.get("data"))
+    assert await access_rows(api, code) == before
