@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.viewer import Role, Viewer
+from models import statements
 from models.tables import account_t, auth_session_t, office_t
 from models.types import utcnow
 
@@ -79,7 +80,10 @@ _VIEWER = (
 async def viewer_for(session: AsyncSession, token: str) -> tuple[Viewer, Any] | None:
     """The signed-in viewer of a token and its account row; None if unknown, expired, revoked or
     disabled. One statement: the account comes along so that `viewer` costs nothing more."""
-    row = (await session.execute(_VIEWER, {"token_hash": hash_token(token)})).first()
+    found = await statements.run(
+        session, "viewer_for", (), lambda _: _VIEWER, {"token_hash": hash_token(token)}
+    )
+    row = found[0] if found else None
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.disabled:
         return None
     role = Role(row.role)
@@ -132,7 +136,10 @@ async def still_current(session: AsyncSession, cached: Any) -> bool:
     database: not revoked, not expired, its account not disabled nor rebound. One statement on
     two primary keys, so that a session ended by any writer, even one whose commit this process
     never hears of (another program, a hand-made UPDATE), stops working at the next request."""
-    row = (await session.execute(_STILL_CURRENT, {"session_id": cached.session_id})).first()
+    found = await statements.run(
+        session, "still_current", (), lambda _: _STILL_CURRENT, {"session_id": cached.session_id}
+    )
+    row = found[0] if found else None
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.disabled:
         return False
     return all(getattr(row, column.name) == getattr(cached, column.name) for column in _STANDING)

@@ -115,12 +115,28 @@ class Part:
     values: tuple[Any, ...]
 
 
+# The parts of the expressions met last, by identity: a row scope is made once per viewer's facts
+# (auth/scopes.py) and comes back for each of that viewer's requests; walking it for its cache
+# key again each time cost more than the statement's execution. The expression is kept beside its
+# part, so that its id is not reused meanwhile; expressions are immutable.
+_PARTS: OrderedDict[int, tuple[ColumnElement[Any], Part | None]] = OrderedDict()
+PARTS_KEPT = 1024
+
+
 def part(expression: ColumnElement[Any]) -> Part | None:
     """The expression as a part, or None when SQLAlchemy cannot key it (then nothing is cached)."""
+    known = _PARTS.get(id(expression))
+    if known is not None and known[0] is expression:
+        _PARTS.move_to_end(id(expression))
+        return known[1]
     key = expression._generate_cache_key()
-    if key is None:
-        return None
-    return Part(expression, key.key, tuple(b.effective_value for b in key.bindparams))
+    made = (
+        None if key is None else Part(expression, key.key, tuple(b.effective_value for b in key.bindparams))
+    )
+    _PARTS[id(expression)] = (expression, made)
+    if len(_PARTS) > PARTS_KEPT:
+        _PARTS.popitem(last=False)
+    return made
 
 
 @dataclass(slots=True)

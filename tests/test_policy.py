@@ -286,3 +286,30 @@ async def test_participating_units_public_view_only(api: Api) -> None:
         node = body["data"]["participatingUnits"]["nodes"][0]
         assert node["code"] == EMPLOYER_UNIT and node["employees"] is None
         assert "Unit.employees" in forbidden_fields(body)
+
+
+def test_row_scopes_one_clause_per_viewers_facts_never_shared_across_facts() -> None:
+    """Row scopes are made once per viewer's scope facts (auth/scopes.py `per_scope`): two
+    sessions of one person share the clause; another person, province or an admin's reason
+    never get it."""
+    from auth import scopes
+    from auth.viewer import Role, Viewer
+    from models.tables import period_t
+
+    def bound(clause: Any) -> list[Any]:
+        return sorted(map(str, clause.compile().params.values()))
+
+    one = Viewer(account_id=1, username="0100000001", role=Role.CITIZEN, session_id=1, person_id=1)
+    same_person = Viewer(account_id=1, username="0100000001", role=Role.CITIZEN, session_id=2, person_id=1)
+    other_person = Viewer(account_id=2, username="0100000002", role=Role.CITIZEN, session_id=3, person_id=2)
+    assert scopes.cards(one) is scopes.cards(same_person)
+    assert bound(scopes.cards(other_person)) == ["2"] and bound(scopes.cards(one)) == ["1"]
+    assert scopes.benefits(one, period_t.c.person_id) is not scopes.cards(one)
+
+    hanoi = Viewer(account_id=3, username="o1", role=Role.OFFICER, province_code="01")
+    hcm = Viewer(account_id=4, username="o2", role=Role.OFFICER, province_code="79")
+    assert bound(scopes.persons(hanoi)) == ["01"] and bound(scopes.persons(hcm)) == ["79"]
+
+    admin = Viewer(account_id=5, username="admin", role=Role.ADMIN)
+    audited = Viewer(account_id=5, username="admin", role=Role.ADMIN, access_reason="Ticket 1")
+    assert str(scopes.visits(admin).compile()) != str(scopes.visits(audited).compile())

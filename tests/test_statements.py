@@ -53,3 +53,15 @@ async def test_units_employees_pages_filled_under_scope(api: Api) -> None:
         assert people == sorted(people)
         if code in everyone:
             assert set(people) <= set(everyone[code])
+
+
+def test_part_of_a_kept_expression_walked_once_of_a_new_one_again() -> None:
+    from models.statements import part
+    from models.tables import person_t
+
+    kept = person_t.c.province_scope == "01"
+    first = part(kept)
+    assert first is not None and part(kept) is first
+    other = part(person_t.c.province_scope == "79")  # a new expression of the same structure
+    assert other is not None and other is not first
+    assert other.structure == first.structure and other.values != first.values
