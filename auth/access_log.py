@@ -117,7 +117,8 @@ def pending(
 
 
 async def write(session: AsyncSession, requests: list[dict[str, Any]]) -> None:
-    """Writes the rows of one or more requests (`pending`'s parameters) and commits them."""
+    """Writes the rows of one or more requests (`pending`'s parameters) and commits them (with
+    whatever else the session wrote)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     await session.execute(
         statement(dialect),
@@ -140,11 +141,5 @@ async def flush(
     bound = pending(access, viewer, operation_name, reason, dialect)
     if bound is None:
         return
-    await session.execute(
-        statement(dialect),
-        bound,
-        # The request's last statement: on SQLite its commit goes in the same trip.
-        execution_options={COMMIT_IN_TRIP: True},
-    )
-    await session.commit()
+    await write(session, [bound])
     access.reads.clear()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api, Factory, codes
 
 LOG = """query { viewer { person { dataAccessLog(first: 100) {
@@ -161,9 +163,11 @@ async def test_person_reads_at_once_each_logged_and_committed_in_fewer_groups(
 ) -> None:
     """Concurrent officers' queries share the access log's commits (infra/group_commit.py): every
     request's row is written before its answer, in fewer transactions than requests."""
+    group = api.app.state.pipeline.access_log
+    if group is None:
+        pytest.skip("SQLite only: PostgreSQL commits concurrent transactions side by side itself")
     people = [await factory.citizen() for _ in range(12)]
     before = await _log_counts(api, people)
-    group = api.app.state.pipeline.access_log
     groups_before = group.groups
 
     async def look(code: str) -> dict[str, Any]:
