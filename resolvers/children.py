@@ -7,6 +7,11 @@ its own LIMIT (an index's first rows), on SQLite, which has no LATERAL, a UNION 
 LIMITed select per parent (up to PER_PARENT_MAX parents; beyond, a ROW_NUMBER() window
 partitioned by the parent). The totals (only when asked for) are one GROUP BY.
 
+The UNION ALL has no ORDER BY of its own: SQLite orders a compound select by merging its branches
+two at a time, every row copied through a chain as long as the branches are many (the 10,000
+employees of 100 rosters: 82 ms with it, 56 ms without). Each parent's rows are put in the list's
+order after grouping instead, which is linear on rows that arrive in order, as they do.
+
 The statements are built once per shape (models/statements.py): the parents, the page size, the
 row scope's and the filters' values and the cursor's key are its parameters.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, func, select, true, union_all
@@ -55,6 +61,12 @@ class ChildList:
     many: bool = False
     # PostgreSQL's statement of every page, when the generic LATERAL is not the best one.
     lateral: Callable[[ChildList, Sequence[ColumnElement[Any]]], Select[Any]] | None = None
+
+    def __post_init__(self) -> None:
+        # The UNION ALL's pages are ordered in Python, which compares values as SQL does only
+        # where there are no NULLs (SQL puts them first, Python cannot compare them at all).
+        if self.many and any(getattr(c, "nullable", True) for c in self.ordering.columns):
+            raise ValueError(f"{self.name}: a list of many rows per parent is ordered by NOT NULL columns")
 
 
 def _parts(spec: ChildList, args: Args, page: Page | None) -> list[ColumnElement[bool]]:
@@ -130,8 +142,7 @@ def _union(spec: ChildList, size: int, conditions: Sequence[ColumnElement[Any]])
         )
         for i in range(size)
     ]
-    page = union_all(*branches).subquery("page")
-    return select(page).order_by(page.c[spec.parent], *_ordered(spec.ordering, page.c))
+    return select(union_all(*branches).subquery("page"))
 
 
 def _padded(count: int) -> int:
@@ -143,35 +154,39 @@ def _padded(count: int) -> int:
 
 async def _page_rows(
     session: AsyncSession, spec: ChildList, parents: list[int], args: Args, page: Page
-) -> list[Any]:
+) -> tuple[list[Any], bool]:
+    """The rows of every parent's page, and whether each parent's rows come in the list's order."""
     parts = _parts(spec, args, page)
     presence = (tuple(a is not None for a in args), page.after is not None)
     values: dict[str, Any] = {"page_limit": page.first + 1}
     if dialect_name(session) == "postgresql":
         values["ids"] = parents
         lateral = spec.lateral or _lateral
-        return await run(
+        rows = await run(
             session,
             (spec.name, spec.ordering.tag, "lateral", presence),
             parts,
             lambda c: lateral(spec, c),
             values,
         )
+        return rows, True
     if spec.many and len(parents) <= PER_PARENT_MAX:
         size = _padded(len(parents))
         padded = parents + [NO_PARENT] * (size - len(parents))
         values.update({f"parent_{i}": p for i, p in enumerate(padded)})
-        return await run(
+        rows = await run(
             session,
             (spec.name, spec.ordering.tag, "union", size, presence),
             parts,
             lambda c: _union(spec, size, c),
             values,
         )
+        return rows, False
     values["ids"] = parents
-    return await run(
+    rows = await run(
         session, (spec.name, spec.ordering.tag, "window", presence), parts, lambda c: _window(spec, c), values
     )
+    return rows, True
 
 
 def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, tuple[list[Any], bool]]:
@@ -184,13 +199,18 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
             # Grouped by parent under one (args, page): a page's hash is computed once, not per row.
             by_parent: dict[int, list[Any]] = found.setdefault((args, page), {})
             parent_of = spec.parent
-            for row in await _page_rows(session, spec, sorted(set(parents)), args, page):
+            rows, in_order = await _page_rows(session, spec, sorted(set(parents)), args, page)
+            for row in rows:
                 parent = getattr(row, parent_of)
                 rows_ = by_parent.get(parent)
                 if rows_ is None:
                     by_parent[parent] = [row]
                 else:
                     rows_.append(row)
+            if not in_order:
+                key = attrgetter(*spec.ordering.names)
+                for rows_ in by_parent.values():
+                    rows_.sort(key=key, reverse=spec.ordering.descending)
         result = []
         for parent, args, page in keys:
             rows_ = found.get((args, page), {}).get(parent, [])

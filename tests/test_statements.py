@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from models.statements import SHAPES
 from tests.conftest import Api
 
@@ -65,3 +67,47 @@ def test_part_of_a_kept_expression_walked_once_of_a_new_one_again() -> None:
     other = part(person_t.c.province_scope == "79")  # a new expression of the same structure
     assert other is not None and other is not first
     assert other.structure == first.structure and other.values != first.values
+
+
+async def test_units_employees_rows_arriving_out_of_order_paged_in_roster_order(
+    api: Api, monkeypatch: Any
+) -> None:
+    """SQLite's UNION ALL of the rosters carries no ORDER BY (resolvers/children.py): each unit's
+    page is ordered after the rows are grouped. Rows the database hands back in reverse must give
+    the same pages, through both executors."""
+    import resolvers.children as children
+
+    if api.app.state.runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's LATERAL pages are ordered by the statement")
+
+    query = """{ units(first: 20) { nodes { code
+      employees(first: 4) { nodes { socialInsuranceCode } } } } }"""
+    expected = await api.data(query, as_="admin")
+    real = children.run
+
+    async def reversed_run(*args: Any, **kwargs: Any) -> list[Any]:
+        return list(reversed(await real(*args, **kwargs)))
+
+    monkeypatch.setattr(children, "run", reversed_run)
+    assert any(len(u["employees"]["nodes"]) > 1 for u in expected["units"]["nodes"])
+    again = await api.post(query, as_="admin", fresh=True)  # executed again, not the cached answer
+    assert again == {"data": expected}
+
+
+def test_child_list_of_many_rows_ordered_by_a_nullable_column_refused() -> None:
+    from sqlalchemy import select
+
+    from models.tables import person_t
+    from resolvers.children import ChildList
+    from resolvers.pagination import Ordering
+
+    with pytest.raises(ValueError, match="NOT NULL"):
+        ChildList(
+            "by_phone",
+            lambda: select(person_t),
+            person_t.c.province_scope,
+            "province_scope",
+            Ordering("phone", (person_t.c.phone, person_t.c.id)),
+            person_t.c.id > 0,
+            many=True,
+        )
