@@ -54,6 +54,30 @@ async def test_long_read_goes_to_the_connection_thread_with_every_row(engine: As
     assert row.thread != threading.get_ident()
 
 
+async def test_long_read_past_the_budget_once_goes_to_the_thread_without_a_second_attempt(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[str] = []
+    real = sqlite._read_here
+
+    async def counted(connection: Any, operation: str, parameters: Any) -> Any:
+        attempts.append(operation)
+        return await real(connection, operation, parameters)
+
+    monkeypatch.setattr(sqlite, "_read_here", counted)
+    monkeypatch.setattr(sqlite, "LONG_READS", type(sqlite.LONG_READS)())
+    async with engine.connect() as connection:
+        await with_thread_id(connection)
+        for _ in range(3):
+            assert (await connection.execute(text(LONG_READ))).one().thread != threading.get_ident()
+        for _ in range(2):
+            assert (
+                await connection.execute(text("SELECT thread_id()"))
+            ).scalar_one() == threading.get_ident()
+    assert attempts.count(LONG_READ) == 1  # the first time only: then known to be long
+    assert len(attempts) == 3 and LONG_READ in sqlite.LONG_READS
+
+
 async def test_write_never_runs_in_the_event_loop_thread(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await with_thread_id(connection)
