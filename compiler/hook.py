@@ -145,19 +145,24 @@ def plan_for(
 
 
 async def run_compiled(
-    plan: Plan, context: Any, variables: Any
+    plan: Plan, context: Any, variables: Any, *, strict: bool = False
 ) -> tuple[dict[str, Any], AccessRecorder] | None:
-    """The compiled answer's data and reads, or None when the ordinary executor must answer."""
+    """The compiled answer's data and reads, or None when the ordinary executor must answer.
+    `strict` (verify mode) raises a failed statement after the rollback, for the caller to tell a
+    statement of the plan's own (narrowed columns) from one the ordinary executor fails too."""
     access = AccessRecorder()
     try:
         data = await plan.execute(context, variables, access)
     except (Fallback, GraphQLError) as exc:
         REASONS[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
         return None
-    except SQLAlchemyError:
-        # The ordinary executor runs the same statement and reports it as it always does; the
-        # session must be usable for it (PostgreSQL refuses statements in a failed transaction).
+    except SQLAlchemyError as exc:
+        # The ordinary executor runs its statement and reports it as it always does; the session
+        # must be usable for it (PostgreSQL refuses statements in a failed transaction).
         await context.session.rollback()
+        REASONS[f"statement failed: {type(exc).__name__}"] += 1
+        if strict:
+            raise
         return None
     return data, access
 
@@ -193,8 +198,12 @@ class CompiledQueries(SchemaExtension):
         if own is not None:
             # Loaders of its own, too: what the compiled run loads must not warm the ordinary one.
             context.loaders = type(loaders)(context.session, context.viewer)
+        failed_statement: str | None = None
         try:
-            compiled = await run_compiled(plan, context, variables)
+            compiled = await run_compiled(plan, context, variables, strict=mode == "verify")
+        except SQLAlchemyError as exc:
+            failed_statement = repr(exc)  # verify mode: a difference unless the ordinary one fails too
+            compiled = None
         except Exception as exc:
             log.exception("compiler: a plan failed; the ordinary executor answers")
             if mode == "verify":
@@ -207,6 +216,9 @@ class CompiledQueries(SchemaExtension):
         if compiled is None:
             STATS["fallbacks"] += 1
             yield
+            result = execution.result
+            if failed_statement is not None and result is not None and not result.errors:
+                self._mismatch("crash", failed_statement, "the ordinary executor answered")
             return
         data, access = compiled
         if mode != "verify":

@@ -28,7 +28,8 @@ from graphql.execution.values import get_argument_values
 
 from auth.guard import AccessRecorder
 from auth.policy import DECISIONS, LOGGED, MASKERS, Decision, Relation
-from compiler.specs import ConnectionPage, Leaf, Link, TypeSpec
+from compiler.columns import NOTHING, Columns, read_by, union
+from compiler.specs import ConnectionPage, Leaf, Link, NarrowingFetch, TypeSpec
 
 
 class Fallback(Exception):
@@ -86,6 +87,22 @@ class ObjectPlan:
     fields: list[PlanField]
     links: list[LinkField] = field(default_factory=list)
     _branches: dict[Relation | None, Branch] = field(default_factory=dict)
+    # The row's columns this plan reads, whatever the relation (None: unknown, every column).
+    columns: Columns | None = None
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        parts: list[Columns | None] = [read_by(spec.owner)]
+        if spec.relation is not None:
+            parts.append(read_by(spec.relation, 1))
+        if spec.link_owner is not None:
+            parts.append(read_by(spec.link_owner))
+        for f in self.fields:
+            if isinstance(f, LeafField):
+                parts.append(read_by(f.leaf.read))
+            elif isinstance(f, LinkField):
+                parts.append(f.link.reads)
+        self.columns = union(parts)
 
     def branch(self, relation: Relation | None) -> Branch:
         found = self._branches.get(relation)
@@ -220,6 +237,20 @@ ConnectionPart = NodesPart | EdgesPart | PageInfoPart | ValuePart
 class ConnectionPlan:
     name: str
     parts: list[ConnectionPart]
+    # The nodes' columns that the plans of the nodes read (None: unknown, every column); the
+    # cursors' are the ordering's, which the page's batch adds itself.
+    columns: Columns | None = None
+
+    def __post_init__(self) -> None:
+        plans: list[ObjectPlan] = []
+        for part in self.parts:
+            if isinstance(part, NodesPart):
+                plans.append(part.plan)
+            elif isinstance(part, EdgesPart):
+                plans += [
+                    sub for _, kind, sub in part.parts if kind == "node" and isinstance(sub, ObjectPlan)
+                ]
+        self.columns = union(p.columns for p in plans) if plans else NOTHING
 
     @property
     def counts(self) -> bool:
@@ -343,8 +374,12 @@ async def _follow(run: Run, f: LinkField, rows: Sequence[Any], outs: Sequence[di
     if not rows:
         return
     args = run.args(f)
-    results = await link.fetch(run, rows, args)
     child = f.child
+    if link.narrows and isinstance(child, ConnectionPlan):
+        narrowing: NarrowingFetch = link.fetch  # type: ignore[assignment]  # Link.narrows says so
+        results = await narrowing(run, rows, args, child.columns)
+    else:
+        results = await link.fetch(run, rows, args)
     if link.kind == "list" and isinstance(child, ObjectPlan):
         # One level for every parent's items at once, then each parent takes its slice back.
         items: list[Any] = []

@@ -5,7 +5,8 @@ This is the one place the compiler restates the ordinary resolvers, and it resta
 (auth/guard.py), links load through the same resolver functions and loader batch functions
 (resolvers/loaders.py, resolvers/children.py) with the same row scopes and the same pagination
 (resolvers/pagination.py). So the SQL a plan runs is, statement for statement, the SQL of the
-ordinary executor; only the per-field machinery of graphql-core and strawberry is gone.
+ordinary executor, except that child lists select only the columns the plan reads
+(compiler/columns.py); the per-field machinery of graphql-core and strawberry is gone.
 
 A field that is not listed here is unknown to the compiler, and an operation that selects it
 falls back to the ordinary executor.
@@ -18,11 +19,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auth import policy
 from auth.policy import Relation
 from auth.viewer import Viewer
+from compiler.columns import Columns
 
 if TYPE_CHECKING:
     from compiler.plan import Run
@@ -30,6 +32,16 @@ if TYPE_CHECKING:
 Reader = Callable[[Any], Any]
 # A link's batch: the parents' rows and the coerced arguments -> one result per parent.
 Fetch = Callable[["Run", Sequence[Any], dict[str, Any]], Awaitable[list[Any]]]
+
+
+class NarrowingFetch(Protocol):
+    """A fetch that can select only the columns its children's plan reads (None: every one)."""
+
+    def __call__(
+        self, run: Run, parents: Sequence[Any], args: dict[str, Any], columns: Columns | None = None
+    ) -> Awaitable[list[Any]]: ...
+
+
 # A connection's totals: the same parents and arguments -> one count per parent.
 Count = Callable[["Run", Sequence[Any], dict[str, Any], list[Any]], Awaitable[list[int]]]
 
@@ -54,6 +66,10 @@ class Link:
     # row, no load)
     kind: str = "object"
     count: Count | None = None
+    # The parent's columns the fetch reads (None: unknown, the parent's rows are not narrowed).
+    reads: Columns | None = None
+    # The fetch is a NarrowingFetch: the children's rows carry only what their plan reads.
+    narrows: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,10 +258,13 @@ def _children(
     ordering: Callable[[Run], Any],
     args_of: Callable[[dict[str, Any]], tuple[Any, ...]],
     check: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[Fetch, Count]:
-    """A child connection through a `Children` loader: the same page key, the same batch."""
+) -> tuple[NarrowingFetch, Count]:
+    """A child connection through a `Children` loader: the same page key, the same batch (with
+    only the columns the children's plan reads, when it is known)."""
 
-    async def fetch(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
+    async def fetch(
+        run: Run, parents: Sequence[Any], args: dict[str, Any], columns: Columns | None = None
+    ) -> list[Any]:
         from resolvers.pagination import page
 
         if check is not None:
@@ -256,7 +275,8 @@ def _children(
         key_args = args_of(args)
         ids = [p.id for p in parents]
         keys = [(i, key_args, page_) for i in dict.fromkeys(ids)]
-        loaded = await children.pages.load_fn(keys) if keys else []
+        load = children.pages.load_fn if columns is None else children.narrowed(tuple(sorted(columns)))
+        loaded = await load(keys) if keys else []
         found = {k[0]: v for k, v in zip(keys, loaded, strict=True)}
         spec = children.spec
         return [
@@ -344,6 +364,8 @@ def specs() -> dict[str, TypeSpec]:
     benefits, benefits_count = _children("benefits_by_person", _benefit_order, _enum_value("regime"))
     employees, employees_count = _children("employees_by_unit", _roster_order, lambda a: ())
     page_args = frozenset({"first", "after"})
+    # What the links read of their parent's row: its id, or the key of the row it points to.
+    own_id, person_key = frozenset({"id"}), frozenset({"person_id"})
 
     person_leaves = _guarded_leaves(Person)
     # idDocument is an object, address a masked object: not leaves the compiler takes.
@@ -353,7 +375,7 @@ def specs() -> dict[str, TypeSpec]:
         person_leaves,
         {
             "healthInsuranceCard": Link(
-                "HealthInsuranceCard", _cards_of, policy="Person.healthInsuranceCard"
+                "HealthInsuranceCard", _cards_of, policy="Person.healthInsuranceCard", reads=own_id
             ),
             "contributionPeriods": Link(
                 "ContributionPeriod",
@@ -362,6 +384,8 @@ def specs() -> dict[str, TypeSpec]:
                 "Person.contributionPeriods",
                 "connection",
                 periods_count,
+                own_id,
+                narrows=True,
             ),
             "medicalVisits": Link(
                 "MedicalVisit",
@@ -370,15 +394,25 @@ def specs() -> dict[str, TypeSpec]:
                 "Person.medicalVisits",
                 "connection",
                 visits_count,
+                own_id,
+                narrows=True,
             ),
             "benefits": Link(
-                "Benefit", benefits, page_args | {"regime"}, "Person.benefits", "connection", benefits_count
+                "Benefit",
+                benefits,
+                page_args | {"regime"},
+                "Person.benefits",
+                "connection",
+                benefits_count,
+                own_id,
+                narrows=True,
             ),
             "participation": Link(
                 "ParticipationSummary",
                 _participation_of,
                 frozenset({"insuranceType"}),
                 "Person.participation",
+                reads=own_id,
             ),
         },
         relation=lambda viewer, row: policy.relation_to_person(viewer, row.id, row.province_scope),
@@ -387,7 +421,7 @@ def specs() -> dict[str, TypeSpec]:
     card = TypeSpec(
         "HealthInsuranceCard",
         _guarded_leaves(HealthInsuranceCard),
-        {"holder": Link("Person", _by_id("persons_by_id", "person_id"))},
+        {"holder": Link("Person", _by_id("persons_by_id", "person_id"), reads=person_key)},
         relation=lambda viewer, row: policy.relation_to_record(viewer, row.person_id, row.owner_province),
         owner=attrgetter("person_id"),
     )
@@ -395,8 +429,8 @@ def specs() -> dict[str, TypeSpec]:
         "ContributionPeriod",
         _guarded_leaves(ContributionPeriod),
         {
-            "unit": Link("Unit", _by_id("units_by_id", "unit_id")),
-            "person": Link("Person", _by_id("persons_by_id", "person_id")),
+            "unit": Link("Unit", _by_id("units_by_id", "unit_id"), reads=frozenset({"unit_id"})),
+            "person": Link("Person", _by_id("persons_by_id", "person_id"), reads=person_key),
         },
         relation=lambda viewer, row: policy.relation_to_period(
             viewer, row.person_id, row.owner_province, row.unit_id
@@ -406,7 +440,7 @@ def specs() -> dict[str, TypeSpec]:
     visit = TypeSpec(
         "MedicalVisit",
         _guarded_leaves(MedicalVisit),
-        {"person": Link("Person", _by_id("persons_by_id", "person_id"))},
+        {"person": Link("Person", _by_id("persons_by_id", "person_id"), reads=person_key)},
         relation=lambda viewer, row: policy.relation_to_visit(
             viewer, row.person_id, row.owner_province, row.facility_id
         ),
@@ -415,7 +449,7 @@ def specs() -> dict[str, TypeSpec]:
     benefit = TypeSpec(
         "Benefit",
         _guarded_leaves(Benefit),
-        {"person": Link("Person", _by_id("persons_by_id", "person_id"))},
+        {"person": Link("Person", _by_id("persons_by_id", "person_id"), reads=person_key)},
         relation=lambda viewer, row: policy.relation_to_record(viewer, row.person_id, row.owner_province),
         owner=attrgetter("person_id"),
     )
@@ -429,7 +463,14 @@ def specs() -> dict[str, TypeSpec]:
         },
         {
             "employees": Link(
-                "Person", employees, page_args, "Unit.employees", "connection", employees_count
+                "Person",
+                employees,
+                page_args,
+                "Unit.employees",
+                "connection",
+                employees_count,
+                own_id,
+                narrows=True,
             ),
             "contributionPeriods": Link(
                 "ContributionPeriod",
@@ -438,8 +479,12 @@ def specs() -> dict[str, TypeSpec]:
                 "Unit.contributionPeriods",
                 "connection",
                 unit_periods_count,
+                own_id,
+                narrows=True,
             ),
-            "province": Link("AdministrativeUnit", _province_of),
+            "province": Link(
+                "AdministrativeUnit", _province_of, reads=frozenset({"address_scheme", "province_code"})
+            ),
         },
         relation=lambda viewer, row: policy.relation_to_unit(viewer, row.id, row.province_scope),
         link_owner=lambda row: 0,

@@ -19,8 +19,8 @@ row scope's and the filters' values and the cursor's key are its parameters.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
@@ -152,12 +152,31 @@ def _padded(count: int) -> int:
     return size
 
 
+Columns = tuple[str, ...]  # the selected columns a caller reads, sorted (None: every column)
+PageLoad = Callable[[list[PageKey]], Awaitable[list[tuple[list[Any], bool]]]]
+
+
+def _only(statement: Select[Any], keep: Columns | None) -> Select[Any]:
+    """The statement selecting only the columns named in `keep`: the same rows, fewer values.
+    SQLite drops a subquery's columns that the outer select does not use, so narrowing the
+    outermost select narrows every branch of a UNION ALL."""
+    if keep is None:
+        return statement
+    # The FROM clause stays the statement's own: its joins are explicit, or its columns' subquery.
+    return statement.with_only_columns(*(c for c in statement.selected_columns if c.key in keep))
+
+
 async def _page_rows(
-    session: AsyncSession, spec: ChildList, parents: list[int], args: Args, page: Page
+    session: AsyncSession,
+    spec: ChildList,
+    parents: list[int],
+    args: Args,
+    page: Page,
+    keep: Columns | None = None,
 ) -> tuple[list[Any], bool]:
     """The rows of every parent's page, and whether each parent's rows come in the list's order."""
     parts = _parts(spec, args, page)
-    presence = (tuple(a is not None for a in args), page.after is not None)
+    presence = (tuple(a is not None for a in args), page.after is not None, keep)
     values: dict[str, Any] = {"page_limit": page.first + 1}
     if dialect_name(session) == "postgresql":
         values["ids"] = parents
@@ -166,7 +185,7 @@ async def _page_rows(
             session,
             (spec.name, spec.ordering.tag, "lateral", presence),
             parts,
-            lambda c: lateral(spec, c),
+            lambda c: _only(lateral(spec, c), keep),
             values,
         )
         return rows, True
@@ -178,18 +197,28 @@ async def _page_rows(
             session,
             (spec.name, spec.ordering.tag, "union", size, presence),
             parts,
-            lambda c: _union(spec, size, c),
+            lambda c: _only(_union(spec, size, c), keep),
             values,
         )
         return rows, False
     values["ids"] = parents
     rows = await run(
-        session, (spec.name, spec.ordering.tag, "window", presence), parts, lambda c: _window(spec, c), values
+        session,
+        (spec.name, spec.ordering.tag, "window", presence),
+        parts,
+        lambda c: _only(_window(spec, c), keep),
+        values,
     )
     return rows, True
 
 
-def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, tuple[list[Any], bool]]:
+def page_load(session: AsyncSession, spec: ChildList, keep: Columns | None = None) -> PageLoad:
+    """The batch function of the pages of many parents: every (parent, arguments, page) key's
+    rows and whether there are more. `keep` narrows the rows to those columns (with the parent's
+    and the ordering's, which the batch itself reads)."""
+    if keep is not None:
+        keep = tuple(sorted({*keep, spec.parent, *spec.ordering.names}))
+
     async def load(keys: list[PageKey]) -> list[tuple[list[Any], bool]]:
         groups: dict[tuple[Args, Page], list[int]] = defaultdict(list)
         for parent, args, page in keys:
@@ -199,7 +228,7 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
             # Grouped by parent under one (args, page): a page's hash is computed once, not per row.
             by_parent: dict[int, list[Any]] = found.setdefault((args, page), {})
             parent_of = spec.parent
-            rows, in_order = await _page_rows(session, spec, sorted(set(parents)), args, page)
+            rows, in_order = await _page_rows(session, spec, sorted(set(parents)), args, page, keep)
             for row in rows:
                 parent = getattr(row, parent_of)
                 rows_ = by_parent.get(parent)
@@ -217,7 +246,11 @@ def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, t
             result.append((rows_[: page.first], len(rows_) > page.first))
         return result
 
-    return DataLoader(load_fn=load)
+    return load
+
+
+def page_loader(session: AsyncSession, spec: ChildList) -> DataLoader[PageKey, tuple[list[Any], bool]]:
+    return DataLoader(load_fn=page_load(session, spec))
 
 
 def _counts(spec: ChildList, conditions: Sequence[ColumnElement[Any]]) -> Select[Any]:
@@ -250,10 +283,19 @@ class Children:
     spec: ChildList
     pages: DataLoader[PageKey, tuple[list[Any], bool]]
     counts: DataLoader[CountKey, int]
+    session: AsyncSession
+    _narrowed: dict[Columns, PageLoad] = field(default_factory=dict)
 
     @classmethod
     def of(cls, session: AsyncSession, spec: ChildList) -> Children:
-        return cls(spec, page_loader(session, spec), count_loader(session, spec))
+        return cls(spec, page_loader(session, spec), count_loader(session, spec), session)
+
+    def narrowed(self, keep: Columns) -> PageLoad:
+        """The pages' batch function selecting only the columns `keep` (compiled plans)."""
+        found = self._narrowed.get(keep)
+        if found is None:
+            found = self._narrowed[keep] = page_load(self.session, self.spec, keep)
+        return found
 
     async def slice(self, parent: int, args: Args, page: Page) -> Slice:
         rows_, has_next = await self.pages.load((parent, args, page))

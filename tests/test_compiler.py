@@ -406,6 +406,37 @@ async def test_verify_catches_different_access_reads(
     assert [m.what for m in found] == ["access"]
 
 
+async def test_verify_catches_a_plan_statement_failing_where_the_ordinary_one_answers(
+    api: Api, monkeypatch: pytest.MonkeyPatch, fresh_plans: None
+) -> None:
+    """A narrowed statement is the plan's own: if it fails and the ordinary executor's does not,
+    verify mode reports it (in "on" mode the ordinary executor would answer, silently slower)."""
+    from sqlalchemy import literal_column
+
+    import resolvers.children as children
+    from models import statements
+
+    monkeypatch.setattr(statements, "SHAPES", statements.Shapes())  # built again, through _only
+    real = children._only
+    monkeypatch.setattr(
+        children,
+        "_only",
+        lambda statement, keep: (
+            real(statement, keep).where(literal_column("no_such_column") == 1)
+            if keep is not None
+            else statement
+        ),
+    )
+    start = len(hook.MISMATCHES)
+    body = await ask(
+        api, "{ units(first: 2) { nodes { employees(first: 2) { nodes { phone } } } } }", as_="admin"
+    )
+    found = hook.MISMATCHES[start:]
+    del hook.MISMATCHES[start:]
+    assert "errors" not in body and body["data"]["units"]["nodes"]
+    assert [m.what for m in found] == ["crash"] and "no_such_column" in found[0].compiled
+
+
 # ---------- the pieces ----------
 
 
@@ -446,3 +477,89 @@ async def test_statistics_compiled_same_suppression_and_refusal_on_every_transpo
     assert cache.hits + cache.misses > before, "the plan was looked up: the compiled path ran"
     refused = await ways.post(transport, query, as_="partner.hospital")
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"], refused
+
+
+# ---------- the columns a plan reads ----------
+
+
+def _reader_passes_the_row_on(r: Any) -> Any:
+    return global_id("Person", r.id) + str(vars(r))
+
+
+def test_read_by_only_attribute_reads_of_the_row() -> None:
+    from operator import attrgetter
+
+    from compiler.columns import read_by
+
+    assert read_by(lambda r: r.full_name) == {"full_name"}
+    assert read_by(lambda r: r.date_of_birth.year if r.date_of_birth else None) == {"date_of_birth"}
+    assert read_by(lambda viewer, row: (viewer.role, row.id, row.province_scope), 1) == {
+        "id",
+        "province_scope",
+    }
+    assert read_by(attrgetter("person_id", "unit.code")) == {"person_id", "unit"}
+    assert read_by(lambda r: 0) == frozenset()
+    # The row handed to something else, indexed, captured or renamed: unknown, every column.
+    assert read_by(_reader_passes_the_row_on) is None
+    assert read_by(lambda r: r[0]) is None
+    assert read_by(lambda r: [r.x for _ in range(2)]) is None
+    assert read_by(lambda r: getattr(r, "phone")) is None  # noqa: B009
+    assert read_by(len) is None
+
+
+def test_plan_with_a_leaf_reading_more_than_attributes_narrows_nothing() -> None:
+    from compiler.plan import ConnectionPlan, LeafField, NodesPart, ObjectPlan
+
+    person = specs()["Person"]
+    plain = ObjectPlan(person, [LeafField("phone", person.leaves["phone"], str, False, "str")])
+    assert plain.columns == {"phone", "id", "province_scope"}  # the leaf, the relation, the owner
+    opaque = ObjectPlan(person, [LeafField("x", Leaf(None, _reader_passes_the_row_on), str, False, "str")])
+    assert opaque.columns is None
+    assert ConnectionPlan("PersonConnection", [NodesPart("nodes", plain)]).columns == plain.columns
+    assert ConnectionPlan("PersonConnection", [NodesPart("a", plain), NodesPart("b", opaque)]).columns is None
+    assert ConnectionPlan("PersonConnection", []).columns == frozenset()
+
+
+@pytest.mark.parametrize("role", ["admin", "officer.hanoi", "analyst"])
+async def test_units_employees_compiled_selects_only_what_the_view_reads(
+    api: Api, compiled_on: None, role: str
+) -> None:
+    """The roster's statement carries the columns the plan reads (the seven fields, the relation's
+    and the batch's own), not the seventeen of a person, and answers as the ordinary path does."""
+    from sqlalchemy import event
+
+    engine = api.app.state.runtime.engine.sync_engine
+    seen: list[str] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, _p: Any, _ctx: Any, _many: bool) -> None:
+        if "unit_member" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    variables = {"units": 3, "people": 4}
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        body = await ask(api, UNITS, variables, as_=role)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert body["extensions"]["debug"]["executor"] == "compiled"
+    (page, *_) = [s for s in seen if "LIMIT" in s.upper()]
+    selected = page[: page.upper().index("FROM")]
+    for column in (
+        "social_insurance_code",
+        "full_name",
+        "date_of_birth",
+        "phone",
+        "province_scope",
+        "unit_id",
+    ):
+        assert column in selected
+    for column in ("street", "id_number", "search_name", "ward_code", "address_scheme"):
+        assert column not in selected
+    hook_settings = api.app.state.runtime.settings
+    api.app.state.runtime.settings = dataclasses.replace(hook_settings, compiler="off")
+    try:
+        ordinary = await ask(api, UNITS, variables, as_=role)
+    finally:
+        api.app.state.runtime.settings = hook_settings
+    assert ordinary["extensions"]["debug"].get("executor") != "compiled"
+    assert body["data"] == ordinary["data"] and body.get("errors") == ordinary.get("errors")
