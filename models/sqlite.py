@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event
@@ -116,6 +117,22 @@ async def _read_here(connection: sqlite3.Connection, operation: str, parameters:
         raise
     finally:
         connection.set_progress_handler(None, 0)
+
+
+async def read(dbapi_connection: Any, operation: str, parameters: Sequence[Any]) -> list[Any] | None:
+    """A SELECT's driver rows, run as a OneTripCursor runs it (here while short, else in the
+    connection's thread), for a caller that has already done SQLAlchemy's part of an execution
+    (models/statements.py); None if `dbapi_connection` is not one of ours."""
+    if not isinstance(dbapi_connection, OneTripConnection):
+        return None
+    connection = dbapi_connection._connection
+    if dbapi_connection.reads_here and operation not in LONG_READS:
+        here = await _read_here(connection._conn, operation, parameters)
+        if here is not None:
+            return here[3]
+        _long(operation)
+    outcome: Outcome = await connection._execute(_run, connection._conn, operation, parameters, False)
+    return outcome[3]
 
 
 def is_read(operation: str) -> bool:

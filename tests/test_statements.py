@@ -111,3 +111,85 @@ def test_child_list_of_many_rows_ordered_by_a_nullable_column_refused() -> None:
             person_t.c.id > 0,
             many=True,
         )
+
+
+async def _people(session: Any, ids: list[int]) -> list[Any]:
+    from sqlalchemy import select
+
+    from models.statements import ids_in, run
+    from models.tables import person_t
+
+    return await run(
+        session,
+        "test_people_by_id",
+        [person_t.c.id > 0],
+        lambda parts: select(person_t.c.id, person_t.c.full_name).where(ids_in(person_t.c.id), *parts),
+        {"ids": ids},
+    )
+
+
+async def test_statement_run_again_read_straight_from_the_driver_same_rows_counted_and_seen(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a statement's rows are known and the transaction has its connection, SQLite's reads
+    skip SQLAlchemy's execution context (models/statements._direct): the same rows, the same
+    statement count and read tables, the same cursor events."""
+    from sqlalchemy import event
+
+    from models import statements
+    from models.engine import count_statements
+
+    runtime = api.app.state.runtime
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's reads run through SQLAlchemy's execution")
+    through_sqlalchemy: list[object] = []
+    real = statements._run
+
+    def counted(*args: Any) -> Any:
+        through_sqlalchemy.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(statements, "_run", counted)
+    seen: list[str] = []
+
+    def before(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engine = runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        async with runtime.sessionmaker() as session:
+            with count_statements() as counter:
+                first = await _people(session, [1, 2, 3])
+                again = await _people(session, [1, 2, 3])
+                other = await _people(session, [2])
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert first and again == first and [tuple(r) for r in other] == [tuple(r) for r in first if r.id == 2]
+    assert again[0].full_name == first[0].full_name
+    assert len(through_sqlalchemy) == 1  # the first one only
+    assert counter.count == 3 and "person" in counter.read and not counter.wrote
+    assert len(seen) == 3 and all("FROM person" in s for s in seen)
+
+
+async def test_statement_read_failing_at_the_driver_run_again_through_sqlalchemy(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from models import sqlite
+
+    if api.app.state.runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's reads run through SQLAlchemy's execution")
+
+    tried: list[str] = []
+
+    async def failing(_connection: Any, statement: str, _parameters: Any) -> Any:
+        tried.append(statement)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    async with api.app.state.runtime.sessionmaker() as session:
+        first = await _people(session, [1, 2])
+        monkeypatch.setattr(sqlite, "read", failing)
+        assert await _people(session, [1, 2]) == first  # SQLAlchemy's execution answered it
+    assert len(tried) == 1 and "FROM person" in tried[0]
