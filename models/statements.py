@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, String, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
@@ -40,7 +41,7 @@ from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean, TypeDecorator
 
-from models import sqlite
+from models import postgresql, sqlite
 from models.sqlite import OneTripConnection
 
 
@@ -316,27 +317,33 @@ def _open_connection(session: AsyncSession) -> Connection | None:
 
 
 async def _direct(session: AsyncSession, built: Built, values: dict[str, Any]) -> list[Any] | None:
-    """The rows straight from the driver (SQLite), or None: SQLAlchemy's execution then.
+    """The rows straight from the driver, or None: SQLAlchemy's execution then.
 
     What `_run` costs beyond the driver is SQLAlchemy's execution context (parameters, cursor,
     result), 60–100 microseconds a statement: the citizen's home screen is four statements of
     tens of microseconds each. Once a statement has run through `_run` (its typed rows known) and
     the session's transaction has its connection, it runs here: the same text and processed
     parameters SQLAlchemy would send, the same cursor events (the statement counter, the answer
-    cache's read tracking, anything listening), the same typed rows. A driver error is left to
-    `_run` to raise as SQLAlchemy does (a read changes nothing to run again)."""
+    cache's read tracking, anything listening), the same typed rows. On SQLite a driver error is
+    left to `_run` to raise as SQLAlchemy does (a read changes nothing to run again); on
+    PostgreSQL, whose transaction a failed statement aborts, it is wrapped here as SQLAlchemy
+    wraps it (a timeout stays a timeout: QUERY_TOO_COMPLEX)."""
     connection = _open_connection(session)
     if connection is None:
         return None
     compiled = built.compiled_for(connection.dialect)
     hydrate = built.hydrate.get(id(compiled))
     dbapi_connection = connection.connection.dbapi_connection
-    if hydrate is None or not isinstance(dbapi_connection, OneTripConnection):
+    on_sqlite = isinstance(dbapi_connection, OneTripConnection)
+    if hydrate is None or not (on_sqlite or isinstance(dbapi_connection, AsyncAdapt_asyncpg_connection)):
         return None
     state = compiled.construct_expanded_state(values)
     processors = built.processors.get(id(compiled))
     if processors is None:
-        processors = built.processors[id(compiled)] = dict(compiled._bind_processors)
+        # A tuple's bind has a sequence of processors: only ever used expanded (`state.processors`).
+        processors = built.processors[id(compiled)] = {
+            name: p for name, p in compiled._bind_processors.items() if callable(p)
+        }
     if state.processors:
         processors = {**processors, **state.processors}
     given = state.parameters
@@ -348,10 +355,17 @@ async def _direct(session: AsyncSession, built: Built, values: dict[str, Any]) -
     events = connection._has_events or connection.engine._has_events
     if events:
         connection.dispatch.before_cursor_execute(connection, None, statement, parameters, None, False)
-    try:
-        raw = await sqlite.read(dbapi_connection, statement, parameters)
-    except Exception:  # raised again, as SQLAlchemy raises it, by `_run`
-        return None
+    if on_sqlite:
+        try:
+            raw = await sqlite.read(dbapi_connection, statement, parameters)
+        except Exception:  # raised again, as SQLAlchemy raises it, by `_run`
+            return None
+    else:
+        try:
+            raw = await postgresql.read(dbapi_connection, statement, parameters)
+        except connection.dialect.loaded_dbapi.Error as error:
+            connection._handle_dbapi_exception(error, statement, parameters, None, None)  # raises
+            raise
     if raw is None:
         return None
     if events:

@@ -131,17 +131,15 @@ async def _people(session: Any, ids: list[int]) -> list[Any]:
 async def test_statement_run_again_read_straight_from_the_driver_same_rows_counted_and_seen(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Once a statement's rows are known and the transaction has its connection, SQLite's reads
-    skip SQLAlchemy's execution context (models/statements._direct): the same rows, the same
-    statement count and read tables, the same cursor events."""
+    """Once a statement's rows are known and the transaction has its connection, reads skip
+    SQLAlchemy's execution context (models/statements._direct): the same rows, the same statement
+    count and read tables, the same cursor events, on both backends."""
     from sqlalchemy import event
 
     from models import statements
     from models.engine import count_statements
 
     runtime = api.app.state.runtime
-    if runtime.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL's reads run through SQLAlchemy's execution")
     through_sqlalchemy: list[object] = []
     real = statements._run
 
@@ -193,3 +191,35 @@ async def test_statement_read_failing_at_the_driver_run_again_through_sqlalchemy
         monkeypatch.setattr(sqlite, "read", failing)
         assert await _people(session, [1, 2]) == first  # SQLAlchemy's execution answered it
     assert len(tried) == 1 and "FROM person" in tried[0]
+
+
+async def test_statement_read_failing_on_postgresql_raised_as_sqlalchemy_raises_it(api: Api) -> None:
+    """PostgreSQL aborts the transaction of a failed statement: the direct read may not run it
+    again. A statement timeout must reach the caller as SQLAlchemy's error with the server's
+    message (what resolvers/statistics.py turns into QUERY_TOO_COMPLEX)."""
+    from sqlalchemy import bindparam, func, select, text
+    from sqlalchemy.exc import DBAPIError
+
+    from models.statements import run
+    from models.tables import person_t
+
+    if api.app.state.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's failed reads run again through SQLAlchemy")
+
+    async def slow(session: Any, seconds: float) -> list[Any]:
+        return await run(
+            session,
+            "test_slow_read",
+            [person_t.c.id > 0],
+            lambda parts: select(func.count(), func.pg_sleep(bindparam("seconds"))).where(*parts),
+            {"seconds": seconds},
+        )
+
+    async with api.app.state.runtime.sessionmaker() as session:
+        await slow(session, 0)  # built, run through SQLAlchemy: its rows known
+        await session.execute(text("SET LOCAL statement_timeout = 50"))
+        with pytest.raises(DBAPIError, match="statement timeout"):
+            await slow(session, 2)
+        with pytest.raises(DBAPIError, match="current transaction is aborted"):
+            await session.execute(text("SELECT 1"))
+        await session.rollback()
