@@ -18,7 +18,7 @@ from resolvers.loaders import PERSON_ORDER, PERSON_ORDER_DEIDENTIFIED
 from resolvers.outcomes import Problems
 from resolvers.pagination import page
 from resolvers.reference import known_province
-from resolvers.slices import Slice, fetch_page, where_all
+from resolvers.slices import Slice, fetch_page_of
 
 
 async def person_by_code(context: Context, code: str) -> Any | None:
@@ -58,8 +58,7 @@ async def persons(
     province = await known_province(context, province_code)
     if unit_code is not None and not (1 <= len(unit_code) <= 16):
         raise BadUserInput("unitCode: a unit code has 1 to 16 characters.", "unitCode")
-    statement = where_all(
-        select(person_t),
+    conditions = (
         scopes.persons(viewer),
         contains(person_t.c.search_name, folded) if folded else None,
         person_t.c.province_scope == province if province else None,
@@ -73,7 +72,9 @@ async def persons(
         if unit_code
         else None,
     )
-    return await fetch_page(context.session, statement, ordering, page_)
+    return await fetch_page_of(
+        context.session, "persons", lambda: select(person_t), conditions, ordering, page_
+    )
 
 
 def check_year(year: int | None) -> None:

@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.statements import run
 from resolvers.pagination import Cursors, Key, Ordering, Page
 
 
@@ -43,6 +44,42 @@ async def fetch_page(
     async def count() -> int:
         counted = count_statement if count_statement is not None else statement
         total = await session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
+        return int(total or 0)
+
+    return Slice(
+        rows=window,
+        has_next=has_next,
+        has_previous=page.after is not None,
+        ordering=ordering,
+        count=count,
+        cursors=page.cursors,
+    )
+
+
+async def fetch_page_of(
+    session: AsyncSession,
+    name: str,
+    base: Callable[[], Select[Any]],
+    conditions: Sequence[ColumnElement[bool] | None],
+    ordering: Ordering,
+    page: Page,
+) -> Slice:
+    """One page of `base()` narrowed by the `conditions` given (None: not given), as `fetch_page`
+    reads it, but with the statement built once per shape (models/statements.py): the row scope,
+    the filters and the cursor are its parts, their values and the page size its parameters."""
+    parts = [c for c in conditions if c is not None]
+    if page.after is not None:
+        parts.append(ordering.after(page.after))
+
+    def build(narrowing: Sequence[ColumnElement[Any]]) -> Select[Any]:
+        return base().where(*narrowing).order_by(*ordering.order_by()).limit(bindparam("page_limit"))
+
+    rows = await run(session, (name, ordering.tag), parts, build, {"page_limit": page.first + 1})
+    window, has_next = page.window(rows)
+
+    async def count() -> int:
+        counted = where_all(base(), *conditions)
+        total = await session.scalar(select(func.count()).select_from(counted.subquery()))
         return int(total or 0)
 
     return Slice(

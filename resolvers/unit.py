@@ -29,7 +29,7 @@ from resolvers.recording import (
 )
 from resolvers.reference import known_province
 from resolvers.registration import AddressValue, CheckedAddress, check_address, check_text
-from resolvers.slices import Slice, fetch_page, where_all
+from resolvers.slices import Slice, fetch_page_of
 
 UNIT_ORDER = Ordering("unit", (unit_t.c.code,), kinds=("str",))
 # participatingUnits: the open view, the same for everyone.
@@ -63,14 +63,13 @@ async def units(
     province = await known_province(context, province_code)
     if tax_code is not None and not TAX_CODE.match(tax_code):
         raise BadUserInput("taxCode: a tax code is 10 digits, or 10 digits, a dash and 3 digits.", "taxCode")
-    statement = where_all(
-        select(unit_t),
+    conditions = (
         true() if public else scopes.units(context.viewer),
         contains(unit_t.c.search_name, folded) if folded else None,
         unit_t.c.province_scope == province if province else None,
         unit_t.c.tax_code == tax_code if tax_code else None,
     )
-    return await fetch_page(context.session, statement, ordering, page_)
+    return await fetch_page_of(context.session, "units", lambda: select(unit_t), conditions, ordering, page_)
 
 
 # ---------- units ----------

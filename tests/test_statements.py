@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from models.statements import SHAPES
+from models import statements
 from tests.conftest import Api
+from tests.conftest import codes as codes_of
 
 PERIODS = """{ persons(first: 30) { nodes { socialInsuranceCode
   contributionPeriods(first: 3) { nodes { id } } } } }"""
@@ -16,7 +17,7 @@ PERIODS = """{ persons(first: 30) { nodes { socialInsuranceCode
 
 def _shapes(name: str) -> set[object]:
     # A shape's key: (the statement's key, whose first item is the list's name; the parts' structure).
-    return {key for key in SHAPES._built if isinstance(key, tuple) and key[0][0] == name}
+    return {key for key in statements.SHAPES._built if isinstance(key, tuple) and key[0][0] == name}
 
 
 async def _periods(api: Api, viewer: str) -> set[str]:
@@ -136,7 +137,6 @@ async def test_statement_run_again_read_straight_from_the_driver_same_rows_count
     count and read tables, the same cursor events, on both backends."""
     from sqlalchemy import event
 
-    from models import statements
     from models.engine import count_statements
 
     runtime = api.app.state.runtime
@@ -223,3 +223,33 @@ async def test_statement_read_failing_on_postgresql_raised_as_sqlalchemy_raises_
         with pytest.raises(DBAPIError, match="current transaction is aborted"):
             await session.execute(text("SELECT 1"))
         await session.rollback()
+
+
+async def test_persons_page_built_once_bound_per_officer_and_cursor(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The root list of persons is one shape per (scope, filters, cursor) structure: another
+    officer and another cursor bind their own values into it, and a cursor stays its scope's."""
+    monkeypatch.setattr(statements, "SHAPES", statements.Shapes())  # none built by earlier tests
+    query = """query($after: String) { persons(first: 3, after: $after) {
+      nodes { socialInsuranceCode } pageInfo { endCursor } } }"""
+
+    async def codes(viewer: str, **variables: Any) -> tuple[list[str], Any]:
+        body = await api.post(query, variables, as_=viewer, fresh=True)
+        assert "errors" not in body, body["errors"]
+        persons = body["data"]["persons"]
+        return [n["socialInsuranceCode"] for n in persons["nodes"]], persons["pageInfo"]["endCursor"]
+
+    hanoi, cursor = await codes("officer.hanoi")
+    built = _shapes("persons")
+    hcm, _ = await codes("officer.hcm")
+    assert hanoi and hcm and not set(hanoi) & set(hcm)
+    assert _shapes("persons") == built  # HCM's officer bound HCM into Hanoi's statement
+    following, _ = await codes("officer.hanoi", after=cursor)
+    assert following and following[0] > hanoi[-1]
+    with_cursor = _shapes("persons")
+    assert len(with_cursor) == len(built) + 1  # the cursor's comparison: a part of its own
+    assert (await codes("officer.hanoi", after=cursor))[0] == following
+    assert _shapes("persons") == with_cursor
+    refused = await api.post(query, {"after": cursor}, as_="officer.hcm", fresh=True)
+    assert codes_of(refused) == ["BAD_USER_INPUT"]  # Hanoi's cursor in HCM's scope
