@@ -12,8 +12,9 @@ list on every execution. Here:
 * the parent ids are one parameter (`ids_in`): on PostgreSQL an array, so the SQL text does not
   depend on how many there are (asyncpg's prepared statements see one text); on SQLite a list
   expanded into the text at each execution, which its planner reads best;
-* it is compiled once per dialect and executed through the connection with its parameters, so the
-  statement counter and the read/write tracking (cursor events) see it as any other.
+* it is compiled once per dialect and executed with its parameters, through the connection the
+  first time and then straight through the driver (`_direct`), the cursor events fired either
+  way, so the statement counter and the read/write tracking see it as any other.
 
 The rows are tuples with the columns as attributes, each value through its type's processor as
 SQLAlchemy's rows are (`typed_rows`, made once per compiled statement): plans and resolvers read
@@ -328,14 +329,24 @@ async def _direct(session: AsyncSession, built: Built, values: dict[str, Any]) -
     left to `_run` to raise as SQLAlchemy does (a read changes nothing to run again); on
     PostgreSQL, whose transaction a failed statement aborts, it is wrapped here as SQLAlchemy
     wraps it (a timeout stays a timeout: QUERY_TOO_COMPLEX)."""
+    bind = session.bind
+    if bind is None:
+        return None
+    compiled = built.compiled_for(bind.dialect)
+    hydrate = built.hydrate.get(id(compiled))
+    if hydrate is None:
+        return None  # not run yet: `_run` learns its rows' types
     connection = _open_connection(session)
     if connection is None:
-        return None
-    compiled = built.compiled_for(connection.dialect)
-    hydrate = built.hydrate.get(id(compiled))
+        # The request's first statement: the connection is checked out and its transaction begun
+        # as for any statement, then the read goes the short way.
+        await session.connection()
+        connection = _open_connection(session)
+        if connection is None:
+            return None
     dbapi_connection = connection.connection.dbapi_connection
     on_sqlite = isinstance(dbapi_connection, OneTripConnection)
-    if hydrate is None or not (on_sqlite or isinstance(dbapi_connection, AsyncAdapt_asyncpg_connection)):
+    if not (on_sqlite or isinstance(dbapi_connection, AsyncAdapt_asyncpg_connection)):
         return None
     state = compiled.construct_expanded_state(values)
     processors = built.processors.get(id(compiled))

@@ -161,13 +161,17 @@ async def test_statement_run_again_read_straight_from_the_driver_same_rows_count
                 first = await _people(session, [1, 2, 3])
                 again = await _people(session, [1, 2, 3])
                 other = await _people(session, [2])
+            async with runtime.sessionmaker() as fresh:  # its first statement: checked out, then short
+                with count_statements() as fresh_counter:
+                    assert await _people(fresh, [1, 2, 3]) == first
     finally:
         event.remove(engine, "before_cursor_execute", before)
     assert first and again == first and [tuple(r) for r in other] == [tuple(r) for r in first if r.id == 2]
     assert again[0].full_name == first[0].full_name
     assert len(through_sqlalchemy) == 1  # the first one only
     assert counter.count == 3 and "person" in counter.read and not counter.wrote
-    assert len(seen) == 3 and all("FROM person" in s for s in seen)
+    assert fresh_counter.count == 1 and "person" in fresh_counter.read
+    assert len(seen) == 4 and all("FROM person" in s for s in seen)
 
 
 async def test_statement_read_failing_at_the_driver_run_again_through_sqlalchemy(
