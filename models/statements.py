@@ -153,8 +153,12 @@ class Built:
     compiled: dict[tuple[str, str, Any], SQLCompiler] = field(default_factory=dict)
     # Per compiled form: how a driver row becomes a typed row (None: SQLAlchemy's rows).
     hydrate: dict[int, Callable[[Sequence[Any]], list[Any]] | None] = field(default_factory=dict)
-    # Per compiled form: its parameters' processors (the direct path's copy of SQLAlchemy's).
-    processors: dict[int, dict[str, Callable[[Any], Any]]] = field(default_factory=dict)
+    # Per compiled form: the names of its expanded lists (`_bound`), or () with the form in
+    # `literal` when a value is rendered into its text; per form, lengths and names given: the
+    # text and the plan of its positional parameters.
+    expanding: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    literal: set[int] = field(default_factory=set)
+    bindings: dict[Hashable, tuple[str, list[Binding]]] = field(default_factory=dict)
 
     def compiled_for(self, dialect: Dialect) -> SQLCompiler:
         # Dialects of the same name, driver and server version compile alike (the tests make an
@@ -348,21 +352,7 @@ async def _direct(session: AsyncSession, built: Built, values: dict[str, Any]) -
     on_sqlite = isinstance(dbapi_connection, OneTripConnection)
     if not (on_sqlite or isinstance(dbapi_connection, AsyncAdapt_asyncpg_connection)):
         return None
-    state = compiled.construct_expanded_state(values)
-    processors = built.processors.get(id(compiled))
-    if processors is None:
-        # A tuple's bind has a sequence of processors: only ever used expanded (`state.processors`).
-        processors = built.processors[id(compiled)] = {
-            name: p for name, p in compiled._bind_processors.items() if callable(p)
-        }
-    if state.processors:
-        processors = {**processors, **state.processors}
-    given = state.parameters
-    parameters = [
-        processors[name](given[name]) if name in processors else given[name]
-        for name in state.positiontup or ()
-    ]
-    statement = state.statement
+    statement, parameters = _bound(built, compiled, values)
     events = connection._has_events or connection.engine._has_events
     if events:
         connection.dispatch.before_cursor_execute(connection, None, statement, parameters, None, False)
@@ -382,6 +372,82 @@ async def _direct(session: AsyncSession, built: Built, values: dict[str, Any]) -
     if events:
         connection.dispatch.after_cursor_execute(connection, None, statement, parameters, None, False)
     return _hydrated(hydrate, raw)
+
+
+# How one execution's positional parameters are read from its values: per position, the value's
+# name, its index in an expanded list (-1: not a list), its processor, and the statement's own value
+# for a name the caller does not give.
+Binding = tuple[str, int, Callable[[Any], Any] | None, Any]
+_MISSING = object()
+# Kept per statement: this many (lengths, names) plans, of lists this long at most in all (a page
+# of ids is tens; a text with thousands of its own placeholders is not worth keeping).
+BINDINGS_KEPT = 64
+BINDINGS_LONGEST = 256
+
+
+def _bound(built: Built, compiled: SQLCompiler, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The text and positional parameters SQLAlchemy would send for `values`.
+
+    SQLAlchemy works them out per execution (`construct_expanded_state`: every bind's value, the
+    IN lists expanded into the text by a regular expression), a tenth of the citizen's home
+    screen. They depend on the values only through the lengths of the expanded lists (and the
+    names given), so the text and a plan of the positions are kept per compiled statement and
+    those lengths; a statement with a value rendered into its text (`literal_execute`) is worked
+    out every time."""
+    expanding = built.expanding.get(id(compiled))
+    if expanding is None:
+        late = compiled.post_compile_params
+        if compiled.literal_execute_params or any(b.literal_execute or not b.expanding for b in late):
+            expanding = built.expanding[id(compiled)] = ()  # type: ignore[assignment]
+            built.literal.add(id(compiled))
+        else:
+            expanding = built.expanding[id(compiled)] = tuple(sorted(b.key for b in late))
+    if id(compiled) in built.literal:
+        return _worked_out(compiled, values)
+    lengths = tuple(len(values[n]) for n in expanding)
+    if sum(lengths) > BINDINGS_LONGEST:
+        return _worked_out(compiled, values)
+    key = (id(compiled), lengths, tuple(values))
+    known = built.bindings.get(key)
+    if known is None:
+        if len(built.bindings) >= BINDINGS_KEPT:
+            built.bindings.clear()
+        known = built.bindings[key] = _bindings(compiled, values)
+    statement, bindings = known
+    parameters = []
+    for name, index, processor, constant in bindings:
+        value = constant if constant is not _MISSING else values[name] if index < 0 else values[name][index]
+        parameters.append(value if processor is None else processor(value))
+    return statement, parameters
+
+
+def _bindings(compiled: SQLCompiler, values: dict[str, Any]) -> tuple[str, list[Binding]]:
+    state = compiled.construct_expanded_state(values)
+    processors = {name: p for name, p in compiled._bind_processors.items() if callable(p)}
+    processors.update(state.processors)  # type: ignore[arg-type]
+    expanded = {
+        e: (name, i) for name, names in state.parameter_expansion.items() for i, e in enumerate(names)
+    }
+    # A bind is given by its key (an anonymous one's is not the name it has in the text).
+    keys = {name: bind.key for name, bind in compiled.binds.items()}
+    bindings: list[Binding] = []
+    for position in state.positiontup or ():
+        name, index = expanded.get(position, (position, -1))
+        key = keys.get(name, name)
+        constant = _MISSING if key in values else state.parameters[position]
+        bindings.append((key, index, processors.get(position), constant))
+    return state.statement, bindings
+
+
+def _worked_out(compiled: SQLCompiler, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    state = compiled.construct_expanded_state(values)
+    processors = {name: p for name, p in compiled._bind_processors.items() if callable(p)}
+    processors.update(state.processors)  # type: ignore[arg-type]
+    given = state.parameters
+    return state.statement, [
+        processors[n](given[n]) if n in processors else given[n]  # type: ignore[operator]
+        for n in state.positiontup or ()
+    ]
 
 
 def _hydrated(hydrate: Callable[[Sequence[Any]], list[Any]], raw: Sequence[Any]) -> list[Any]:
