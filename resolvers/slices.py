@@ -39,21 +39,8 @@ async def fetch_page(
     if page.after is not None:
         paged = paged.where(ordering.after(page.after))
     rows = (await session.execute(paged.order_by(*ordering.order_by()).limit(page.first + 1))).all()
-    window, has_next = page.window(rows)
-
-    async def count() -> int:
-        counted = count_statement if count_statement is not None else statement
-        total = await session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
-        return int(total or 0)
-
-    return Slice(
-        rows=window,
-        has_next=has_next,
-        has_previous=page.after is not None,
-        ordering=ordering,
-        count=count,
-        cursors=page.cursors,
-    )
+    counted = count_statement if count_statement is not None else statement
+    return _slice(session, rows, ordering, page, lambda: counted.order_by(None))
 
 
 async def fetch_page_of(
@@ -75,11 +62,22 @@ async def fetch_page_of(
         return base().where(*narrowing).order_by(*ordering.order_by()).limit(bindparam("page_limit"))
 
     rows = await run(session, (name, ordering.tag), parts, build, {"page_limit": page.first + 1})
+    return _slice(session, rows, ordering, page, lambda: where_all(base(), *conditions))
+
+
+def _slice(
+    session: AsyncSession,
+    rows: Sequence[Any],
+    ordering: Ordering,
+    page: Page,
+    counted: Callable[[], Select[Any]],
+) -> Slice:
+    """The page's rows (one more than the page was read: whether there is a next) and the count
+    of what `counted` makes, made and run only if asked for."""
     window, has_next = page.window(rows)
 
     async def count() -> int:
-        counted = where_all(base(), *conditions)
-        total = await session.scalar(select(func.count()).select_from(counted.subquery()))
+        total = await session.scalar(select(func.count()).select_from(counted().subquery()))
         return int(total or 0)
 
     return Slice(
