@@ -402,8 +402,8 @@ def _bound(built: Built, compiled: SQLCompiler, values: dict[str, Any]) -> tuple
             built.literal.add(id(compiled))
         else:
             expanding = built.expanding[id(compiled)] = tuple(sorted(b.key for b in late))
-    if id(compiled) in built.literal:
-        return _worked_out(compiled, values)
+    if id(compiled) in built.literal or any(n not in values for n in expanding):
+        return _worked_out(compiled, values)  # a list not given: SQLAlchemy's own error for it
     lengths = tuple(len(values[n]) for n in expanding)
     if sum(lengths) > BINDINGS_LONGEST:
         return _worked_out(compiled, values)

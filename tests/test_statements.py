@@ -301,3 +301,17 @@ def test_bound_parameters_same_as_sqlalchemy_works_them_out(dialect_name: str) -
                 made.append(part(contains(person_t.c.search_name, text)))
             values = parameters(built, made, {"ids": ids})  # type: ignore[arg-type]
             assert _bound(built, compiled, values) == _worked_out(compiled, values), (province, ids, text)
+
+
+def test_bound_parameters_of_a_list_not_given_refused_as_sqlalchemy_refuses_them() -> None:
+    from sqlalchemy import select
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.exc import InvalidRequestError
+
+    from models.statements import Built, _bound, ids_in
+    from models.tables import person_t
+
+    built = Built(select(person_t.c.id).where(ids_in(person_t.c.id)), ())
+    compiled = built.compiled_for(sqlite.dialect())
+    with pytest.raises(InvalidRequestError, match="ids"):
+        _bound(built, compiled, {})
