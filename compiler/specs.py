@@ -275,7 +275,7 @@ def _children(
         key_args = args_of(args)
         ids = [p.id for p in parents]
         keys = [(i, key_args, page_) for i in dict.fromkeys(ids)]
-        load = children.pages.load_fn if columns is None else children.narrowed(tuple(sorted(columns)))
+        load = children.pages.load_fn if columns is None else children.narrowed(columns)
         loaded = await load(keys) if keys else []
         found = {k[0]: v for k, v in zip(keys, loaded, strict=True)}
         spec = children.spec

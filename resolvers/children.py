@@ -152,11 +152,11 @@ def _padded(count: int) -> int:
     return size
 
 
-Columns = tuple[str, ...]  # the selected columns a caller reads, sorted (None: every column)
+Kept = tuple[str, ...]  # the selected columns a caller reads, sorted (None: every column)
 PageLoad = Callable[[list[PageKey]], Awaitable[list[tuple[list[Any], bool]]]]
 
 
-def _only(statement: Select[Any], keep: Columns | None) -> Select[Any]:
+def _only(statement: Select[Any], keep: Kept | None) -> Select[Any]:
     """The statement selecting only the columns named in `keep`: the same rows, fewer values.
     SQLite drops a subquery's columns that the outer select does not use, so narrowing the
     outermost select narrows every branch of a UNION ALL."""
@@ -172,47 +172,31 @@ async def _page_rows(
     parents: list[int],
     args: Args,
     page: Page,
-    keep: Columns | None = None,
+    keep: Kept | None = None,
 ) -> tuple[list[Any], bool]:
     """The rows of every parent's page, and whether each parent's rows come in the list's order."""
     parts = _parts(spec, args, page)
     presence = (tuple(a is not None for a in args), page.after is not None, keep)
     values: dict[str, Any] = {"page_limit": page.first + 1}
+    build: Callable[[Sequence[ColumnElement[Any]]], Select[Any]]
+    kind: tuple[Hashable, ...]
     if dialect_name(session) == "postgresql":
         values["ids"] = parents
         lateral = spec.lateral or _lateral
-        rows = await run(
-            session,
-            (spec.name, spec.ordering.tag, "lateral", presence),
-            parts,
-            lambda c: _only(lateral(spec, c), keep),
-            values,
-        )
-        return rows, True
-    if spec.many and len(parents) <= PER_PARENT_MAX:
+        kind, build, in_order = ("lateral",), lambda c: lateral(spec, c), True
+    elif spec.many and len(parents) <= PER_PARENT_MAX:
         size = _padded(len(parents))
         padded = parents + [NO_PARENT] * (size - len(parents))
         values.update({f"parent_{i}": p for i, p in enumerate(padded)})
-        rows = await run(
-            session,
-            (spec.name, spec.ordering.tag, "union", size, presence),
-            parts,
-            lambda c: _only(_union(spec, size, c), keep),
-            values,
-        )
-        return rows, False
-    values["ids"] = parents
-    rows = await run(
-        session,
-        (spec.name, spec.ordering.tag, "window", presence),
-        parts,
-        lambda c: _only(_window(spec, c), keep),
-        values,
-    )
-    return rows, True
+        kind, build, in_order = ("union", size), lambda c: _union(spec, size, c), False
+    else:
+        values["ids"] = parents
+        kind, build, in_order = ("window",), lambda c: _window(spec, c), True
+    key = (spec.name, spec.ordering.tag, *kind, presence)
+    return await run(session, key, parts, lambda c: _only(build(c), keep), values), in_order
 
 
-def page_load(session: AsyncSession, spec: ChildList, keep: Columns | None = None) -> PageLoad:
+def page_load(session: AsyncSession, spec: ChildList, keep: Kept | None = None) -> PageLoad:
     """The batch function of the pages of many parents: every (parent, arguments, page) key's
     rows and whether there are more. `keep` narrows the rows to those columns (with the parent's
     and the ordering's, which the batch itself reads)."""
@@ -284,17 +268,17 @@ class Children:
     pages: DataLoader[PageKey, tuple[list[Any], bool]]
     counts: DataLoader[CountKey, int]
     session: AsyncSession
-    _narrowed: dict[Columns, PageLoad] = field(default_factory=dict)
+    _narrowed: dict[frozenset[str], PageLoad] = field(default_factory=dict)
 
     @classmethod
     def of(cls, session: AsyncSession, spec: ChildList) -> Children:
         return cls(spec, page_loader(session, spec), count_loader(session, spec), session)
 
-    def narrowed(self, keep: Columns) -> PageLoad:
-        """The pages' batch function selecting only the columns `keep` (compiled plans)."""
-        found = self._narrowed.get(keep)
+    def narrowed(self, columns: frozenset[str]) -> PageLoad:
+        """The pages' batch function selecting only these columns (a compiled plan's)."""
+        found = self._narrowed.get(columns)
         if found is None:
-            found = self._narrowed[keep] = page_load(self.session, self.spec, keep)
+            found = self._narrowed[columns] = page_load(self.session, self.spec, tuple(columns))
         return found
 
     async def slice(self, parent: int, args: Args, page: Page) -> Slice:
