@@ -119,18 +119,26 @@ async def _read_here(connection: sqlite3.Connection, operation: str, parameters:
         connection.set_progress_handler(None, 0)
 
 
+async def _read(connection: Any, operation: str, parameters: Any) -> Outcome:
+    """A SELECT of a connection in WAL mode: here while short, else in the connection's thread."""
+    if operation not in LONG_READS:
+        here = await _read_here(connection._conn, operation, parameters)
+        if here is not None:
+            return here
+        _long(operation)
+    outcome: Outcome = await connection._execute(_run, connection._conn, operation, parameters, False)
+    return outcome
+
+
 async def read(dbapi_connection: Any, operation: str, parameters: Sequence[Any]) -> list[Any] | None:
-    """A SELECT's driver rows, run as a OneTripCursor runs it (here while short, else in the
-    connection's thread), for a caller that has already done SQLAlchemy's part of an execution
-    (models/statements.py); None if `dbapi_connection` is not one of ours."""
+    """A SELECT's driver rows, run as a OneTripCursor runs it, for a caller that has already done
+    SQLAlchemy's part of an execution (models/statements.py); None if `dbapi_connection` is not
+    one of ours."""
     if not isinstance(dbapi_connection, OneTripConnection):
         return None
     connection = dbapi_connection._connection
-    if dbapi_connection.reads_here and operation not in LONG_READS:
-        here = await _read_here(connection._conn, operation, parameters)
-        if here is not None:
-            return here[3]
-        _long(operation)
+    if dbapi_connection.reads_here:
+        return (await _read(connection, operation, parameters))[3]
     outcome: Outcome = await connection._execute(_run, connection._conn, operation, parameters, False)
     return outcome[3]
 
@@ -165,16 +173,13 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def _trip(self, operation: Any, parameters: Any, many: bool, commit: bool = False) -> None:
         connection = self._connection
         reads_here = getattr(self._adapt_connection, "reads_here", False)
-        if reads_here and not many and not commit and operation not in LONG_READS and is_read(operation):
+        if reads_here and not many and not commit and is_read(operation):
             try:
-                here = await_(_read_here(connection._conn, operation, parameters))
+                self._outcome = await_(_read(connection, operation, parameters))
             except Exception as error:
                 self._adapt_connection._handle_exception(error)
-            if here is not None:
-                self._outcome = here
-                self._rows = collections.deque(here[3])
-                return
-            _long(operation)
+            self._rows = collections.deque(self._outcome[3])
+            return
         try:
             self._outcome = await_(
                 connection._execute(_run, connection._conn, operation, parameters, many, commit)
