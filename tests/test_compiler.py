@@ -20,7 +20,7 @@ from compiler.plan import Plan, plain_attribute
 from compiler.specs import Leaf, global_id_of, specs
 from schema.node import global_id
 from tests.conftest import Api, Factory, codes
-from tests.transports import TRANSPORTS
+from tests.transports import HTTP, TRANSPORTS
 
 GOLDEN = "0113099841"
 
@@ -563,3 +563,43 @@ async def test_units_employees_compiled_selects_only_what_the_view_reads(
         api.app.state.runtime.settings = hook_settings
     assert ordinary["extensions"]["debug"].get("executor") != "compiled"
     assert body["data"] == ordinary["data"] and body.get("errors") == ordinary.get("errors")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("role", ["admin", "officer.hanoi", "analyst", "partner.employer"])
+async def test_units_employees_narrowed_over_every_transport_as_every_staff_role(
+    ways: Any, app: Any, transport: str, role: str
+) -> None:
+    """Over HTTP and both WebSocket protocols, as each role that may list units: the compiled
+    roster reads only the view's columns, and (verify mode, which the suite runs in) its answer,
+    masks and access-log reads are the ordinary executor's; the answer is the same on every way in."""
+    from sqlalchemy import event
+
+    engine = app.state.runtime.engine.sync_engine
+    seen: list[str] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, _p: Any, _ctx: Any, _many: bool) -> None:
+        if "unit_member" in statement and "LIMIT" in statement.upper():
+            seen.append(statement[: statement.upper().index("FROM")])
+
+    alias = transport.replace("-", "_")  # not an answer the cache already holds
+    # An employer may not read its employees' birth dates or phones (FORBIDDEN, as ordinarily).
+    fields = "socialInsuranceCode fullName" + ("" if role == "partner.employer" else " dateOfBirth phone")
+    query = f"""{{ units(first: 3) {{ nodes {{ {alias}: code
+      employees(first: 4) {{ nodes {{ {fields} }} }} }} }} }}"""
+    start = len(hook.MISMATCHES)
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        body = await ways.post(transport, query, as_=role)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert hook.MISMATCHES[start:] == []
+    assert "errors" not in body, body
+    ordinary = await ways.post(HTTP, query.replace(f"{alias}:", "code_again:"), as_=role)
+    assert [u["employees"] for u in body["data"]["units"]["nodes"]] == [
+        u["employees"] for u in ordinary["data"]["units"]["nodes"]
+    ]
+    if any(u["employees"]["nodes"] for u in body["data"]["units"]["nodes"]):
+        narrowed = [s for s in seen if "street" not in s and "id_number" not in s]
+        assert narrowed and all("full_name" in s and "province_scope" in s for s in narrowed)
+        assert all(("phone" in s) == ("phone" in fields) for s in narrowed)
