@@ -129,13 +129,17 @@ class ObjectPlan:
                 attribute = plain_attribute(read)
                 value = f"row.{attribute}" if attribute is not None else f"r{index}(row)"
                 slow = f"_slow(v, s{index}, {f.non_null}, {key})"
+                if not f.non_null:
+                    # A null of a nullable leaf is written as it is, without a call.
+                    slow = f"(None if v is None else {slow})"
                 if f.identity == "int":
                     test = "-2147483648 <= v <= 2147483647"
                     items.append(f"{key}: (v if ((v := {value}).__class__ is int and {test}) else {slow})")
                 elif f.identity is not None:
                     items.append(f"{key}: (v if (v := {value}).__class__ is {f.identity} else {slow})")
                 else:
-                    items.append(f"{key}: ({slow} if (v := {value}) is None else s{index}(v))")
+                    null = "None" if not f.non_null else slow
+                    items.append(f"{key}: ({null} if (v := {value}) is None else s{index}(v))")
             else:
                 name = f.link.policy or ""
                 if f.link.policy is not None and relation is not None:
