@@ -114,7 +114,12 @@ class ContributionAway(SQLModel, table=True):
     units by the people's province (the rollup has those of the unit's own province only)."""
 
     __tablename__ = "contribution_away"
-    __table_args__ = (Index("ix_away_province_unit", "province_scope", "unit_id"),)
+    __table_args__ = (
+        # A correction writes the person's away periods afresh (delete by person, then insert).
+        Index("ix_away_person", "person_id"),
+        # The statistics read a province's periods that end in or after the first year asked.
+        Index("ix_away_province_to", "province_scope", "to_month"),
+    )
 
     period_id: int = Field(primary_key=True, foreign_key="contribution_period.id")
     person_id: int

@@ -21,9 +21,8 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import GraphQLError
 from sqlalchemy import (
@@ -31,6 +30,8 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Numeric,
+    String,
+    and_,
     case,
     cast,
     func,
@@ -45,7 +46,7 @@ from sqlalchemy.sql import Select
 
 from auth.viewer import Role, Viewer
 from models import rules, visit_rollup
-from models.contribution import LEVEL_BY_TYPE, LEVEL_PROVINCE, LEVEL_UNIT
+from models.contribution import ALL, LEVEL_BY_TYPE, LEVEL_PROVINCE, LEVEL_UNIT
 from models.tables import away_t, facility_t, return_t, rollup_t, unit_t, visit_rollup_t
 from resolvers.context import Context, require_viewer
 from resolvers.errors import BadUserInput
@@ -122,13 +123,27 @@ def _years(first: int, last: int) -> Any:
     return union_all(*rows).cte("years")
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    values: dict[str, Any]
+class Group(NamedTuple):
+    """One group of contributionStatistics (a tuple: answers hold up to every unit of the country).
+    `values` are the group's dimensions, in the order of `groupBy`."""
+
+    values: tuple[Any, ...]
     headcount: int | None
     person_months: int | None
     salary_months: Decimal | None
     contributions: Decimal | None
+
+
+ZERO_MONEY = Decimal("0.00")
+
+
+def hundredths(amount: int, divisor: int = 1) -> Decimal:
+    """`amount / divisor` hundredths as VND, rounded half to even (what `Decimal.quantize` does)."""
+    if divisor != 1:
+        amount, rest = divmod(amount, divisor)
+        if 2 * rest > divisor or (2 * rest == divisor and amount % 2):
+            amount += 1
+    return Decimal(amount).scaleb(-2)
 
 
 async def _run(context: Context, statement: Select[Any]) -> Sequence[Any]:
@@ -163,7 +178,7 @@ async def _run(context: Context, statement: Select[Any]) -> Sequence[Any]:
     return result.all()
 
 
-def suppressed(cells: Sequence[tuple[dict[str, Any], int]]) -> set[int]:
+def suppressed(cells: Sequence[tuple[tuple[Any, ...], int]]) -> set[int]:
     """The positions of the cells (their dimension values, their number of people) to hide: the
     small ones, and complements until no set of cells that adds up to an askable total (the same
     values but for one dimension) holds exactly one hidden cell. Each round hides one more cell or
@@ -171,18 +186,21 @@ def suppressed(cells: Sequence[tuple[dict[str, Any], int]]) -> set[int]:
     hidden = {i for i, (_, people) in enumerate(cells) if people < K_ANONYMITY}
     if not hidden:
         return hidden
-    dimensions = list(cells[0][0])
+    # The sets do not change from round to round, only what is hidden in them: made once, in the
+    # order the rounds visit them (dimension by dimension, each in the order of its first cell).
+    sets: list[list[int]] = []
+    for dimension in range(len(cells[0][0])):
+        by_rest: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for i, (values, _) in enumerate(cells):
+            by_rest[values[:dimension] + values[dimension + 1 :]].append(i)
+        sets.extend(members for members in by_rest.values() if len(members) > 1)
     changed = True
     while changed:
         changed = False
-        for dimension in dimensions:
-            sets: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-            for i, (values, _) in enumerate(cells):
-                sets[tuple(v for d, v in values.items() if d != dimension)].append(i)
-            for members in sets.values():
-                if len(members) > 1 and sum(i in hidden for i in members) == 1:
-                    hidden.add(min((i for i in members if i not in hidden), key=lambda i: (cells[i][1], i)))
-                    changed = True
+        for members in sets:
+            if len(hidden.intersection(members)) == 1:
+                hidden.add(min((i for i in members if i not in hidden), key=lambda i: (cells[i][1], i)))
+                changed = True
     return hidden
 
 
@@ -244,77 +262,123 @@ def _contribution_statement(
     months = r.c.home_person_months if home else r.c.person_months
     pay = r.c.home_salary_months if home else r.c.salary_months
     zero = literal(0, BigInteger)
-    parts: list[Select[Any]] = [
-        scoped(
-            select(
-                *dimensions(r, r.c.year),
-                (persons if by_year else case((r.c.year == first, persons), else_=entrants)).label(
-                    "headcount"
-                ),
-                months.label("person_months"),
-                pay.label("salary_months"),
-                # Over every type no rate applies (the resolver answers 0): not computed either.
-                (
-                    cast(pay, Numeric(38, 0))
-                    * _rate(r.c.insurance_type, r.c.year, first, last, insurance_type)
-                    if by_type
-                    else zero
-                ).label("contributions"),
-                persons.label("present"),
-            )
-            .select_from(r)
-            .where(r.c.level == level, r.c.year >= first, r.c.year <= last),
-            r,
+    rows = [r.c.level == level, r.c.year >= first, r.c.year <= last]
+    back = return_t
+    returned = [back.c.level == level, back.c.year > first, back.c.year <= last, back.c.previous_year < first]
+    if not by_type:
+        # Implied by an untyped level, but said: the index (level, type, year, …) then reads the
+        # range of years only, not every year of the level.
+        rows.append(r.c.insurance_type == ALL)
+        returned.append(back.c.insurance_type == ALL)
+    headcount = persons if by_year else case((r.c.year == first, persons), else_=entrants)
+    contributions = (
+        cast(pay, Numeric(38, 0)) * _rate(r.c.insurance_type, r.c.year, first, last, insurance_type)
+        if by_type
+        else zero  # over every type no rate applies (the resolver answers 0): not computed either
+    )
+    returns = scoped(
+        select(
+            *dimensions(back, back.c.year),
+            func.sum(back.c.home_persons if home else back.c.persons).label("headcount"),
         )
-    ]
-    if not by_year:
-        back = return_t
-        parts.append(
+        .select_from(back)
+        .where(*returned),
+        back,
+    ).group_by(*dimensions(back, back.c.year))
+    groups: Any
+    keys: list[Any]
+    if not home:
+        # Each part grouped by itself, then joined: the rollup's rows (a unit's every year: hundreds
+        # of thousands at national scale) are added up once, not appended to the returns first.
+        rolled = (
             scoped(
                 select(
-                    *dimensions(back, back.c.year),
-                    (back.c.home_persons if home else back.c.persons).label("headcount"),
+                    *dimensions(r, r.c.year),
+                    func.sum(headcount).label("headcount"),
+                    func.sum(months).label("person_months"),
+                    func.sum(pay).label("salary_months"),
+                    func.sum(contributions).label("contributions"),
+                )
+                .select_from(r)
+                .where(*rows),
+                r,
+            )
+            .group_by(*dimensions(r, r.c.year))
+            .having(func.sum(persons) > 0)
+            .subquery("rolled")
+        )
+        keys = [rolled.c[label] for label in labels]
+        headcounts: ColumnElement[Any] = rolled.c.headcount
+        source: Any = rolled
+        if not by_year:
+            again = returns.subquery("again")
+            headcounts = rolled.c.headcount + func.coalesce(again.c.headcount, 0)
+            source = rolled.outerjoin(again, and_(*(rolled.c[label] == again.c[label] for label in labels)))
+        groups = select(
+            *keys,
+            headcounts.label("headcount"),
+            rolled.c.person_months,
+            rolled.c.salary_months,
+            rolled.c.contributions,
+        ).select_from(source)
+    else:
+        parts: list[Select[Any]] = [
+            scoped(
+                select(
+                    *dimensions(r, r.c.year),
+                    headcount.label("headcount"),
+                    months.label("person_months"),
+                    pay.label("salary_months"),
+                    contributions.label("contributions"),
+                    persons.label("present"),
+                )
+                .select_from(r)
+                .where(*rows),
+                r,
+            )
+        ]
+        if not by_year:
+            parts.append(
+                returns.add_columns(
                     zero.label("person_months"),
                     zero.label("salary_months"),
                     zero.label("contributions"),
                     zero.label("present"),
                 )
-                .select_from(back)
-                .where(
-                    back.c.level == level,
-                    back.c.year > first,
-                    back.c.year <= last,
-                    back.c.previous_year < first,
-                ),
-                back,
             )
-        )
-    if home:
         parts.append(_away_part(dialect, group_by, dimensions, scoped, first, last, by_type, insurance_type))
-    every = union_all(*parts).subquery("parts")
-    keys = [every.c[label] for label in labels]
-    groups = (
-        select(
-            *keys,
-            func.sum(every.c.headcount).label("headcount"),
-            func.sum(every.c.person_months).label("person_months"),
-            func.sum(every.c.salary_months).label("salary_months"),
-            func.sum(every.c.contributions).label("contributions"),
+        every = union_all(*parts).subquery("parts")
+        keys = [every.c[label] for label in labels]
+        groups = (
+            select(
+                *keys,
+                func.sum(every.c.headcount).label("headcount"),
+                func.sum(every.c.person_months).label("person_months"),
+                func.sum(every.c.salary_months).label("salary_months"),
+                func.sum(every.c.contributions).label("contributions"),
+            )
+            .group_by(*keys)
+            .having(func.sum(every.c.present) > 0)
         )
-        .group_by(*keys)
-        .having(func.sum(every.c.present) > 0)
-    )
-    if not by_unit:
-        return groups.order_by(*keys)
     # Units are grouped by id; their codes are read for the groups only.
     made = groups.subquery("groups")
     named = [unit_t.c.code.label("unit") if label == "unit" else made.c[label] for label in labels]
-    return (
-        select(*named, made.c.headcount, made.c.person_months, made.c.salary_months, made.c.contributions)
-        .select_from(made)
-        .join(unit_t, unit_t.c.id == made.c.unit)
-        .order_by(*named)
-    )
+    answer = select(*named, *_measures(made)).select_from(made)
+    if by_unit:
+        answer = answer.join(unit_t, unit_t.c.id == made.c.unit)
+    return answer.order_by(*named)
+
+
+def _measures(groups: Any) -> list[ColumnElement[Any]]:
+    """The four measures as they cross to the server: counts as integers, money (hundredths, and
+    hundredths × rate) as text, exact at any size and a quarter of the cost of decoding NUMERIC
+    (PostgreSQL's sum of BIGINT) for every group of a national answer."""
+    return [
+        cast(groups.c.headcount, BigInteger).label("headcount"),
+        cast(groups.c.person_months, BigInteger).label("person_months"),
+        cast(groups.c.salary_months, String).label("salary_months"),
+        cast(groups.c.contributions, String).label("contributions"),
+    ]
 
 
 def _away_part(
@@ -332,7 +396,6 @@ def _away_part(
     a = away_t
     start, end = _month_index(a.c.from_month), _month_index(a.c.to_month)
     source: Any
-    within: ColumnElement[bool]
     if "YEAR" in group_by:
         if dialect == "postgresql":
             years: Any = (
@@ -345,18 +408,18 @@ def _away_part(
             )
             year = years.c.value
             source = a.join(years, true())
-            within = true()
         else:
             years = _years(first, last)
             year = years.c.year
             source = a.join(years, (year * 12 <= end) & (year * 12 + 11 >= start))
-            within = true()
         low, high = year * 12, year * 12 + 11
     else:
         year = literal(first)
         source = a
         low, high = literal(first * 12), literal(last * 12 + 11)
-        within = (start <= high) & (end >= low)
+    # The periods that touch the years asked, said on the columns themselves (YYYYMM) so that the
+    # index on (province, last month) reads only those that end in or after the first year.
+    within = (a.c.from_month <= last * 100 + 12) & (a.c.to_month >= first * 100 + 1)
     months = _least(end, high) - _greatest(start, low) + 1
     chosen = dimensions(a, year)
     return scoped(
@@ -415,37 +478,41 @@ async def contributions(
         raise BadUserInput("; ".join(p.message for p in problems), problems[0].field[0])
 
     statement = _contribution_statement(_dialect(context), group_by, province, insurance_type, first, last)
+    # Rows are the dimensions in the order of groupBy, then the four measures: read by position,
+    # since an answer may hold tens of thousands of groups (every unit of the country).
+    width = len(group_by)
+    # Over every type at once no rate applies (each type has its own): 0, as documented.
+    typed_at = group_by.index("INSURANCE_TYPE") if "INSURANCE_TYPE" in group_by else None
     groups = []
     for row in await _run(context, statement):
-        values = {d: getattr(row, DIMENSION_LABELS[d]) for d in group_by}
-        # Money is stored in hundredths: the sum comes back in hundredths too.
-        salary_months = Decimal(int(row.salary_months or 0)) / 100
-        # Over every type at once no rate applies (each type has its own): 0, as documented.
-        typed = values.get("INSURANCE_TYPE") or insurance_type
-        paid = Decimal(str(row.contributions or 0)) / 100 / RATE_UNIT if typed else Decimal(0)
+        cells = tuple(row)
+        typed = insurance_type if typed_at is None else cells[typed_at]
+        headcount, months, salary, paid = cells[width:]
         groups.append(
             Group(
-                values=values,
-                headcount=int(row.headcount),
-                person_months=int(row.person_months or 0),
-                salary_months=salary_months.quantize(Decimal("0.01")),
-                contributions=paid.quantize(Decimal("0.01")),
+                values=cells[:width],
+                headcount=int(headcount),
+                person_months=int(months or 0),
+                # Money is stored in hundredths: the sums come back in hundredths too.
+                salary_months=Decimal(salary).scaleb(-2) if salary is not None else ZERO_MONEY,
+                contributions=hundredths(int(paid or 0), RATE_UNIT) if typed else ZERO_MONEY,
             )
         )
     if viewer.role is not Role.ANALYST:
         return groups
     hidden = suppressed([(g.values, g.headcount or 0) for g in groups])
     return [
-        replace(g, headcount=None, person_months=None, salary_months=None, contributions=None)
+        g._replace(headcount=None, person_months=None, salary_months=None, contributions=None)
         if i in hidden
         else g
         for i, g in enumerate(groups)
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class VisitGroup:
-    values: dict[str, Any]
+class VisitGroup(NamedTuple):
+    """One group of visitStatistics; `values` in the order of `groupBy`."""
+
+    values: tuple[Any, ...]
     visits: int | None
     patients: int | None
     total_cost: Decimal | None
@@ -546,26 +613,28 @@ async def visits(
         raise BadUserInput("fromYear must not be after toYear.", "fromYear")
     statement = _visit_statement(group_by, province, from_year, to_year)
 
-    def money(value: Any) -> Decimal:
-        return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
-
-    groups = [
-        VisitGroup(
-            values={d: getattr(row, VISIT_LABELS[d]) for d in group_by},
-            visits=int(row.visits),
-            patients=int(row.patients),
-            total_cost=money(row.total_cost),
-            insurance_paid=money(row.insurance_paid),
-            patient_paid=money(row.patient_paid),
+    width = len(group_by)
+    groups = []
+    for row in await _run(context, statement):
+        cells = tuple(row)
+        visits, patients, total, insured, own = cells[width:]
+        groups.append(
+            VisitGroup(
+                values=cells[:width],
+                visits=int(visits),
+                patients=int(patients),
+                # Money is stored in hundredths: the sums come back in hundredths too.
+                total_cost=hundredths(int(total or 0)),
+                insurance_paid=hundredths(int(insured or 0)),
+                patient_paid=hundredths(int(own or 0)),
+            )
         )
-        for row in await _run(context, statement)
-    ]
     if viewer.role is not Role.ANALYST:
         return groups
     # The group's size is its patients: a facility's one patient with many visits is one person.
     hidden = suppressed([(g.values, g.patients or 0) for g in groups])
     return [
-        replace(g, visits=None, patients=None, total_cost=None, insurance_paid=None, patient_paid=None)
+        g._replace(visits=None, patients=None, total_cost=None, insurance_paid=None, patient_paid=None)
         if i in hidden
         else g
         for i, g in enumerate(groups)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -110,21 +110,26 @@ async def contribution_statistics(
 ) -> list[ContributionStatistic]:
     """The groups of contributionStatistics: what the field answers and the compiled path writes."""
     groups = await resolve.contributions(context, group_by, province_code, insurance_type, from_year, to_year)
-    return [
-        ContributionStatistic(
-            province_code=g.values.get("PROVINCE"),
-            year=g.values.get("YEAR"),
-            insurance_type=InsuranceType(g.values["INSURANCE_TYPE"])
-            if "INSURANCE_TYPE" in g.values
-            else None,
-            unit_code=g.values.get("UNIT"),
-            headcount=g.headcount,
-            person_months=g.person_months,
-            salary_months=g.salary_months,
-            contributions=g.contributions,
+    province, year, kind, unit = (
+        _position(group_by, d) for d in ("PROVINCE", "YEAR", "INSURANCE_TYPE", "UNIT")
+    )
+    kinds: dict[Any, InsuranceType | None] = {k.value: k for k in InsuranceType} | {None: None}
+    answer = []
+    for values, headcount, person_months, salary_months, contributions in groups:
+        cells = (*values, None)
+        answer.append(
+            ContributionStatistic(
+                province_code=cells[province],
+                year=cells[year],
+                insurance_type=kinds[cells[kind]],
+                unit_code=cells[unit],
+                headcount=headcount,
+                person_months=person_months,
+                salary_months=salary_months,
+                contributions=contributions,
+            )
         )
-        for g in groups
-    ]
+    return answer
 
 
 async def visit_statistics(
@@ -136,21 +141,34 @@ async def visit_statistics(
 ) -> list[VisitStatistic]:
     """The groups of visitStatistics: what the field answers and the compiled path writes."""
     groups = await resolve.visits(context, group_by, province_code, from_year, to_year)
-    return [
-        VisitStatistic(
-            facility_code=g.values.get("FACILITY"),
-            province_code=g.values.get("PROVINCE"),
-            icd_chapter=g.values.get("ICD_CHAPTER"),
-            year=g.values.get("YEAR"),
-            visit_type=VisitType(g.values["VISIT_TYPE"]) if "VISIT_TYPE" in g.values else None,
-            visits=g.visits,
-            patients=g.patients,
-            total_cost=g.total_cost,
-            insurance_paid=g.insurance_paid,
-            patient_paid=g.patient_paid,
+    facility, province, chapter, year, kind = (
+        _position(group_by, d) for d in ("FACILITY", "PROVINCE", "ICD_CHAPTER", "YEAR", "VISIT_TYPE")
+    )
+    kinds: dict[Any, VisitType | None] = {k.value: k for k in VisitType} | {None: None}
+    answer = []
+    for values, visits, patients, total_cost, insurance_paid, patient_paid in groups:
+        cells = (*values, None)
+        answer.append(
+            VisitStatistic(
+                facility_code=cells[facility],
+                province_code=cells[province],
+                icd_chapter=cells[chapter],
+                year=cells[year],
+                visit_type=kinds[cells[kind]],
+                visits=visits,
+                patients=patients,
+                total_cost=total_cost,
+                insurance_paid=insurance_paid,
+                patient_paid=patient_paid,
+            )
         )
-        for g in groups
-    ]
+    return answer
+
+
+def _position(group_by: list[str], dimension: str) -> int:
+    """Where the dimension is in a group's values (the order of groupBy); one past the end (the
+    None each group's values are padded with) if it is not grouped by."""
+    return group_by.index(dimension) if dimension in group_by else len(group_by)
 
 
 @strawberry.type

@@ -12,9 +12,12 @@ from sqlalchemy import (
     Connection,
     Integer,
     case,
+    delete,
     func,
+    inspect,
     literal,
     select,
+    text,
     true,
     type_coerce,
     union_all,
@@ -753,3 +756,63 @@ def test_visit_rollup_range_patients_equal_distinct_people() -> None:
                 }
                 assert patients == len({p for p, _ in expected}), (group, first, last)
                 assert counted == len(expected), (group, first, last)
+
+
+def _suppressed_by_rounds(cells: list[tuple[tuple[Any, ...], int]]) -> set[int]:
+    """Complementary suppression as privacy.md words it, the sets regrouped every round: what
+    `statistics.suppressed` (the sets made once) must answer, cell for cell."""
+    hidden = {i for i, (_, people) in enumerate(cells) if people < statistics.K_ANONYMITY}
+    if not hidden:
+        return hidden
+    changed = True
+    while changed:
+        changed = False
+        for dimension in range(len(cells[0][0])):
+            sets: dict[tuple[Any, ...], list[int]] = {}
+            for i, (values, _) in enumerate(cells):
+                rest = tuple(v for d, v in enumerate(values) if d != dimension)
+                sets.setdefault(rest, []).append(i)
+            for members in sets.values():
+                if len(members) > 1 and sum(i in hidden for i in members) == 1:
+                    hidden.add(min((i for i in members if i not in hidden), key=lambda i: (cells[i][1], i)))
+                    changed = True
+    return hidden
+
+
+def test_suppressed_random_grids_same_as_regrouping_every_round() -> None:
+    rng = random.Random(16)
+    for _ in range(300):
+        width = rng.randint(1, 3)
+        sizes = [rng.randint(1, 4) for _ in range(width)]
+        cells = [
+            (tuple(rng.randrange(size) for size in sizes), rng.choice([0, 1, 3, 9, 10, 11, 40, 500]))
+            for _ in range(rng.randint(1, 30))
+        ]
+        cells = list({values: (values, people) for values, people in cells}.values())  # a group once
+        assert statistics.suppressed(cells) == _suppressed_by_rounds(cells), cells
+
+
+def test_hundredths_rounds_half_to_even_as_quantize() -> None:
+    rng = random.Random(17)
+    cent = Decimal("0.01")
+    amounts = [0, 1, 49_999, 50_000, 50_001, 150_000, 250_000, 10**25 + 50_000]
+    amounts += [rng.randrange(10**20) for _ in range(2_000)]
+    for amount in amounts:
+        expected = (Decimal(amount) / 100 / statistics.RATE_UNIT).quantize(cent)
+        assert str(statistics.hundredths(amount, statistics.RATE_UNIT)) == str(expected), amount
+        assert str(statistics.hundredths(amount)) == str((Decimal(amount) / 100).quantize(cent)), amount
+
+
+async def test_correct_contribution_period_away_periods_found_by_person_index(api: Api) -> None:
+    """A correction writes the person's away periods afresh, deleting them by person: that reads an
+    index, not the table (3.3 million rows at a million people, 145 ms a correction)."""
+    async with api.app.state.runtime.engine.connect() as conn:
+        indexes = await conn.run_sync(lambda c: inspect(c).get_indexes(away_t.name))
+        statement = delete(away_t).where(away_t.c.person_id == 1)
+        if conn.dialect.name == "sqlite":
+            compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
+            plan = " ".join(
+                str(r[-1]) for r in (await conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
+            )
+            assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+    assert any(index["column_names"][:1] == ["person_id"] for index in indexes), indexes
