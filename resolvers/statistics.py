@@ -488,25 +488,23 @@ async def contributions(
         cells = tuple(row)
         typed = insurance_type if typed_at is None else cells[typed_at]
         headcount, months, salary, paid = cells[width:]
+        # Positional (values, headcount, person_months, salary_months, contributions): money is
+        # stored in hundredths, and the sums come back in hundredths too.
         groups.append(
             Group(
-                values=cells[:width],
-                headcount=int(headcount),
-                person_months=int(months or 0),
-                # Money is stored in hundredths: the sums come back in hundredths too.
-                salary_months=Decimal(salary).scaleb(-2) if salary is not None else ZERO_MONEY,
-                contributions=hundredths(int(paid or 0), RATE_UNIT) if typed else ZERO_MONEY,
+                cells[:width],
+                int(headcount),
+                int(months or 0),
+                Decimal(salary).scaleb(-2) if salary is not None else ZERO_MONEY,
+                hundredths(int(paid or 0), RATE_UNIT) if typed else ZERO_MONEY,
             )
         )
     if viewer.role is not Role.ANALYST:
         return groups
     hidden = suppressed([(g.values, g.headcount or 0) for g in groups])
-    return [
-        g._replace(headcount=None, person_months=None, salary_months=None, contributions=None)
-        if i in hidden
-        else g
-        for i, g in enumerate(groups)
-    ]
+    for i in hidden:
+        groups[i] = Group(groups[i].values, None, None, None, None)
+    return groups
 
 
 class VisitGroup(NamedTuple):
@@ -618,24 +616,21 @@ async def visits(
     for row in await _run(context, statement):
         cells = tuple(row)
         visits, patients, total, insured, own = cells[width:]
+        # Positional, as VisitGroup's fields: money is stored in hundredths, and so are its sums.
         groups.append(
             VisitGroup(
-                values=cells[:width],
-                visits=int(visits),
-                patients=int(patients),
-                # Money is stored in hundredths: the sums come back in hundredths too.
-                total_cost=hundredths(int(total or 0)),
-                insurance_paid=hundredths(int(insured or 0)),
-                patient_paid=hundredths(int(own or 0)),
+                cells[:width],
+                int(visits),
+                int(patients),
+                hundredths(int(total or 0)),
+                hundredths(int(insured or 0)),
+                hundredths(int(own or 0)),
             )
         )
     if viewer.role is not Role.ANALYST:
         return groups
     # The group's size is its patients: a facility's one patient with many visits is one person.
     hidden = suppressed([(g.values, g.patients or 0) for g in groups])
-    return [
-        g._replace(visits=None, patients=None, total_cost=None, insurance_paid=None, patient_paid=None)
-        if i in hidden
-        else g
-        for i, g in enumerate(groups)
-    ]
+    for i in hidden:
+        groups[i] = VisitGroup(groups[i].values, None, None, None, None, None)
+    return groups
