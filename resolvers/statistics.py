@@ -61,6 +61,7 @@ FIRST_YEAR = 1995
 # Contributions are salary-months x the combined rate of their insurance type and year (the
 # historical table of models/rules/law.py), in units of 1/100,000 so that SQL multiplies integers.
 RATE_UNIT = 100_000
+CARRY = 10**6  # contributions add up in two parts on SQLite: see _parts
 
 
 def _rate(
@@ -271,10 +272,11 @@ def _contribution_statement(
         rows.append(r.c.insurance_type == ALL)
         returned.append(back.c.insurance_type == ALL)
     headcount = persons if by_year else case((r.c.year == first, persons), else_=entrants)
-    contributions = (
-        cast(pay, Numeric(38, 0)) * _rate(r.c.insurance_type, r.c.year, first, last, insurance_type)
+    # Over every type no rate applies (the resolver answers 0): not computed either.
+    contributions, contributions_high = (
+        _parts(dialect, pay, _rate(r.c.insurance_type, r.c.year, first, last, insurance_type))
         if by_type
-        else zero  # over every type no rate applies (the resolver answers 0): not computed either
+        else (zero, zero)
     )
     returns = scoped(
         select(
@@ -298,6 +300,7 @@ def _contribution_statement(
                     func.sum(months).label("person_months"),
                     func.sum(pay).label("salary_months"),
                     func.sum(contributions).label("contributions"),
+                    func.sum(contributions_high).label("contributions_high"),
                 )
                 .select_from(r)
                 .where(*rows),
@@ -320,6 +323,7 @@ def _contribution_statement(
             rolled.c.person_months,
             rolled.c.salary_months,
             rolled.c.contributions,
+            rolled.c.contributions_high,
         ).select_from(source)
     else:
         parts: list[Select[Any]] = [
@@ -330,6 +334,7 @@ def _contribution_statement(
                     months.label("person_months"),
                     pay.label("salary_months"),
                     contributions.label("contributions"),
+                    contributions_high.label("contributions_high"),
                     persons.label("present"),
                 )
                 .select_from(r)
@@ -343,6 +348,7 @@ def _contribution_statement(
                     zero.label("person_months"),
                     zero.label("salary_months"),
                     zero.label("contributions"),
+                    zero.label("contributions_high"),
                     zero.label("present"),
                 )
             )
@@ -356,6 +362,7 @@ def _contribution_statement(
                 func.sum(every.c.person_months).label("person_months"),
                 func.sum(every.c.salary_months).label("salary_months"),
                 func.sum(every.c.contributions).label("contributions"),
+                func.sum(every.c.contributions_high).label("contributions_high"),
             )
             .group_by(*keys)
             .having(func.sum(every.c.present) > 0)
@@ -369,6 +376,21 @@ def _contribution_statement(
     return answer.order_by(*named)
 
 
+def _parts(
+    dialect: str, pay: ColumnElement[Any], rate: ColumnElement[Any]
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """pay × rate as (low, high) to add up, the sum being high × CARRY + low. SQLite's integers
+    stop at 2^63 (sum() fails with "integer overflow", a product turns REAL), and salary × months ×
+    rate in hundredths of RATE_UNIT passes it for 20,000 people: the pay is split before it is
+    multiplied, and each part's products and sums stay far below it. PostgreSQL's NUMERIC has no
+    such bound: all of it is low."""
+    if dialect == "sqlite":
+        # `/` of two integers is integer division in SQLite (SQLAlchemy's `//` is FLOOR(), a REAL).
+        carry = literal(CARRY, BigInteger)
+        return (pay % carry) * rate, pay.op("/")(carry) * rate
+    return cast(pay, Numeric(38, 0)) * rate, literal(0, BigInteger)
+
+
 def _measures(groups: Any) -> list[ColumnElement[Any]]:
     """The four measures as they cross to the server: counts as integers, money (hundredths, and
     hundredths × rate) as text, exact at any size and a quarter of the cost of decoding NUMERIC
@@ -378,6 +400,7 @@ def _measures(groups: Any) -> list[ColumnElement[Any]]:
         cast(groups.c.person_months, BigInteger).label("person_months"),
         cast(groups.c.salary_months, String).label("salary_months"),
         cast(groups.c.contributions, String).label("contributions"),
+        cast(groups.c.contributions_high, String).label("contributions_high"),
     ]
 
 
@@ -422,28 +445,32 @@ def _away_part(
     within = (a.c.from_month <= last * 100 + 12) & (a.c.to_month >= first * 100 + 1)
     months = _least(end, high) - _greatest(start, low) + 1
     chosen = dimensions(a, year)
+    # Over a range of years (not by year) an away period is charged at the rate of its first year
+    # in the range.
+    zero = literal(0, BigInteger)
+    charged, charged_high = (
+        _parts(
+            dialect,
+            months * func.coalesce(raw(a.c.salary), 0),
+            _rate(
+                a.c.insurance_type,
+                year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
+                first,
+                last,
+                only,
+            ),
+        )
+        if by_type
+        else (zero, zero)
+    )
     return scoped(
         select(
             *chosen,
             func.count(func.distinct(a.c.person_id)).label("headcount"),
             func.sum(months).label("person_months"),
             func.sum(months * func.coalesce(raw(a.c.salary), 0)).label("salary_months"),
-            # Over a range of years (not by year) an away period is charged at the rate of its
-            # first year in the range.
-            (
-                func.sum(
-                    cast(months * func.coalesce(raw(a.c.salary), 0), Numeric(38, 0))
-                    * _rate(
-                        a.c.insurance_type,
-                        year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
-                        first,
-                        last,
-                        only,
-                    )
-                )
-                if by_type
-                else literal(0, BigInteger)
-            ).label("contributions"),
+            func.sum(charged).label("contributions"),
+            func.sum(charged_high).label("contributions_high"),
             func.count().label("present"),
         )
         .select_from(source)
@@ -487,7 +514,7 @@ async def contributions(
     for row in await _run(context, statement):
         cells = tuple(row)
         typed = insurance_type if typed_at is None else cells[typed_at]
-        headcount, months, salary, paid = cells[width:]
+        headcount, months, salary, paid, paid_high = cells[width:]
         # Positional (values, headcount, person_months, salary_months, contributions): money is
         # stored in hundredths, and the sums come back in hundredths too.
         groups.append(
@@ -496,7 +523,7 @@ async def contributions(
                 int(headcount),
                 int(months or 0),
                 Decimal(salary).scaleb(-2) if salary is not None else ZERO_MONEY,
-                hundredths(int(paid or 0), RATE_UNIT) if typed else ZERO_MONEY,
+                hundredths(int(paid_high or 0) * CARRY + int(paid or 0), RATE_UNIT) if typed else ZERO_MONEY,
             )
         )
     if viewer.role is not Role.ANALYST:

@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models import rollup, visit_rollup
-from models.contribution import LEVEL_BY_TYPE, LEVEL_UNIT
+from models import rollup, rules, visit_rollup
+from models.contribution import LEVEL_BY_TYPE, LEVEL_PROVINCE, LEVEL_UNIT
 from models.tables import away_t, facility_t, period_t, person_t, return_t, rollup_t, unit_t, visit_t
 from resolvers import statistics
 from tests.conftest import Api, codes
@@ -816,3 +816,38 @@ async def test_correct_contribution_period_away_periods_found_by_person_index(ap
             )
             assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
     assert any(index["column_names"][:1] == ["person_id"] for index in indexes), indexes
+
+
+async def test_contribution_statistics_sums_past_64_bits_exact(api: Api) -> None:
+    """Salary × months × rate adds up in hundredths of RATE_UNIT: past 2^63 for 20,000 people, where
+    SQLite's sum() stops with "integer overflow". The answer is exact on both backends."""
+    extra = 4 * 10**14  # hundredths of VND of salary × months, in each of two rows: 10^19 each × rate
+    where = (
+        rollup_t.c.level == LEVEL_PROVINCE | LEVEL_BY_TYPE,
+        rollup_t.c.insurance_type == "SOCIAL",
+        rollup_t.c.year.in_([2020, 2021]),
+        rollup_t.c.province_scope == "01",
+    )
+    variables = {"g": ["INSURANCE_TYPE"], "from": 2020, "to": 2021}
+
+    def social(body: dict[str, Any]) -> Decimal:
+        groups = body["contributionStatistics"]
+        return next(Decimal(g["contributions"]) for g in groups if g["insuranceType"] == "SOCIAL")
+
+    before = social(await api.data(CONTRIBUTIONS, variables, as_="admin"))
+    engine = api.app.state.runtime.engine
+    async with engine.begin() as conn:
+        changed = await conn.execute(
+            update(rollup_t).where(*where).values(salary_months=rollup_t.c.salary_months + extra)
+        )
+        assert changed.rowcount == 2
+    try:
+        after = social(await api.data(CONTRIBUTIONS, variables, as_="admin"))
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(rollup_t).where(*where).values(salary_months=rollup_t.c.salary_months - extra)
+            )
+    rates = sum(int(rules.yearly_rate("SOCIAL", year) * statistics.RATE_UNIT) for year in (2020, 2021))
+    assert extra * rates > 2**63
+    assert after - before == Decimal(extra * rates) / 100 / statistics.RATE_UNIT
