@@ -326,6 +326,8 @@ def _contribution_statement(
             rolled.c.contributions_high,
         ).select_from(source)
     else:
+        # A unit's people of one province may all be away from it (none in the rollup's rows):
+        # the three parts are appended, then grouped.
         parts: list[Select[Any]] = [
             scoped(
                 select(
@@ -392,9 +394,10 @@ def _parts(
 
 
 def _measures(groups: Any) -> list[ColumnElement[Any]]:
-    """The four measures as they cross to the server: counts as integers, money (hundredths, and
-    hundredths × rate) as text, exact at any size and a quarter of the cost of decoding NUMERIC
-    (PostgreSQL's sum of BIGINT) for every group of a national answer."""
+    """The measures as they cross to the server (contributions in its two parts, see `_parts`):
+    counts as integers, money (hundredths, and hundredths × rate) as text, exact at any size and a
+    quarter of the cost of decoding NUMERIC (PostgreSQL's sum of BIGINT) for every group of a
+    national answer."""
     return [
         cast(groups.c.headcount, BigInteger).label("headcount"),
         cast(groups.c.person_months, BigInteger).label("person_months"),
@@ -444,6 +447,7 @@ def _away_part(
     # index on (province, last month) reads only those that end in or after the first year.
     within = (a.c.from_month <= last * 100 + 12) & (a.c.to_month >= first * 100 + 1)
     months = _least(end, high) - _greatest(start, low) + 1
+    pay = months * func.coalesce(raw(a.c.salary), 0)
     chosen = dimensions(a, year)
     # Over a range of years (not by year) an away period is charged at the rate of its first year
     # in the range.
@@ -451,7 +455,7 @@ def _away_part(
     charged, charged_high = (
         _parts(
             dialect,
-            months * func.coalesce(raw(a.c.salary), 0),
+            pay,
             _rate(
                 a.c.insurance_type,
                 year if "YEAR" in group_by else _greatest(a.c.from_month // 100, literal(first)),
@@ -468,7 +472,7 @@ def _away_part(
             *chosen,
             func.count(func.distinct(a.c.person_id)).label("headcount"),
             func.sum(months).label("person_months"),
-            func.sum(months * func.coalesce(raw(a.c.salary), 0)).label("salary_months"),
+            func.sum(pay).label("salary_months"),
             func.sum(charged).label("contributions"),
             func.sum(charged_high).label("contributions_high"),
             func.count().label("present"),
@@ -505,7 +509,7 @@ async def contributions(
         raise BadUserInput("; ".join(p.message for p in problems), problems[0].field[0])
 
     statement = _contribution_statement(_dialect(context), group_by, province, insurance_type, first, last)
-    # Rows are the dimensions in the order of groupBy, then the four measures: read by position,
+    # Rows are the dimensions in the order of groupBy, then the measures: read by position,
     # since an answer may hold tens of thousands of groups (every unit of the country).
     width = len(group_by)
     # Over every type at once no rate applies (each type has its own): 0, as documented.

@@ -479,6 +479,39 @@ async def test_statistics_compiled_same_suppression_and_refusal_on_every_transpo
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"], refused
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_contribution_statistics_units_same_scope_and_suppression_on_every_transport(
+    ways: Any, transport: str
+) -> None:
+    """Groups by unit on every way in, as each role that may or may not ask: analysts get small
+    units suppressed (every measure null), an officer their own province's people only and nothing
+    of another's, a hospital and a citizen nothing."""
+    alias = transport.replace("-", "_")
+
+    def query(province: str = "") -> str:
+        where = f', provinceCode: "{province}"' if province else ""
+        return (
+            f"{{ {alias}: contributionStatistics(groupBy: [UNIT]{where}, insuranceType: SOCIAL) "
+            "{ unitCode headcount personMonths salaryMonths contributions } }"
+        )
+
+    analyst = await ways.post(transport, query(), as_="analyst")
+    assert "errors" not in analyst, analyst
+    groups = analyst["data"][alias]
+    hidden = [g for g in groups if g["headcount"] is None]
+    assert hidden and all(g["salaryMonths"] is None and g["contributions"] is None for g in hidden)
+    officer = await ways.post(transport, query(), as_="officer.hanoi")
+    assert "errors" not in officer, officer
+    # An officer's units are those of their province's people (at units at home or elsewhere), as
+    # an admin asking for that province gets them, small ones included.
+    own = await ways.post(transport, query("01"), as_="admin")
+    assert officer["data"][alias] == own["data"][alias] and officer["data"][alias]
+    assert all(g["headcount"] is not None for g in officer["data"][alias]), "officers see small units"
+    for province, who in (("79", "officer.hanoi"), ("", "partner.hospital"), ("", "0113099841")):
+        refused = await ways.post(transport, query(province), as_=who)
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"], (who, refused)
+
+
 # ---------- the columns a plan reads ----------
 
 
