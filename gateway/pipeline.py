@@ -251,30 +251,27 @@ class Pipeline:
         unit.counter.read = set()  # the answer's own reads, not those of the session behind the token
         context = self.context(caller, identity, session)
         try:
-            try:
-                result = await self._run(request, context, allowed)
-            except (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError) as exc:
-                return self._operation_type_error(exc, caller)
-            unit.executed = unit.counter.count
-            unit.executor = context.executor
-            unit.compared = context.compared
-            answer = await self._settle(context, result)
-            if (
-                key is not None
-                and not answer.unavailable
-                and not result.errors
-                and not result.extensions
-                and context.operation_type == "query"
-                and not unit.counter.wrote
-                and not context.access.reads
-            ):
-                size = len(orjson.dumps(result.data))
-                caches.keep_answer(
-                    key, filled, frozenset(unit.counter.read), result, context.operation_name, size
-                )
-            return self._with_debug(answer, caller, unit)
-        finally:
-            await _close(context)
+            result = await self._run(request, context, allowed)
+        except (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError) as exc:
+            return self._operation_type_error(exc, caller)
+        unit.executed = unit.counter.count
+        unit.executor = context.executor
+        unit.compared = context.compared
+        answer = await self._settle(context, result)
+        if (
+            key is not None
+            and not answer.unavailable
+            and not result.errors
+            and not result.extensions
+            and context.operation_type == "query"
+            and not unit.counter.wrote
+            and not context.access.reads
+        ):
+            size = len(orjson.dumps(result.data))
+            caches.keep_answer(
+                key, filled, frozenset(unit.counter.read), result, context.operation_name, size
+            )
+        return self._with_debug(answer, caller, unit)
 
     async def _run(
         self, request: OperationRequest, context: Context, allowed: frozenset[OperationType]
