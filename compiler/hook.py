@@ -151,6 +151,13 @@ async def run_compiled(
     `strict` (verify mode) raises a failed statement after the rollback, for the caller to tell a
     statement of the plan's own (narrowed columns) from one the ordinary executor fails too."""
     access = AccessRecorder()
+    # Loaders of its own, the ordinary ones put back whatever happens: if the plan falls back, the
+    # ordinary executor runs as if it had never run. graphql-core cancels a query's other root
+    # fields once one fails to null the whole answer, so which of their errors the answer holds
+    # depends on what the failing field awaits first; a lookup the plan had already loaded (a
+    # province, before a citizen is refused statistics) answered at once and left theirs out.
+    loaders = context.loaders
+    context.loaders = type(loaders)(context.session, context.viewer)
     try:
         data = await plan.execute(context, variables, access)
     except (Fallback, GraphQLError) as exc:
@@ -164,6 +171,8 @@ async def run_compiled(
         if strict:
             raise
         return None
+    finally:
+        context.loaders = loaders
     return data, access
 
 
@@ -194,10 +203,6 @@ class CompiledQueries(SchemaExtension):
         # the statement-count tests) is the ordinary executor's, and the two are compared.
         own = StatementCounter() if mode == "verify" else None
         token = _current_counter.set(own) if own is not None else None
-        loaders = context.loaders
-        if own is not None:
-            # Loaders of its own, too: what the compiled run loads must not warm the ordinary one.
-            context.loaders = type(loaders)(context.session, context.viewer)
         failed_statement: str | None = None
         try:
             compiled = await run_compiled(plan, context, variables, strict=mode == "verify")
@@ -210,7 +215,6 @@ class CompiledQueries(SchemaExtension):
                 self._mismatch("crash", repr(exc), "")
             compiled = None
         finally:
-            context.loaders = loaders
             if token is not None:
                 _current_counter.reset(token)
         if compiled is None:
