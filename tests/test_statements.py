@@ -230,40 +230,6 @@ async def test_statement_read_failing_on_postgresql_raised_as_sqlalchemy_raises_
         await session.rollback()
 
 
-HOME = """{ viewer { person { fullName healthInsuranceCard { number status }
-  participation(insuranceType: SOCIAL) { totalMonths } } } }"""
-
-
-async def test_viewer_home_on_postgresql_read_outside_a_transaction(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A read-only request's direct reads begin no transaction on PostgreSQL (no BEGIN before them,
-    no ROLLBACK after: two of the home screen's six round trips); a write still begins one."""
-    from sqlalchemy import text
-    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
-
-    if api.app.state.runtime.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite's reads begin no transaction")
-    begun: list[object] = []
-    original = AsyncAdapt_asyncpg_connection._start_transaction
-
-    async def counted(self: Any) -> None:
-        begun.append(self)
-        await original(self)
-
-    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "_start_transaction", counted)
-    await api.post(HOME, as_="0113099841", fresh=True)  # the statements' rows learnt
-    begun.clear()
-    body = await api.post(HOME, as_="0113099841", fresh=True, debug=True)
-    assert body["data"]["viewer"]["person"]["fullName"]
-    assert int(body["extensions"]["debug"]["sqlStatements"]) >= 3
-    assert begun == []
-    async with api.app.state.runtime.sessionmaker() as session:
-        await session.execute(text("CREATE TEMPORARY TABLE written (x int)"))
-        await session.rollback()
-    assert len(begun) == 1
-
-
 async def test_statement_read_after_a_write_sees_the_write_of_its_transaction(api: Api) -> None:
     """A direct read after a write of the same unit of work is inside its transaction: it sees the
     write before the commit, and nothing of it after a rollback (both backends)."""
