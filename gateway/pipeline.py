@@ -54,6 +54,7 @@ from observability import Metrics
 from resolvers.context import Context, Runtime
 from resolvers.loaders import Loaders
 from schema import schema
+from schema.execution import settle_background
 
 log = logging.getLogger("ansinh")
 
@@ -312,14 +313,18 @@ class Pipeline:
     async def _strawberry(
         self, request: OperationRequest, context: Context, allowed: frozenset[OperationType]
     ) -> ExecutionResult:
-        return await schema.execute(
-            request.query,
-            variable_values=request.variables,
-            context_value=context,
-            operation_name=request.operation_name,
-            allowed_operation_types=allowed,
-            operation_extensions=request.extensions,
-        )
+        try:
+            return await schema.execute(
+                request.query,
+                variable_values=request.variables,
+                context_value=context,
+                operation_name=request.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request.extensions,
+            )
+        finally:
+            # Nothing of the operation outlives it: its reads are logged, its session is closed.
+            await settle_background(context.background)
 
     async def _answer_from_plan(
         self, request: OperationRequest, context: Context, document: Any, operation_name: str | None

@@ -87,6 +87,9 @@ class Context:
     executor: str = "ordinary"
     # Verify mode: a plan answered too, and its answer was compared with the ordinary one.
     compared: bool = False
+    # What graphql-core left running when a field failed before its siblings started: the
+    # pipeline awaits it before the unit of work ends (schema/execution.py).
+    background: list[Any] = field(default_factory=list)
     _cursors: Cursors | None = None
 
     @property

@@ -21,6 +21,7 @@ from auth.guard import open_field
 from compiler.hook import CompiledQueries
 from observability import tracing_extensions
 from schema.event import Subscription
+from schema.execution import Executor
 from schema.root import Mutation, Query
 from schema.scalars import SCALARS
 
@@ -38,6 +39,8 @@ schema = Schema(
     mutation=Mutation,
     subscription=Subscription,
     config=StrawberryConfig(scalar_map=SCALARS, default_resolver=open_field),
+    # Siblings run to their end even when one fails (schema/execution.py).
+    execution_context_class=Executor,
     # Parsing and validating a small query costs more than executing it: both are cached by the
     # query's text (bounded LRU, 128 entries; the documents are immutable, so sharing is safe).
     # The gate validates (cached) after its limits: validation's time grows with the square of

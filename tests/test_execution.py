@@ -1,0 +1,76 @@
+"""Sibling fields run to the end, even when one of them fails (schema/execution.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import codes
+from tests.transports import TRANSPORTS
+
+# The first root field reads the database (the province) while the second is refused at once: a
+# cancelled sibling used to stop in the middle of its read.
+REFUSED_BESIDE_A_READ = """query Refused { contributionStatistics(groupBy: [UNIT], provinceCode: "01") { unitCode }
+  visitStatistics(groupBy: [ICD_CHAPTER]) { patients } }"""
+PLAIN = "{ offices(first: 1) { nodes { name } } }"
+# Refused at once (a citizen asks for statistics) beside a list whose every item is refused a field.
+REFUSED_BESIDE_ERRORS = """{ contributionStatistics(groupBy: [PROVINCE]) { headcount }
+  units(first: 3) { nodes { code employees(first: 1) { totalCount } } } }"""
+
+
+@pytest.fixture
+def ordinary(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The ordinary executor alone (no plan tried first, as for any query the compiler does not take)."""
+    runtime = app.state.runtime
+    monkeypatch.setattr(runtime, "settings", dataclasses.replace(runtime.settings, compiler="off"))
+    yield
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_query_refused_beside_a_read_leaves_the_next_request_its_connection(
+    ways: Any, app: Any, transport: str, ordinary: None
+) -> None:
+    """An anonymous query of two root fields, one refused while the other reads, twenty times: each
+    next request (anyone's) is answered, and no connection of the pool was given up. Cancelled
+    mid-read on PostgreSQL, the read's connection was invalidated and went back to the pool closed,
+    and the next request given it failed with UNAVAILABLE."""
+    from sqlalchemy import event
+
+    pool = app.state.runtime.engine.sync_engine.pool
+    invalidated: list[str] = []
+
+    def seen(_dbapi: Any, _record: Any, exception: BaseException | None) -> None:
+        invalidated.append(repr(exception))
+
+    event.listen(pool, "invalidate", seen)
+    failed = []
+    try:
+        for _ in range(20):
+            refused = await ways.post(transport, REFUSED_BESIDE_A_READ)
+            assert refused["data"] is None and "UNAUTHENTICATED" in codes(refused), refused
+            plain = await ways.post(transport, PLAIN)
+            if plain.get("errors") or not plain.get("data"):
+                failed.append(plain)
+    finally:
+        event.remove(pool, "invalidate", seen)
+    assert failed == [] and invalidated == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_query_refused_at_once_beside_a_list_answers_every_error_of_the_list(
+    ways: Any, transport: str, ordinary: None
+) -> None:
+    """A root field refused before it awaits anything no longer cancels its siblings: the answer
+    holds the errors of every unit of the list beside it, the same ones every time (they depended
+    on what had finished before the refusal)."""
+    listed = await ways.post(transport, "{ units(first: 3) { nodes { code } } }", as_="0113099841")
+    units = len(listed["data"]["units"]["nodes"])
+    answers = [await ways.post(transport, REFUSED_BESIDE_ERRORS, as_="0113099841") for _ in range(3)]
+    paths = [sorted(str(e["path"]) for e in answer["errors"]) for answer in answers]
+    assert units >= 2 and all(answer["data"] is None for answer in answers)
+    assert paths[0] == paths[1] == paths[2]
+    assert len(paths[0]) == 1 + units, paths[0]  # statistics, and each unit's employees
+    assert codes(answers[0]) == ["FORBIDDEN"] * (1 + units)
