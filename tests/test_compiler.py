@@ -530,7 +530,7 @@ async def test_query_falling_back_at_run_time_answered_as_by_the_ordinary_execut
     (the province, before the citizen is refused statistics) used to leave the units' out."""
     runtime = app.state.runtime
     base = runtime.settings
-    answers = {}
+    answers: dict[str, list[dict[str, Any]]] = {}
     for mode in ("off", "on", "on"):  # the second `on`: the plan is known to fall back by now
         monkeypatch.setattr(runtime, "settings", dataclasses.replace(base, compiler=mode))
         body = await ways.post(transport, FALLING_BACK, as_="0113099841")
