@@ -230,6 +230,14 @@ PING_AFTER_IDLE_SECONDS = 1.0
 _IDLE_SINCE = "ansinh.idle_since"
 
 
+def closed_by_driver(dbapi_connection: Any) -> bool:
+    """Whether the driver knows the connection is closed: by itself (a statement cancelled halfway
+    leaves asyncpg's connection so) or because it has seen the server end it. Known without a round
+    trip, so checked at every checkout: replaced then rather than failing the request given it."""
+    closed = getattr(getattr(dbapi_connection, "driver_connection", None), "is_closed", None)
+    return bool(closed is not None and closed())
+
+
 def _ping_when_idle(engine: Engine) -> None:
     """SQLAlchemy's pre-ping, for connections that sat in the pool a while only.
 
@@ -238,12 +246,15 @@ def _ping_when_idle(engine: Engine) -> None:
     checked in a moment ago has nothing new to tell: one that went idle over a restart of the
     database is pinged and replaced, as before. A restart shorter than the delay costs the
     requests on its stale connections an UNAVAILABLE answer (503, Retry-After), as a connection
-    lost during a request always did."""
+    lost during a request always did. A connection the driver has closed itself is replaced at
+    every checkout, at the cost of an attribute read."""
 
     def fresh(_dbapi_connection: Any, record: Any) -> None:
         record.info[_IDLE_SINCE] = time.monotonic()
 
     def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if closed_by_driver(dbapi_connection):
+            raise DisconnectionError("the connection was closed by the driver")
         since = record.info.get(_IDLE_SINCE)
         if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
             return
