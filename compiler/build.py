@@ -18,6 +18,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -31,6 +32,7 @@ from graphql import (
 )
 
 from compiler.plan import (
+    AbstractPlan,
     ConnectionPart,
     ConnectionPlan,
     EdgesPart,
@@ -209,9 +211,11 @@ class Builder:
             non_null = isinstance(definition.type, GraphQLNonNull)
             target = definition.type.of_type if non_null else definition.type  # type: ignore[attr-defined]
             sub_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-            child: ObjectPlan | ConnectionPlan
+            child: ObjectPlan | ConnectionPlan | AbstractPlan
             if link.kind == "connection":
                 child = self.connection_plan(target, link, sub_sets)
+            elif link.kind == "abstract":
+                child = self.abstract_plan(target, link, sub_sets)
             elif link.kind == "list":
                 item = _list_item(definition.type)
                 if not isinstance(item, GraphQLObjectType) or item.name != link.target:
@@ -225,6 +229,21 @@ class Builder:
             plan_fields.append(link_field)
             links.append(link_field)
         return ObjectPlan(spec, plan_fields, links)
+
+    def abstract_plan(self, target: Any, link: Link, selection_sets: list[SelectionSetNode]) -> AbstractPlan:
+        """An object plan for every type the interface may be, or None for a type whose selection
+        the compiler does not take (a row of that type falls back at run time)."""
+        if not isinstance(target, GraphQLInterfaceType) or target.name != link.target:
+            raise Unsupported("abstract type")
+        plans: dict[str, ObjectPlan | None] = {}
+        for object_type in self.schema.get_possible_types(target):
+            try:
+                plans[object_type.name] = self.object_plan(object_type, selection_sets)
+            except Unsupported:
+                plans[object_type.name] = None
+        if not any(plans.values()):
+            raise Unsupported(f"no type of {target.name} the compiler takes")
+        return AbstractPlan(plans)
 
     def connection_plan(
         self, target: Any, link: Link, selection_sets: list[SelectionSetNode]

@@ -62,8 +62,16 @@ class LinkField:
     link: Link
     definition: GraphQLField
     node: FieldNode  # the first of the merged nodes: validation made their arguments equal
-    child: ObjectPlan | ConnectionPlan
+    child: ObjectPlan | ConnectionPlan | AbstractPlan
     non_null: bool
+
+
+@dataclass(slots=True)
+class AbstractPlan:
+    """An interface's field (`node`): an object plan per type the object may be, chosen per row."""
+
+    # None: the compiler does not take the selection for that type (a row of it falls back).
+    plans: dict[str, ObjectPlan | None]
 
 
 PlanField = LeafField | TypenameField | LinkField
@@ -398,6 +406,26 @@ async def _follow(run: Run, f: LinkField, rows: Sequence[Any], outs: Sequence[di
         for out, size in zip(outs, sizes, strict=True):
             out[key] = made[start : start + size]
             start += size
+        return
+    if isinstance(child, AbstractPlan):
+        # Each object by the plan of its type, every type's objects as one level.
+        by_type: dict[str, tuple[list[Any], list[dict[str, Any]]]] = {}
+        for result, out in zip(results, outs, strict=True):
+            if result is None:
+                if f.non_null:
+                    raise Fallback(f"null in non-null {f.key}")
+                continue
+            type_name, row = result
+            rows_, parents_ = by_type.setdefault(type_name, ([], []))
+            rows_.append(row)
+            parents_.append(out)
+        for type_name, (rows_, parents_) in by_type.items():
+            plan = child.plans.get(type_name)
+            if plan is None:
+                raise Fallback(f"{f.key} is a {type_name}")
+            made = await _fill(run, plan, rows_)
+            for out, written in zip(parents_, made, strict=True):
+                out[f.key] = written
         return
     if isinstance(child, ObjectPlan):
         child_rows: list[Any] = []

@@ -63,7 +63,8 @@ class Link:
     args: frozenset[str] = frozenset()  # the GraphQL arguments this fetch understands
     policy: str | None = None  # checked with auth.guard.allow before loading (None: not guarded)
     # "object" | "connection" | "list" (of objects: a flat list, no pages) | "same" (the parent's
-    # row, no load)
+    # row, no load) | "abstract" (an interface: the fetch gives (type name, row), each row written by
+    # its type's plan)
     kind: str = "object"
     count: Count | None = None
     # The parent's columns the fetch reads (None: unknown, the parent's rows are not narrowed).
@@ -209,6 +210,20 @@ def _attributes(*names: str) -> dict[str, Leaf]:
     from strawberry.utils.str_converters import to_camel_case
 
     return {to_camel_case(n): Leaf(None, attrgetter(n)) for n in names}
+
+
+async def _node_root(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
+    """`node(id:)` as schema/root.py's resolver reads it: the type and the row (None: absent,
+    outside the viewer's scope, or a type without a node), through the same row scope."""
+    from resolvers.node import node_row
+    from schema.node import parse_global_id
+    from schema.root import WRAPPERS
+
+    type_name, pk = parse_global_id(args["id"])  # BAD_USER_INPUT: the ordinary executor says so
+    if type_name not in WRAPPERS:
+        return [None]
+    row = await node_row(run.context, type_name, pk)
+    return [None if row is None else (type_name, row)]
 
 
 async def _viewer_root(run: Run, parents: Sequence[Any], args: dict[str, Any]) -> list[Any]:
@@ -535,6 +550,7 @@ def specs() -> dict[str, TypeSpec]:
             "unit": Link("Unit", _unit_root, frozenset({"code"})),
             "healthInsuranceCard": Link("HealthInsuranceCard", _card_root, frozenset({"number"})),
             "viewer": Link("Viewer", _viewer_root),
+            "node": Link("Node", _node_root, frozenset({"id"}), kind="abstract"),
             "contributionStatistics": Link(
                 "ContributionStatistic",
                 _contribution_statistics_root,

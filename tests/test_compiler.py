@@ -63,7 +63,15 @@ PERSON = """query One($code: String!) {
   }
 }"""
 
+# `node` as Relay clients refetch with it: fragments on the types it may be, one answered per id.
+NODE = """query Node($id: ID!) { node(id: $id) { id __typename
+  ... on Person { fullName phone dateOfBirth healthInsuranceCard { number status }
+    contributionPeriods(first: 2) { nodes { fromMonth unit { name } } } }
+  ... on Unit { code name employees(first: 2) { nodes { fullName } } } } }"""
+
 VIEWS: dict[str, tuple[str, dict[str, Any]]] = {
+    "node-person": (NODE, {"id": global_id("Person", 1)}),
+    "node-unit": (NODE, {"id": global_id("Unit", 1)}),
     "home": (HOME, {}),
     "persons": (PERSONS, {"first": 4}),
     "units": (UNITS, {"units": 3, "people": 4}),
@@ -201,6 +209,9 @@ async def test_views_policy_same_as_each_role(
         ("units", "admin"),
         ("units", "analyst"),
         ("person", "admin+reason"),
+        ("node-person", GOLDEN),
+        ("node-person", "officer.hanoi"),
+        ("node-unit", "admin"),
     ],
 )
 async def test_views_compiled_where_nothing_is_refused(api: Api, view: str, role: str) -> None:
@@ -261,7 +272,7 @@ async def test_views_compiled_over_every_transport(ways: Any, app: Any, transpor
 
 FALLBACKS = {
     "introspection": ("{ __schema { queryType { name } } }", None),
-    "node": ('{ node(id: "UGVyc29uOjE") { id } }', "admin"),
+    "node of a type without a plan": ('{ node(id: "T2ZmaWNlOjE") { id } }', "admin"),  # Office:1
     "statistics refused": ("{ visitStatistics(groupBy: [YEAR]) { visits } }", "partner.hospital"),
     "unknown field": ("{ persons(first: 2) { nodes { address { text } } } }", "officer.hanoi"),
     "unknown root field": ("{ participatingUnits(first: 2) { nodes { code } } }", None),

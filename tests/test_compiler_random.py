@@ -69,6 +69,7 @@ ROOTS = (
     "viewer",
     "contributionStatistics",
     "visitStatistics",
+    "node",
 )
 EXAMPLES = 12 if _backend() == "sqlite" else 6
 MAX_DEPTH = 4
@@ -86,6 +87,7 @@ class Demo:
     person_codes: list[str] = field(default_factory=list)
     unit_codes: list[str] = field(default_factory=list)
     card_numbers: list[str] = field(default_factory=list)
+    node_ids: list[str] = field(default_factory=list)  # of every kind the compiler takes, and others
 
 
 DEMO = Demo()
@@ -104,6 +106,7 @@ def _argument(name: str, kind: graphql.GraphQLInputType) -> st.SearchStrategy[st
         "number": st.sampled_from([*DEMO.card_numbers, "GD4019999999999"])
         .map(orjson.dumps)
         .map(bytes.decode),
+        "id": st.sampled_from([*DEMO.node_ids, "not an id"]).map(orjson.dumps).map(bytes.decode),
         "provinceCode": st.sampled_from(['"01"', '"79"', '"48"']),
         "search": st.sampled_from(['"nguyen"', '"Công ty"', '"thi hoa"', '"0113"']),
         "year": st.integers(2018, 2026).map(str),
@@ -302,7 +305,8 @@ async def pair() -> AsyncIterator[Pair]:
 
 
 async def _demo_values(pair: Pair) -> None:
-    from models.tables import card_t, person_t, unit_t
+    from models.tables import benefit_t, card_t, office_t, period_t, person_t, unit_t, visit_t
+    from schema.node import global_id
 
     async with pair.apps[0].state.runtime.sessionmaker() as session:
         DEMO.person_codes = [
@@ -317,6 +321,18 @@ async def _demo_values(pair: Pair) -> None:
         DEMO.card_numbers = list(
             await session.scalars(select(card_t.c.number).order_by(card_t.c.id).limit(5))
         )
+        DEMO.node_ids = []
+        for type_name, table, count in (
+            ("Person", person_t, 4),
+            ("Unit", unit_t, 2),
+            ("ContributionPeriod", period_t, 2),
+            ("HealthInsuranceCard", card_t, 2),
+            ("MedicalVisit", visit_t, 2),
+            ("Benefit", benefit_t, 1),
+            ("Office", office_t, 1),  # not compiled: falls back at run time
+        ):
+            ids = await session.scalars(select(table.c.id).order_by(table.c.id).limit(count))
+            DEMO.node_ids += [global_id(type_name, pk) for pk in ids]
 
 
 def _comparable(response: httpx.Response) -> bytes:
