@@ -414,6 +414,8 @@ class Pipeline:
         try:
             async for result in source:
                 unit = _Unit()
+                await settle_background(context.background)  # the event's, before its unit ends
+                context.background.clear()
                 answer = await self._settle(context, result)
                 await _close(context)
                 if first and result.data is None and result.errors:
