@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import strawberry
 
+from schema.execution import Executor
 from tests.conftest import codes
 from tests.transports import TRANSPORTS
 
@@ -74,3 +77,52 @@ async def test_query_refused_at_once_beside_a_list_answers_every_error_of_the_li
     assert paths[0] == paths[1] == paths[2]
     assert len(paths[0]) == 1 + units, paths[0]  # statistics, and each unit's employees
     assert codes(answers[0]) == ["FORBIDDEN"] * (1 + units)
+
+
+# A schema of its own for the executor's background work: one field that awaits (a read), one that
+# fails at once.
+FINISHED: list[str] = []
+
+
+@strawberry.type
+class _Item:
+    @strawberry.field
+    async def slow(self) -> str:
+        await asyncio.sleep(0.01)  # the read a sibling is in the middle of
+        FINISHED.append("slow")
+        return "done"
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise ValueError("fails at once, in a non-null field")
+
+
+@strawberry.type
+class _Query:
+    @strawberry.field
+    def item(self) -> _Item | None:
+        return _Item()
+
+
+@dataclasses.dataclass
+class _Unit:
+    background: list[Any] = dataclasses.field(default_factory=list)
+
+
+_SCHEMA = strawberry.Schema(query=_Query, execution_context_class=Executor)
+
+
+async def test_field_failing_before_its_siblings_start_leaves_their_work_to_be_awaited() -> None:
+    """A field that fails synchronously (before the siblings after it are started) makes
+    graphql-core settle the started ones in the background: the executor hands them to the
+    context, and `settle_background` (which the pipeline calls before the unit of work ends) sees
+    them through; without it they would still be reading when the session is closed."""
+    from schema.execution import settle_background
+
+    FINISHED.clear()
+    unit = _Unit()
+    result = await _SCHEMA.execute("{ item { slow broken } }", context_value=unit)
+    assert result.data == {"item": None} and result.errors
+    assert unit.background and FINISHED == []
+    await settle_background(unit.background)
+    assert FINISHED == ["slow"]
