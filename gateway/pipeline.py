@@ -533,7 +533,8 @@ class Pipeline:
     def _payload(self, result: ExecutionResult, operation: str | None) -> dict[str, Any]:
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
-            payload["errors"] = [self._format(error, operation) for error in result.errors]
+            ordered = sorted(result.errors, key=_document_order)
+            payload["errors"] = [self._format(error, operation) for error in ordered]
         if result.extensions:
             payload["extensions"] = dict(result.extensions)
         return payload
@@ -620,6 +621,15 @@ def _parse(query: str) -> Any:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[query] = document
     return document
+
+
+def _document_order(error: GraphQLError) -> tuple[Any, ...]:
+    """Errors in the order of the document, then of the items of a list: graphql-core records them
+    as they happen, and which sibling fails first is a matter of timing (schema/execution.py makes
+    the set of errors the same every time; this, their order)."""
+    located = error.locations[0] if error.locations else None
+    where = (located.line, located.column) if located is not None else (0, 0)
+    return (*where, tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in error.path or ()))
 
 
 async def _rollback(context: Context) -> None:

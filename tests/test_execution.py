@@ -79,6 +79,21 @@ async def test_query_refused_at_once_beside_a_list_answers_every_error_of_the_li
     assert codes(answers[0]) == ["FORBIDDEN"] * (1 + units)
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_query_errors_in_document_order_not_in_the_order_they_happened(
+    ways: Any, transport: str
+) -> None:
+    """The list comes first in the document and its errors happen after its read; the malformed
+    code comes second and is refused at once. Errors are listed in the document's order, then the
+    list's: the same order whatever finished first (on PostgreSQL the read let the refusal in first)."""
+    query = """{ units(first: 3) { nodes { code employees(first: 1) { totalCount } } }
+      person(socialInsuranceCode: "12") { fullName } }"""
+    body = await ways.post(transport, query, as_="0113099841")
+    paths = [e["path"] for e in body["errors"]]
+    assert paths[-1] == ["person"] and len(paths) >= 3, paths
+    assert paths[:-1] == [["units", "nodes", i, "employees"] for i in range(len(paths) - 1)]
+
+
 # A schema of its own for the executor's background work: one field that awaits (a read), one that
 # fails at once.
 FINISHED: list[str] = []
