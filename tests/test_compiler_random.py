@@ -71,7 +71,7 @@ ROOTS = (
     "visitStatistics",
     "node",
 )
-EXAMPLES = 12 if _backend() == "sqlite" else 6
+EXAMPLES = 40 if _backend() == "sqlite" else 20
 MAX_DEPTH = 4
 # Fields whose answer each request changes: "who looked at my data" grows with every read, so the
 # second executor to answer would see one row more than the first; the e-card's QR code is signed
