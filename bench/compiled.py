@@ -286,8 +286,8 @@ def rss_now_mb() -> float:
     found = _status_mb("VmRSS")
     if found is not None:
         return found
-    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, kilobytes on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / 1024
+    per_mb = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, kilobytes on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / per_mb
 
 
 def reset_peak() -> None:

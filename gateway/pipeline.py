@@ -324,7 +324,8 @@ class Pipeline:
             )
         finally:
             # Nothing of the operation outlives it: its reads are logged, its session is closed.
-            await settle_background(context.background)
+            if context.background:
+                await settle_background(context.background)
 
     async def _answer_from_plan(
         self, request: OperationRequest, context: Context, document: Any, operation_name: str | None
@@ -414,8 +415,9 @@ class Pipeline:
         try:
             async for result in source:
                 unit = _Unit()
-                await settle_background(context.background)  # the event's, before its unit ends
-                context.background.clear()
+                if context.background:  # the event's, awaited before its unit of work ends
+                    await settle_background(context.background)
+                    context.background.clear()
                 answer = await self._settle(context, result)
                 await _close(context)
                 if first and result.data is None and result.errors:

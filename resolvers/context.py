@@ -8,7 +8,7 @@ subscription: nothing read for one operation or event is seen by the next.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +89,7 @@ class Context:
     compared: bool = False
     # What graphql-core left running when a field failed before its siblings started: the
     # pipeline awaits it before the unit of work ends (schema/execution.py).
-    background: list[Any] = field(default_factory=list)
+    background: list[Awaitable[Any]] = field(default_factory=list)
     _cursors: Cursors | None = None
 
     @property
