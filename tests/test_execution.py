@@ -32,11 +32,13 @@ def ordinary(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.mark.parametrize("who", [None, "0113099841", "partner.hospital"])
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_query_refused_beside_a_read_leaves_the_next_request_its_connection(
-    ways: Any, app: Any, transport: str, ordinary: None
+    ways: Any, app: Any, transport: str, who: str | None, ordinary: None
 ) -> None:
-    """An anonymous query of two root fields, one refused while the other reads, twenty times: each
+    """A query of two root fields, one refused while the other reads, twenty times, as anyone refused
+    the statistics (anonymous, a citizen, a hospital): each
     next request (anyone's) is answered, and no connection of the pool was given up. Cancelled
     mid-read on PostgreSQL, the read's connection was invalidated and went back to the pool closed,
     and the next request given it failed with UNAVAILABLE."""
@@ -51,10 +53,12 @@ async def test_query_refused_beside_a_read_leaves_the_next_request_its_connectio
     event.listen(pool, "invalidate", seen)
     failed = []
     try:
-        for _ in range(20):
-            refused = await ways.post(transport, REFUSED_BESIDE_A_READ)
-            assert refused["data"] is None and "UNAUTHENTICATED" in codes(refused), refused
-            plain = await ways.post(transport, PLAIN)
+        for attempt in range(20):
+            refused = await ways.post(transport, REFUSED_BESIDE_A_READ, as_=who)
+            assert refused["data"] is None, refused
+            assert {"UNAUTHENTICATED", "FORBIDDEN"} & set(codes(refused)), refused
+            # A text of its own each time: read from the database, not from the answer cache.
+            plain = await ways.post(transport, f"# {attempt}\n{PLAIN}")
             if plain.get("errors") or not plain.get("data"):
                 failed.append(plain)
     finally:
